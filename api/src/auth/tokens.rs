@@ -1,0 +1,180 @@
+//! Sign-in tokens: JWTs signed with HS256, the algorithm pinned.
+//!
+//! A token carries `sub` (user id), `iat`, `exp`, `iss` and `aud`; all are required and
+//! checked. Tokens naming any other algorithm (`none` included) are refused before the
+//! signature is even looked at. Expiry is checked against the injected clock, with no
+//! leeway, so that tests can move time and instances agree on the rule.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::clock::Clock;
+
+/// The claims Tally writes and requires.
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    sub: String,
+    iat: i64,
+    exp: i64,
+    iss: String,
+    aud: String,
+}
+
+/// A freshly issued token.
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    /// The compact JWT.
+    pub token: String,
+    /// When it stops being accepted.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Why a token was refused; shown to the client as the `UNAUTHENTICATED` message.
+pub type Refusal = &'static str;
+
+/// Issues and verifies tokens.
+#[derive(Clone)]
+pub struct TokenKeys {
+    signing: Arc<EncodingKey>,
+    /// The current key first, then earlier ones still accepted during rotation.
+    verifying: Arc<[DecodingKey]>,
+    validation: Arc<Validation>,
+    issuer: Arc<str>,
+    audience: Arc<str>,
+    ttl: Duration,
+    clock: Arc<dyn Clock>,
+}
+
+impl TokenKeys {
+    /// Keys from the current secret and earlier ones.
+    pub fn new(
+        secret: &[u8],
+        previous: &[Vec<u8>],
+        issuer: &str,
+        audience: &str,
+        ttl: std::time::Duration,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.algorithms = vec![Algorithm::HS256];
+        validation.set_issuer(&[issuer]);
+        validation.set_audience(&[audience]);
+        validation.set_required_spec_claims(&["sub", "exp", "iat", "iss", "aud"]);
+        // Expiry is checked below against our clock.
+        validation.validate_exp = false;
+        validation.leeway = 0;
+        let verifying = std::iter::once(secret)
+            .chain(previous.iter().map(Vec::as_slice))
+            .map(DecodingKey::from_secret)
+            .collect();
+        TokenKeys {
+            signing: Arc::new(EncodingKey::from_secret(secret)),
+            verifying,
+            validation: Arc::new(validation),
+            issuer: issuer.into(),
+            audience: audience.into(),
+            ttl: Duration::from_std(ttl).unwrap_or(Duration::days(1)),
+            clock,
+        }
+    }
+
+    /// A token for `user` valid for the configured lifetime.
+    pub fn issue(&self, user: Uuid) -> anyhow::Result<IssuedToken> {
+        let now = self.clock.now();
+        // Whole seconds, as in the `exp` claim, so `expiresAt` is exactly when it ends.
+        let expires_at = DateTime::from_timestamp((now + self.ttl).timestamp(), 0)
+            .unwrap_or(now + self.ttl);
+        let claims = Claims {
+            sub: user.to_string(),
+            iat: now.timestamp(),
+            exp: expires_at.timestamp(),
+            iss: self.issuer.to_string(),
+            aud: self.audience.to_string(),
+        };
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.signing)?;
+        Ok(IssuedToken { token, expires_at })
+    }
+
+    /// The user a token was issued to, or why it is refused.
+    pub fn verify(&self, token: &str) -> Result<Uuid, Refusal> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| "malformed token")?;
+        if header.alg != Algorithm::HS256 {
+            return Err("token algorithm not accepted");
+        }
+        let claims = self
+            .verifying
+            .iter()
+            .find_map(|key| jsonwebtoken::decode::<Claims>(token, key, &self.validation).ok())
+            .ok_or("invalid token")?
+            .claims;
+        if claims.exp <= self.clock.now().timestamp() {
+            return Err("token expired");
+        }
+        Uuid::parse_str(&claims.sub).map_err(|_| "invalid token")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+    use base64::Engine;
+
+    fn keys(secret: &[u8], clock: Arc<dyn Clock>) -> TokenKeys {
+        TokenKeys::new(
+            secret,
+            &[],
+            "tally",
+            "tally-api",
+            std::time::Duration::from_secs(60),
+            clock,
+        )
+    }
+
+    #[test]
+    fn an_issued_token_verifies_until_it_expires() -> anyhow::Result<()> {
+        let clock = Arc::new(ManualClock::new(Utc::now()));
+        let keys = keys(&[7; 32], clock.clone());
+        let user = Uuid::now_v7();
+        let issued = keys.issue(user)?;
+        assert_eq!(keys.verify(&issued.token), Ok(user));
+        clock.advance(std::time::Duration::from_secs(61));
+        assert_eq!(keys.verify(&issued.token), Err("token expired"));
+        Ok(())
+    }
+
+    #[test]
+    fn tokens_from_another_secret_are_refused_but_rotated_ones_accepted() -> anyhow::Result<()> {
+        let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(Utc::now()));
+        let old = keys(&[1; 32], clock.clone());
+        let other = keys(&[2; 32], clock.clone());
+        let rotated = TokenKeys::new(
+            &[2; 32],
+            &[vec![1; 32]],
+            "tally",
+            "tally-api",
+            std::time::Duration::from_secs(60),
+            clock,
+        );
+        let token = old.issue(Uuid::now_v7())?.token;
+        assert!(other.verify(&token).is_err());
+        assert!(rotated.verify(&token).is_ok());
+        Ok(())
+    }
+
+    #[test]
+    fn unsigned_tokens_are_refused() -> anyhow::Result<()> {
+        let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(Utc::now()));
+        let keys = keys(&[7; 32], clock);
+        let token = keys.issue(Uuid::now_v7())?.token;
+        let payload = token.split('.').nth(1).unwrap_or_default();
+        let header = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#);
+        assert!(keys.verify(&format!("{header}.{payload}.")).is_err());
+        assert_eq!(keys.verify("not a token"), Err("malformed token"));
+        Ok(())
+    }
+}

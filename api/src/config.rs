@@ -1,0 +1,192 @@
+//! Configuration: one typed struct read from the environment (or flags) at start-up.
+//!
+//! Every setting has a flag and an environment variable; `tally --help` lists them all
+//! with their defaults, and README.md has the same table. Nothing else in the crate reads
+//! the environment: the struct is passed in, so tests build their own.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+/// Everything the server needs to start.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Where and how the server listens.
+    #[command(flatten)]
+    pub http: HttpConfig,
+    /// The system of record.
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+    /// Optional Redis.
+    #[command(flatten)]
+    pub redis: RedisConfig,
+    /// Sign-in tokens and passwords.
+    #[command(flatten)]
+    pub auth: AuthConfig,
+    /// Limits against abusive GraphQL requests.
+    #[command(flatten)]
+    pub graphql: GraphqlLimits,
+}
+
+/// Whether this is a development machine or production.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Environment {
+    /// Missing secrets are generated and kept under the data directory, with a warning.
+    Development,
+    /// Missing secrets stop the server from starting.
+    Production,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+/// Where and how the server listens.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "HTTP")]
+pub struct HttpConfig {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, env = "TALLY_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// `development` or `production` (which refuses to start without a JWT secret).
+    #[arg(long = "env", env = "TALLY_ENV", value_enum, default_value = "development")]
+    pub environment: Environment,
+    /// Log format: `text` or `json`. The filter comes from `RUST_LOG` (default `info`).
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "TALLY_MAX_BODY_BYTES", default_value_t = 64 * 1024)]
+    pub max_body_bytes: usize,
+    /// Longest a GraphQL request may execute, in milliseconds, before it is cut off.
+    #[arg(long, env = "TALLY_REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
+    pub request_timeout_ms: u64,
+    /// How long shutdown waits for in-flight requests, in seconds.
+    #[arg(long, env = "TALLY_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
+    pub shutdown_grace_secs: u64,
+}
+
+impl HttpConfig {
+    /// The per-request execution timeout.
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.request_timeout_ms)
+    }
+}
+
+/// The system of record.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Database")]
+pub struct DatabaseConfig {
+    /// `postgres://…` or `sqlite://…`. Default: an SQLite file `tally.db` in the data
+    /// directory, created on first run.
+    #[arg(id = "database_url", long = "database-url", env = "DATABASE_URL")]
+    pub url: Option<String>,
+    /// Directory for the embedded database and the generated development secret.
+    #[arg(long, env = "TALLY_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// Most connections in the pool.
+    #[arg(long, env = "TALLY_DB_POOL_SIZE", default_value_t = 16)]
+    pub pool_size: u32,
+    /// How long to wait for a connection, in seconds.
+    #[arg(long, env = "TALLY_DB_CONNECT_TIMEOUT_SECS", default_value_t = 5)]
+    pub connect_timeout_secs: u64,
+}
+
+impl DatabaseConfig {
+    /// The URL to connect to: `DATABASE_URL`, or the embedded SQLite file.
+    pub fn effective_url(&self) -> String {
+        match &self.url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("tally.db").display()
+            ),
+        }
+    }
+}
+
+/// Optional Redis: without it, in-process versions of the bus and limiter are used.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Redis")]
+pub struct RedisConfig {
+    /// `redis://host:port/db`. Unset: no Redis.
+    #[arg(id = "redis_url", long = "redis-url", env = "REDIS_URL")]
+    pub url: Option<String>,
+}
+
+/// Sign-in tokens and passwords.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Auth")]
+pub struct AuthConfig {
+    /// Secret that signs tokens (HS256), at least 32 bytes. Unset in development: one is
+    /// generated and kept in the data directory.
+    #[arg(long, env = "TALLY_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// Earlier secrets, comma-separated, still accepted when verifying (key rotation).
+    #[arg(
+        long,
+        env = "TALLY_JWT_PREVIOUS_SECRETS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub jwt_previous_secrets: Vec<String>,
+    /// The `iss` claim written and required.
+    #[arg(long, env = "TALLY_JWT_ISSUER", default_value = "tally")]
+    pub jwt_issuer: String,
+    /// The `aud` claim written and required.
+    #[arg(long, env = "TALLY_JWT_AUDIENCE", default_value = "tally-api")]
+    pub jwt_audience: String,
+    /// How long a token is valid, in seconds.
+    #[arg(long, env = "TALLY_TOKEN_TTL_SECS", default_value_t = 24 * 60 * 60)]
+    pub token_ttl_secs: u64,
+    /// Most password hashes computed at once (each takes ~19 MiB and a core for tens of ms).
+    #[arg(long, env = "TALLY_PASSWORD_HASH_CONCURRENCY", default_value_t = 4)]
+    pub password_hash_concurrency: usize,
+}
+
+/// Limits against abusive GraphQL requests (OWASP GraphQL cheat sheet).
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "GraphQL limits")]
+pub struct GraphqlLimits {
+    /// Deepest selection nesting accepted.
+    #[arg(long, env = "TALLY_GRAPHQL_MAX_DEPTH", default_value_t = 16)]
+    pub max_depth: usize,
+    /// Highest query complexity accepted (one per field, times `first` on lists).
+    #[arg(long, env = "TALLY_GRAPHQL_MAX_COMPLEXITY", default_value_t = 2_000)]
+    pub max_complexity: usize,
+    /// Most aliased fields in one document.
+    #[arg(long, env = "TALLY_GRAPHQL_MAX_ALIASES", default_value_t = 30)]
+    pub max_aliases: usize,
+    /// Most operations in one batched request (mutations are never batched).
+    #[arg(long, env = "TALLY_GRAPHQL_MAX_BATCH", default_value_t = 10)]
+    pub max_batch: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        config: Config,
+    }
+
+    #[test]
+    fn embedded_sqlite_is_the_default_database() {
+        let config = Wrapper::parse_from(["tally", "--data-dir", "/tmp/x"]).config;
+        if config.database.url.is_none() {
+            assert_eq!(
+                config.database.effective_url(),
+                "sqlite:///tmp/x/tally.db?mode=rwc"
+            );
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! Domain types: inputs parsed once at the edge, so services never re-check raw strings.
+//!
+//! Each type has private fields and a `parse` that returns [`AppError::BadInput`]
+//! naming the offending field (parse, don't validate).
+//!
+//! [`AppError::BadInput`]: crate::error::AppError::BadInput
+
+mod account;
+
+pub use account::{Password, Username};
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+/// An account as the rest of the application sees it (never with its password hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// UUID v7.
+    pub id: Uuid,
+    /// The username as typed at sign-up.
+    pub username: String,
+    /// When the account was created.
+    pub created_at: DateTime<Utc>,
+}

@@ -1,0 +1,186 @@
+//! The error policy: every failure a client can see is an [`AppError`] with a stable code.
+//!
+//! - Expected failures are variants: the client gets the variant's `extensions.code` and a
+//!   message written for people. `BAD_USER_INPUT` adds `extensions.field`; `RATE_LIMITED`
+//!   and `OVERLOADED` add `extensions.retryAfterSeconds`.
+//! - Unexpected failures are [`AppError::Internal`], carrying an `anyhow::Error` with
+//!   context. They are logged once, here at the boundary, and the client sees only
+//!   `INTERNAL` and a generic message.
+//!
+//! `AppError` deliberately does not implement `Display`: async-graphql converts anything
+//! that does into an error *without* extensions, so a stray `?` would silently drop the
+//! code. The `From<AppError> for async_graphql::Error` below is the one way out.
+
+use std::time::Duration;
+
+/// A failure of a request, expected or not.
+#[derive(Debug)]
+pub enum AppError {
+    /// No valid sign-in: missing, expired, forged or malformed token.
+    Unauthenticated(&'static str),
+    /// Signed in, but not allowed to do this.
+    Forbidden(String),
+    /// The thing asked for does not exist.
+    NotFound(&'static str),
+    /// An argument is malformed or out of range.
+    BadInput {
+        /// Path of the offending input field, e.g. `input.username`.
+        field: String,
+        /// What is wrong with it, for people.
+        message: String,
+    },
+    /// Someone already has that username (compared without case).
+    UsernameTaken,
+    /// Unknown username or wrong password; deliberately the same error for both.
+    InvalidCredentials,
+    /// The poll is scheduled or closed.
+    PollNotOpen(String),
+    /// The chosen options do not fit the poll.
+    InvalidOption(String),
+    /// The user already has a ballot on this poll.
+    AlreadyVoted,
+    /// The idempotency key was used before with another input.
+    IdempotencyKeyReused,
+    /// The poll's results are not visible to this viewer (yet).
+    ResultsHidden(String),
+    /// Too many requests; try again after the given time.
+    RateLimited {
+        /// When the next attempt will be allowed.
+        retry_after: Duration,
+    },
+    /// The server is saturated; the request was not performed, retry after the given time.
+    Overloaded {
+        /// A suggested wait before retrying.
+        retry_after: Duration,
+    },
+    /// Anything unexpected. Logged at the boundary; the client learns nothing more.
+    Internal(anyhow::Error),
+}
+
+impl AppError {
+    /// The stable `extensions.code` clients match on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Unauthenticated(_) => "UNAUTHENTICATED",
+            AppError::Forbidden(_) => "FORBIDDEN",
+            AppError::NotFound(_) => "NOT_FOUND",
+            AppError::BadInput { .. } => "BAD_USER_INPUT",
+            AppError::UsernameTaken => "USERNAME_TAKEN",
+            AppError::InvalidCredentials => "INVALID_CREDENTIALS",
+            AppError::PollNotOpen(_) => "POLL_NOT_OPEN",
+            AppError::InvalidOption(_) => "INVALID_OPTION",
+            AppError::AlreadyVoted => "ALREADY_VOTED",
+            AppError::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
+            AppError::ResultsHidden(_) => "RESULTS_HIDDEN",
+            AppError::RateLimited { .. } => "RATE_LIMITED",
+            AppError::Overloaded { .. } => "OVERLOADED",
+            AppError::Internal(_) => "INTERNAL",
+        }
+    }
+
+    /// The message shown to the client.
+    pub fn message(&self) -> String {
+        match self {
+            AppError::Unauthenticated(why) => format!("not signed in: {why}"),
+            AppError::Forbidden(why) => why.clone(),
+            AppError::NotFound(what) => format!("{what} not found"),
+            AppError::BadInput { message, .. } => message.clone(),
+            AppError::UsernameTaken => "that username is taken".into(),
+            AppError::InvalidCredentials => "wrong username or password".into(),
+            AppError::PollNotOpen(why) => why.clone(),
+            AppError::InvalidOption(why) => why.clone(),
+            AppError::AlreadyVoted => "you have already voted in this poll".into(),
+            AppError::IdempotencyKeyReused => {
+                "this idempotency key was already used with a different input".into()
+            }
+            AppError::ResultsHidden(why) => why.clone(),
+            AppError::RateLimited { .. } => "too many requests, slow down".into(),
+            AppError::Overloaded { .. } => "the server is busy, try again shortly".into(),
+            AppError::Internal(_) => "internal error".into(),
+        }
+    }
+
+    /// A `BAD_USER_INPUT` error for one field.
+    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+        AppError::BadInput {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// Prefixes the field path of a `BAD_USER_INPUT` error (e.g. with `input.`).
+    pub fn in_field(self, prefix: &str) -> Self {
+        match self {
+            AppError::BadInput { field, message } => AppError::BadInput {
+                field: format!("{prefix}.{field}"),
+                message,
+            },
+            other => other,
+        }
+    }
+}
+
+impl From<anyhow::Error> for AppError {
+    fn from(error: anyhow::Error) -> Self {
+        AppError::Internal(error)
+    }
+}
+
+impl From<sea_orm::DbErr> for AppError {
+    fn from(error: sea_orm::DbErr) -> Self {
+        AppError::Internal(anyhow::Error::new(error).context("database"))
+    }
+}
+
+/// Whole seconds to wait, rounded up, never zero.
+fn retry_after_seconds(wait: Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0).max(u64::from(wait.is_zero()))
+}
+
+impl From<AppError> for async_graphql::Error {
+    fn from(error: AppError) -> Self {
+        if let AppError::Internal(cause) = &error {
+            // The one place an unexpected error is logged; the span carries the request id.
+            tracing::error!(error = ?cause, "request failed");
+        }
+        let mut graphql = async_graphql::Error::new(error.message());
+        let extensions = graphql.extensions.get_or_insert_with(Default::default);
+        extensions.set("code", error.code());
+        match &error {
+            AppError::BadInput { field, .. } => extensions.set("field", field.as_str()),
+            AppError::RateLimited { retry_after } | AppError::Overloaded { retry_after } => {
+                extensions.set("retryAfterSeconds", retry_after_seconds(*retry_after))
+            }
+            _ => {}
+        }
+        graphql
+    }
+}
+
+/// The result of a service call.
+pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_rounds_up_and_is_never_zero() {
+        assert_eq!(retry_after_seconds(Duration::from_millis(1)), 1);
+        assert_eq!(retry_after_seconds(Duration::from_millis(1500)), 2);
+        assert_eq!(retry_after_seconds(Duration::from_secs(3)), 3);
+        assert_eq!(retry_after_seconds(Duration::ZERO), 1);
+    }
+
+    #[test]
+    fn internal_errors_leak_nothing() {
+        let error: async_graphql::Error =
+            AppError::Internal(anyhow::anyhow!("password=hunter2 in table users")).into();
+        assert_eq!(error.message, "internal error");
+        let extensions = error.extensions.expect("extensions are set");
+        assert_eq!(
+            extensions.get("code"),
+            Some(&async_graphql::Value::from("INTERNAL"))
+        );
+    }
+}

@@ -1,0 +1,42 @@
+//! What a resolver may read from the request context.
+
+use async_graphql::Context;
+
+use crate::auth::Viewer;
+
+/// Facts about the HTTP request carrying an operation, for audit rows and logs.
+#[derive(Debug, Clone, Default)]
+pub struct RequestMeta {
+    /// The `x-request-id` of the HTTP request.
+    pub request_id: Option<String>,
+    /// The client's IP address, as seen by this server.
+    pub client_ip: Option<std::net::IpAddr>,
+}
+
+/// Typed access to request data.
+pub trait ContextExt {
+    /// Who sent the request (anonymous when nothing was set).
+    fn viewer(&self) -> &Viewer;
+    /// Facts about the HTTP request.
+    fn request_meta(&self) -> RequestMeta;
+    /// A service injected at start-up.
+    fn service<T: Send + Sync + 'static>(&self) -> &T;
+}
+
+static ANONYMOUS: Viewer = Viewer::Anonymous;
+
+impl ContextExt for Context<'_> {
+    fn viewer(&self) -> &Viewer {
+        self.data_opt::<Viewer>().unwrap_or(&ANONYMOUS)
+    }
+
+    fn request_meta(&self) -> RequestMeta {
+        self.data_opt::<RequestMeta>().cloned().unwrap_or_default()
+    }
+
+    fn service<T: Send + Sync + 'static>(&self) -> &T {
+        // Services are inserted by `graphql::build`; a missing one is a wiring bug that
+        // every test would hit at once.
+        self.data_unchecked::<T>()
+    }
+}

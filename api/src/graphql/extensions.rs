@@ -1,0 +1,175 @@
+//! Schema extensions: error codes for failures that happen outside resolvers, and the
+//! alias limit that async-graphql 7 lacks.
+
+use std::sync::Arc;
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextValidation,
+};
+use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Variables};
+
+/// Stable codes for errors raised by the GraphQL engine rather than by our resolvers.
+pub mod codes {
+    /// The query text is not valid GraphQL syntax.
+    pub const PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
+    /// The query does not fit the schema (unknown field, wrong argument type, …).
+    pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
+    /// Selections nest deeper than the configured maximum.
+    pub const QUERY_TOO_DEEP: &str = "QUERY_TOO_DEEP";
+    /// The query's complexity is above the configured maximum.
+    pub const QUERY_TOO_COMPLEX: &str = "QUERY_TOO_COMPLEX";
+    /// The document uses more aliases than the configured maximum.
+    pub const TOO_MANY_ALIASES: &str = "TOO_MANY_ALIASES";
+    /// An argument value could not be read as its declared type.
+    pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
+}
+
+fn with_code(mut error: ServerError, code: &str) -> ServerError {
+    let extensions = error.extensions.get_or_insert_with(Default::default);
+    if extensions.get("code").is_none() {
+        extensions.set("code", code);
+    }
+    error
+}
+
+/// Gives every error a `code`: engine errors get the codes in [`codes`], and errors
+/// raised while coercing a field's arguments become `BAD_USER_INPUT`.
+pub struct ErrorCodes;
+
+impl ExtensionFactory for ErrorCodes {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ErrorCodes)
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for ErrorCodes {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let mut response = next.run(ctx).await;
+        for error in &mut response.errors {
+            let has_code = error
+                .extensions
+                .as_ref()
+                .is_some_and(|e| e.get("code").is_some());
+            if !has_code {
+                // Resolver errors always carry a code; what reaches here without one is
+                // the engine failing to coerce an argument (it has a path) or to find the
+                // operation (it has none).
+                let code = if error.path.is_empty() {
+                    codes::VALIDATION_FAILED
+                } else {
+                    codes::BAD_USER_INPUT
+                };
+                *error = with_code(std::mem::replace(error, ServerError::new("", None)), code);
+            }
+        }
+        response
+    }
+
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        next.run(ctx, query, variables)
+            .await
+            .map_err(|e| with_code(e, codes::PARSE_FAILED))
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        next.run(ctx).await.map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|e| {
+                    let code = match e.message.as_str() {
+                        "Query is nested too deep." => codes::QUERY_TOO_DEEP,
+                        "Query is too complex." => codes::QUERY_TOO_COMPLEX,
+                        _ => codes::VALIDATION_FAILED,
+                    };
+                    with_code(e, code)
+                })
+                .collect()
+        })
+    }
+}
+
+/// Refuses documents with more than `max` aliased fields (OWASP: alias-based batching
+/// attacks multiply work inside one operation).
+pub struct AliasLimit {
+    max: usize,
+}
+
+impl AliasLimit {
+    /// A limit of `max` aliases per document.
+    pub fn new(max: usize) -> Self {
+        AliasLimit { max }
+    }
+}
+
+impl ExtensionFactory for AliasLimit {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(AliasLimit { max: self.max })
+    }
+}
+
+fn count_aliases(set: &SelectionSet) -> usize {
+    set.items
+        .iter()
+        .map(|item| match &item.node {
+            Selection::Field(field) => {
+                usize::from(field.node.alias.is_some())
+                    + count_aliases(&field.node.selection_set.node)
+            }
+            Selection::InlineFragment(fragment) => {
+                count_aliases(&fragment.node.selection_set.node)
+            }
+            Selection::FragmentSpread(_) => 0,
+        })
+        .sum()
+}
+
+/// Aliases written anywhere in the document (each fragment counted once).
+pub fn aliases_in(document: &ExecutableDocument) -> usize {
+    let in_operations: usize = document
+        .operations
+        .iter()
+        .map(|(_, op)| count_aliases(&op.node.selection_set.node))
+        .sum();
+    let in_fragments: usize = document
+        .fragments
+        .values()
+        .map(|f| count_aliases(&f.node.selection_set.node))
+        .sum();
+    in_operations + in_fragments
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for AliasLimit {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await?;
+        let aliases = aliases_in(&document);
+        if aliases > self.max {
+            return Err(with_code(
+                ServerError::new(
+                    format!("the query uses {aliases} aliases; at most {} are allowed", self.max),
+                    None,
+                ),
+                codes::TOO_MANY_ALIASES,
+            ));
+        }
+        Ok(document)
+    }
+}

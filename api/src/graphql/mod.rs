@@ -1,0 +1,62 @@
+//! The GraphQL API: thin resolvers over the services.
+//!
+//! Roots are split by domain and merged here. A resolver reads the context (viewer,
+//! services), calls one service method and converts the result; the rules live in
+//! `service/`. Errors leave through [`crate::error::AppError`] so each carries its code.
+
+mod accounts;
+mod context;
+mod extensions;
+
+use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+
+use crate::config::GraphqlLimits;
+use crate::service::AccountService;
+
+pub use context::RequestMeta;
+
+/// Every query field, merged from the domain roots.
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(accounts::AccountQuery);
+
+/// Every mutation field, merged from the domain roots.
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(accounts::AccountMutation);
+
+/// The executable schema.
+pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+/// The services resolvers call, injected into the schema at start-up.
+#[derive(Clone)]
+pub struct Services {
+    /// Accounts and sign-in.
+    pub accounts: AccountService,
+}
+
+fn builder(limits: &GraphqlLimits) -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .limit_depth(limits.max_depth)
+    .limit_complexity(limits.max_complexity)
+    .extension(extensions::ErrorCodes)
+    .extension(extensions::AliasLimit::new(limits.max_aliases))
+}
+
+/// The schema with its services and limits.
+pub fn build(services: Services, limits: &GraphqlLimits) -> AppSchema {
+    builder(limits).data(services.accounts).finish()
+}
+
+/// The schema in SDL, as checked in at `schema.graphql`.
+pub fn sdl() -> String {
+    let limits = GraphqlLimits {
+        max_depth: usize::MAX,
+        max_complexity: usize::MAX,
+        max_aliases: usize::MAX,
+        max_batch: usize::MAX,
+    };
+    builder(&limits).finish().sdl()
+}

@@ -1,0 +1,242 @@
+//! `POST /graphql` and `GET /graphql`, following GraphQL-over-HTTP.
+//!
+//! We read and check the request ourselves instead of using async-graphql-axum's
+//! extractor, because the extractor reads bodies without a size limit and accepts
+//! mutations over GET. What is refused here, before the engine runs:
+//!
+//! | problem | status | `extensions.code` |
+//! |---|---|---|
+//! | body over `TALLY_MAX_BODY_BYTES` | 413 | `PAYLOAD_TOO_LARGE` |
+//! | POST without `Content-Type: application/json` | 415 | `UNSUPPORTED_MEDIA_TYPE` |
+//! | malformed JSON or query string | 400 | `BAD_REQUEST` |
+//! | more operations in a batch than `TALLY_GRAPHQL_MAX_BATCH` | 400 | `BATCH_TOO_LARGE` |
+//! | a mutation inside a batch | 400 | `BATCHED_MUTATION` |
+//! | a mutation over GET | 405 | `METHOD_NOT_ALLOWED` |
+//! | execution longer than `TALLY_REQUEST_TIMEOUT_MS` | 200 | `TIMEOUT` |
+
+use std::net::SocketAddr;
+
+use async_graphql::parser::types::OperationType;
+use async_graphql::{BatchRequest, BatchResponse, Request};
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::AppState;
+use crate::auth::Viewer;
+use crate::graphql::RequestMeta;
+
+/// A request-level failure, answered in the GraphQL error shape.
+pub struct Refusal {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl Refusal {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Refusal {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({
+            "errors": [{ "message": self.message, "extensions": { "code": self.code } }]
+        });
+        let mut response = (self.status, axum::Json(body)).into_response();
+        if self.status == StatusCode::METHOD_NOT_ALLOWED {
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        }
+        response
+    }
+}
+
+/// `POST /graphql`: one operation or a batch (an array) of queries.
+pub async fn post(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, Refusal> {
+    if !is_json(&headers) {
+        return Err(Refusal::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "send the request as Content-Type: application/json",
+        ));
+    }
+    let bytes = read_body(body, state.http.max_body_bytes).await?;
+    let batch: BatchRequest = serde_json::from_slice(&bytes).map_err(|e| {
+        Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            format!("the body is not a GraphQL request: {e}"),
+        )
+    })?;
+    if let BatchRequest::Batch(requests) = &batch {
+        check_batch(requests, state.http.max_batch)?;
+    }
+    Ok(execute(&state, &headers, peer, batch).await)
+}
+
+/// `GET /graphql?query=…&variables=…&operationName=…`: queries only.
+pub async fn get(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, Refusal> {
+    let request = async_graphql::http::parse_query_string(query.as_deref().unwrap_or_default())
+        .map_err(|e| {
+            Refusal::new(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                format!("the query string is not a GraphQL request: {e}"),
+            )
+        })?;
+    if operation_type(&request) == Some(OperationType::Mutation) {
+        return Err(Refusal::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            "mutations are sent with POST",
+        ));
+    }
+    Ok(execute(&state, &headers, peer, BatchRequest::Single(request)).await)
+}
+
+async fn execute(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+    batch: BatchRequest,
+) -> Response {
+    let viewer = state.viewer_from(headers);
+    let meta = RequestMeta {
+        request_id: headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        client_ip: Some(peer.ip()),
+    };
+    let batch = batch.data(viewer).data(meta);
+    let response =
+        match tokio::time::timeout(state.http.request_timeout, state.schema.execute_batch(batch))
+            .await
+        {
+            Ok(response) => response,
+            Err(_) => {
+                let mut error = async_graphql::ServerError::new("the request took too long", None);
+                error
+                    .extensions
+                    .get_or_insert_with(Default::default)
+                    .set("code", "TIMEOUT");
+                BatchResponse::Single(async_graphql::Response::from_errors(vec![error]))
+            }
+        };
+    json_response(&response)
+}
+
+fn json_response(response: &BatchResponse) -> Response {
+    match serde_json::to_vec(response) {
+        Ok(body) => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            body,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "serialising a GraphQL response");
+            Refusal::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "internal error",
+            )
+            .into_response()
+        }
+    }
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
+}
+
+async fn read_body(body: Body, limit: usize) -> Result<Bytes, Refusal> {
+    axum::body::to_bytes(body, limit).await.map_err(|_| {
+        Refusal::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            format!("the request body is over {limit} bytes"),
+        )
+    })
+}
+
+fn check_batch(requests: &[Request], max: usize) -> Result<(), Refusal> {
+    if requests.is_empty() || requests.len() > max {
+        return Err(Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "BATCH_TOO_LARGE",
+            format!("a batch holds 1 to {max} operations"),
+        ));
+    }
+    if requests
+        .iter()
+        .any(|r| operation_type(r) == Some(OperationType::Mutation))
+    {
+        return Err(Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "BATCHED_MUTATION",
+            "mutations cannot be batched; send each in its own request",
+        ));
+    }
+    Ok(())
+}
+
+/// The type of the operation a request would run, when the query parses.
+fn operation_type(request: &Request) -> Option<OperationType> {
+    let document = async_graphql::parser::parse_query(&request.query).ok()?;
+    let wanted = request.operation_name.as_deref();
+    document
+        .operations
+        .iter()
+        .find(|(name, _)| wanted.is_none() || name.map(|n| n.as_str()) == wanted)
+        .map(|(_, op)| op.node.ty)
+}
+
+/// Helpers shared with the WebSocket endpoint.
+impl AppState {
+    /// Who the `Authorization` header says the caller is.
+    pub fn viewer_from(&self, headers: &HeaderMap) -> Viewer {
+        match headers.get(header::AUTHORIZATION) {
+            None => Viewer::Anonymous,
+            Some(value) => self.viewer_from_authorization(value.to_str().unwrap_or_default()),
+        }
+    }
+
+    /// Who an `Authorization` value (`Bearer <token>`) says the caller is.
+    pub fn viewer_from_authorization(&self, value: &str) -> Viewer {
+        let Some(token) = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))
+        else {
+            return Viewer::Invalid("use the Bearer authorization scheme");
+        };
+        match self.accounts.verify_token(token.trim()) {
+            Ok(user) => Viewer::User(user),
+            Err(why) => Viewer::Invalid(why),
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! Liveness and readiness probes.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde_json::json;
+
+use super::AppState;
+
+/// `GET /healthz`: the process is up and serving.
+pub async fn live() -> &'static str {
+    "ok"
+}
+
+/// `GET /readyz`: 200 when the database answers, 503 (saying which part is down) when not.
+pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
+    let database = match state.store.ping().await {
+        Ok(()) => "ok",
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness: database unreachable");
+            "unreachable"
+        }
+    };
+    let status = if database == "ok" {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(json!({ "database": database })))
+}

@@ -1,0 +1,97 @@
+//! The HTTP surface: routes, the state they share, and the layers around them.
+//!
+//! | route | what |
+//! |---|---|
+//! | `POST /graphql`, `GET /graphql` | GraphQL over HTTP ([`graphql`]) |
+//! | `GET /graphiql` | the GraphiQL IDE |
+//! | `GET /healthz` | the process is up |
+//! | `GET /readyz` | the database (and Redis, when configured) answer |
+
+mod graphql;
+mod health;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderName, Request};
+use axum::response::Html;
+use axum::routing::get;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::graphql::AppSchema;
+use crate::service::AccountService;
+use crate::store::Store;
+
+/// Limits the HTTP layer enforces itself.
+#[derive(Debug, Clone)]
+pub struct HttpLimits {
+    /// Largest accepted body.
+    pub max_body_bytes: usize,
+    /// Longest execution of one request.
+    pub request_timeout: Duration,
+    /// Most operations in a batch.
+    pub max_batch: usize,
+}
+
+impl HttpLimits {
+    /// The limits from configuration.
+    pub fn from_config(config: &Config) -> Self {
+        HttpLimits {
+            max_body_bytes: config.http.max_body_bytes,
+            request_timeout: config.http.request_timeout(),
+            max_batch: config.graphql.max_batch,
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The executable schema, with its services.
+    pub schema: AppSchema,
+    /// For reading bearer tokens.
+    pub accounts: AccountService,
+    /// For readiness checks.
+    pub store: Store,
+    /// Request limits.
+    pub http: HttpLimits,
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// All routes with their layers.
+pub fn router(state: AppState) -> Router {
+    let max_body = state.http.max_body_bytes;
+    Router::new()
+        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/graphiql", get(graphiql))
+        .route("/healthz", get(health::live))
+        .route("/readyz", get(health::ready))
+        .with_state(state)
+        // Outermost last: the id is set before the trace span is made, and echoed back.
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(max_body))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                let id = request
+                    .headers()
+                    .get(&REQUEST_ID)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default();
+                tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+async fn graphiql() -> Html<String> {
+    Html(
+        async_graphql::http::GraphiQLSource::build()
+            .endpoint("/graphql")
+            .subscription_endpoint("/graphql/ws")
+            .title("Tally GraphiQL")
+            .finish(),
+    )
+}

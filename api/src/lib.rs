@@ -1,0 +1,30 @@
+//! Tally: polls, exactly-once votes and live tallies, served as a GraphQL API.
+//!
+//! A map of the crate, outside in:
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`cli`], [`config`] | the command line and the one typed configuration struct |
+//! | [`startup`] | wiring ports into services and serving until stopped |
+//! | [`http`] | routes, request limits, request ids, health probes |
+//! | [`graphql`] | the schema: thin resolvers over the services |
+//! | [`service`] | use-cases and their rules (no SQL, no GraphQL types) |
+//! | [`domain`] | input types parsed once at the edge |
+//! | [`auth`] | password hashes, sign-in tokens, the request's viewer |
+//! | [`store`] | every SQL query, on PostgreSQL or SQLite |
+//! | [`clock`] | the time port |
+//! | [`error`] | the error policy and its stable codes |
+//! | [`telemetry`] | structured logs |
+
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod service;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

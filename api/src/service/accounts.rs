@@ -1,0 +1,100 @@
+//! Accounts: sign-up, sign-in and "who am I".
+
+use std::sync::Arc;
+
+use uuid::Uuid;
+
+use crate::auth::passwords::PasswordHasher;
+use crate::auth::tokens::TokenKeys;
+use crate::clock::Clock;
+use crate::domain::{Password, User, Username};
+use crate::error::{AppError, AppResult};
+use crate::store::Store;
+
+/// A signed-in session: the token and whose it is.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The bearer token.
+    pub token: String,
+    /// When the token stops being accepted.
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    /// The signed-in user.
+    pub user: User,
+}
+
+/// Sign-up, sign-in and lookups of accounts.
+#[derive(Clone)]
+pub struct AccountService {
+    store: Store,
+    hasher: PasswordHasher,
+    tokens: TokenKeys,
+    clock: Arc<dyn Clock>,
+}
+
+impl AccountService {
+    /// The service over its ports.
+    pub fn new(
+        store: Store,
+        hasher: PasswordHasher,
+        tokens: TokenKeys,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        AccountService {
+            store,
+            hasher,
+            tokens,
+            clock,
+        }
+    }
+
+    /// Creates an account and signs it in.
+    pub async fn register(&self, username: Username, password: Password) -> AppResult<Session> {
+        // Hash first: a taken name is refused by the unique index, which is the only
+        // check that holds under concurrent sign-ups.
+        let hash = self.hasher.hash(&password).await?;
+        let user = self
+            .store
+            .insert_user(&username, hash, self.clock.now())
+            .await?;
+        self.session_for(user)
+    }
+
+    /// Signs in. Unknown user and wrong password are the same error and take as long.
+    pub async fn login(&self, username: &str, password: &str) -> AppResult<Session> {
+        let (Ok(username), Ok(password)) = (Username::parse(username), Password::parse(password))
+        else {
+            // Text that could never be an account still costs one verification.
+            let filler = Password::parse("not-a-real-password")?;
+            self.hasher.verify(&filler, None).await?;
+            return Err(AppError::InvalidCredentials);
+        };
+        let found = self.store.find_credentials(&username).await?;
+        let stored_hash = found.as_ref().map(|(_, hash)| hash.as_str());
+        if !self.hasher.verify(&password, stored_hash).await? {
+            return Err(AppError::InvalidCredentials);
+        }
+        match found {
+            Some((user, _)) => self.session_for(user),
+            None => Err(AppError::InvalidCredentials),
+        }
+    }
+
+    /// The account behind a verified token, if it still exists.
+    pub async fn find(&self, id: Uuid) -> AppResult<Option<User>> {
+        Ok(self.store.find_users(&[id]).await?.into_iter().next())
+    }
+
+    /// The user a bearer token belongs to, or why it is refused.
+    pub fn verify_token(&self, token: &str) -> Result<Uuid, &'static str> {
+        self.tokens.verify(token)
+    }
+
+    fn session_for(&self, user: User) -> AppResult<Session> {
+        let issued = self.tokens.issue(user.id)?;
+        Ok(Session {
+            token: issued.token,
+            expires_at: issued.expires_at,
+            user,
+        })
+    }
+}

@@ -1,0 +1,160 @@
+//! Building and running the application: wiring the ports chosen by configuration into
+//! services, the schema and the router, then serving until told to stop.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::auth::passwords::PasswordHasher;
+use crate::auth::secrets;
+use crate::auth::tokens::TokenKeys;
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::graphql::{self, Services};
+use crate::http::{self, AppState, HttpLimits};
+use crate::service::AccountService;
+use crate::store::Store;
+
+/// Ports a test may replace; production uses [`Ports::default`].
+#[derive(Clone)]
+pub struct Ports {
+    /// Where "now" comes from.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Default for Ports {
+    fn default() -> Self {
+        Ports {
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+/// A built application, bound to its port and ready to serve.
+pub struct Application {
+    listener: TcpListener,
+    address: SocketAddr,
+    router: axum::Router,
+    store: Store,
+    shutdown: CancellationToken,
+    grace: Duration,
+}
+
+impl Application {
+    /// Builds the application with the system clock.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        Self::build_with(config, Ports::default()).await
+    }
+
+    /// Builds the application with the given ports: connects and migrates the database,
+    /// resolves secrets and binds the listener (port 0 picks a free one).
+    pub async fn build_with(config: Config, ports: Ports) -> anyhow::Result<Self> {
+        let store = Store::connect(&config.database).await?;
+        store.migrate().await?;
+
+        let (secret, previous) = secrets::resolve(
+            &config.auth,
+            config.http.environment,
+            &config.database.data_dir,
+        )?;
+        let tokens = TokenKeys::new(
+            &secret,
+            &previous,
+            &config.auth.jwt_issuer,
+            &config.auth.jwt_audience,
+            Duration::from_secs(config.auth.token_ttl_secs),
+            ports.clock.clone(),
+        );
+        let hasher = PasswordHasher::new(config.auth.password_hash_concurrency).await?;
+        let accounts = AccountService::new(store.clone(), hasher, tokens, ports.clock.clone());
+
+        let schema = graphql::build(
+            Services {
+                accounts: accounts.clone(),
+            },
+            &config.graphql,
+        );
+        let state = AppState {
+            schema,
+            accounts,
+            store: store.clone(),
+            http: HttpLimits::from_config(&config),
+        };
+
+        let listener = TcpListener::bind(config.http.listen)
+            .await
+            .with_context(|| format!("binding {}", config.http.listen))?;
+        let address = listener.local_addr()?;
+        Ok(Application {
+            listener,
+            address,
+            router: http::router(state),
+            store,
+            shutdown: CancellationToken::new(),
+            grace: Duration::from_secs(config.http.shutdown_grace_secs),
+        })
+    }
+
+    /// The address the server listens on (with the real port when 0 was asked).
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// A handle that stops the server when cancelled (as SIGTERM or SIGINT do).
+    pub fn shutdown_handle(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    /// Serves until SIGTERM, SIGINT or the shutdown handle, then stops accepting, lets
+    /// in-flight requests finish (up to the grace period) and closes the pool.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let shutdown = self.shutdown.clone();
+        tokio::spawn(cancel_on_signal(shutdown.clone()));
+        tracing::info!(address = %self.address, "tally listening");
+        let server = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+        let grace = self.grace;
+        tokio::select! {
+            result = server => result.context("serving HTTP")?,
+            () = async {
+                shutdown.cancelled().await;
+                tokio::time::sleep(grace).await;
+            } => tracing::warn!("grace period over; dropping remaining connections"),
+        }
+        self.store.close().await.context("closing the database pool")?;
+        tracing::info!("tally stopped");
+        Ok(())
+    }
+}
+
+async fn cancel_on_signal(shutdown: CancellationToken) {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => tracing::info!("SIGINT: shutting down"),
+        () = terminate => tracing::info!("SIGTERM: shutting down"),
+        () = shutdown.cancelled() => {}
+    }
+    shutdown.cancel();
+}

@@ -1,0 +1,31 @@
+//! SeaORM entities: one module per table of Tally's data model.
+//!
+//! These types mirror the database layout and nothing else. They are used by the
+//! api's `store` module only; the GraphQL layer has its own types, so the public API
+//! is never welded to the table layout.
+//!
+//! | module | table | holds |
+//! |---|---|---|
+//! | [`users`] | `users` | accounts and their argon2id password hashes |
+//! | [`polls`] | `polls` | a poll's settings, lifecycle times and running total |
+//! | [`poll_options`] | `poll_options` | a poll's options with their vote counters |
+//! | [`votes`] | `votes` | ballots: one per user per poll, with the idempotency key |
+//! | [`vote_choices`] | `vote_choices` | the options a ballot chose |
+//! | [`vote_events`] | `vote_events` | the append-only audit log of ballot changes |
+
+pub mod poll_options;
+pub mod polls;
+pub mod users;
+pub mod vote_choices;
+pub mod vote_events;
+pub mod votes;
+
+/// Re-exports of every entity under short names, for `use entity::prelude::*`.
+pub mod prelude {
+    pub use super::poll_options::Entity as PollOptions;
+    pub use super::polls::Entity as Polls;
+    pub use super::users::Entity as Users;
+    pub use super::vote_choices::Entity as VoteChoices;
+    pub use super::vote_events::Entity as VoteEvents;
+    pub use super::votes::Entity as Votes;
+}

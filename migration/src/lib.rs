@@ -1,0 +1,18 @@
+//! Tally's schema migrations, for PostgreSQL and SQLite alike.
+//!
+//! The api runs [`Migrator::up`] at start-up; the `migration` binary runs the same
+//! migrations by hand (`up`, `down`, `status`, `fresh`, …).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_initial_schema;
+
+/// Every migration, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261128_000001_initial_schema::Migration)]
+    }
+}

@@ -1,0 +1,8 @@
+//! The migration CLI: `cargo run -p migration -- up` (see `--help`).
+
+use sea_orm_migration::prelude::*;
+
+#[tokio::main]
+async fn main() {
+    cli::run_cli(migration::Migrator).await;
+}
