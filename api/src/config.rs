@@ -30,6 +30,27 @@ pub struct Config {
     pub graphql: GraphqlLimits,
 }
 
+impl Config {
+    /// The defaults, ignoring the environment: a starting point for tests and tools
+    /// that must not pick up whatever `DATABASE_URL` or `REDIS_URL` the shell has.
+    pub fn defaults() -> Self {
+        use clap::{CommandFactory, FromArgMatches, Parser};
+
+        #[derive(Parser)]
+        struct Bare {
+            #[command(flatten)]
+            config: Config,
+        }
+
+        let command = Bare::command().mut_args(|arg| arg.env(None));
+        let matches = command.get_matches_from(["tally"]);
+        // Every field has a default or is optional, so this cannot fail.
+        Bare::from_arg_matches(&matches)
+            .map(|bare| bare.config)
+            .unwrap_or_else(|e| e.exit())
+    }
+}
+
 /// Whether this is a development machine or production.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Environment {
@@ -56,7 +77,12 @@ pub struct HttpConfig {
     #[arg(long, env = "TALLY_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
     /// `development` or `production` (which refuses to start without a JWT secret).
-    #[arg(long = "env", env = "TALLY_ENV", value_enum, default_value = "development")]
+    #[arg(
+        long = "env",
+        env = "TALLY_ENV",
+        value_enum,
+        default_value = "development"
+    )]
     pub environment: Environment,
     /// Log format: `text` or `json`. The filter comes from `RUST_LOG` (default `info`).
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "text")]
@@ -91,10 +117,18 @@ pub struct DatabaseConfig {
     #[arg(long, env = "TALLY_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
     /// Most connections in the pool.
-    #[arg(long, env = "TALLY_DB_POOL_SIZE", default_value_t = 16)]
+    #[arg(
+        long = "db-pool-size",
+        env = "TALLY_DB_POOL_SIZE",
+        default_value_t = 16
+    )]
     pub pool_size: u32,
     /// How long to wait for a connection, in seconds.
-    #[arg(long, env = "TALLY_DB_CONNECT_TIMEOUT_SECS", default_value_t = 5)]
+    #[arg(
+        long = "db-connect-timeout-secs",
+        env = "TALLY_DB_CONNECT_TIMEOUT_SECS",
+        default_value_t = 5
+    )]
     pub connect_timeout_secs: u64,
 }
 
@@ -155,16 +189,32 @@ pub struct AuthConfig {
 #[command(next_help_heading = "GraphQL limits")]
 pub struct GraphqlLimits {
     /// Deepest selection nesting accepted.
-    #[arg(long, env = "TALLY_GRAPHQL_MAX_DEPTH", default_value_t = 16)]
+    #[arg(
+        long = "graphql-max-depth",
+        env = "TALLY_GRAPHQL_MAX_DEPTH",
+        default_value_t = 16
+    )]
     pub max_depth: usize,
     /// Highest query complexity accepted (one per field, times `first` on lists).
-    #[arg(long, env = "TALLY_GRAPHQL_MAX_COMPLEXITY", default_value_t = 2_000)]
+    #[arg(
+        long = "graphql-max-complexity",
+        env = "TALLY_GRAPHQL_MAX_COMPLEXITY",
+        default_value_t = 2_000
+    )]
     pub max_complexity: usize,
     /// Most aliased fields in one document.
-    #[arg(long, env = "TALLY_GRAPHQL_MAX_ALIASES", default_value_t = 30)]
+    #[arg(
+        long = "graphql-max-aliases",
+        env = "TALLY_GRAPHQL_MAX_ALIASES",
+        default_value_t = 30
+    )]
     pub max_aliases: usize,
     /// Most operations in one batched request (mutations are never batched).
-    #[arg(long, env = "TALLY_GRAPHQL_MAX_BATCH", default_value_t = 10)]
+    #[arg(
+        long = "graphql-max-batch",
+        env = "TALLY_GRAPHQL_MAX_BATCH",
+        default_value_t = 10
+    )]
     pub max_batch: usize,
 }
 
@@ -181,12 +231,19 @@ mod tests {
 
     #[test]
     fn embedded_sqlite_is_the_default_database() {
-        let config = Wrapper::parse_from(["tally", "--data-dir", "/tmp/x"]).config;
-        if config.database.url.is_none() {
-            assert_eq!(
-                config.database.effective_url(),
-                "sqlite:///tmp/x/tally.db?mode=rwc"
-            );
-        }
+        let mut config = Config::defaults();
+        assert_eq!(config.database.url, None);
+        assert_eq!(config.redis.url, None);
+        config.database.data_dir = "/tmp/x".into();
+        assert_eq!(
+            config.database.effective_url(),
+            "sqlite:///tmp/x/tally.db?mode=rwc"
+        );
+    }
+
+    #[test]
+    fn flags_override_defaults() {
+        let config = Wrapper::parse_from(["tally", "--listen", "0.0.0.0:9000"]).config;
+        assert_eq!(config.http.listen.port(), 9000);
     }
 }

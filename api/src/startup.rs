@@ -129,7 +129,10 @@ impl Application {
                 tokio::time::sleep(grace).await;
             } => tracing::warn!("grace period over; dropping remaining connections"),
         }
-        self.store.close().await.context("closing the database pool")?;
+        self.store
+            .close()
+            .await
+            .context("closing the database pool")?;
         tracing::info!("tally stopped");
         Ok(())
     }

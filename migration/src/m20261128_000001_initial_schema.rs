@@ -119,7 +119,11 @@ enum VoteEvents {
 }
 
 fn uuid_pk(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col).uuid().not_null().primary_key().to_owned()
+    ColumnDef::new(col)
+        .uuid()
+        .not_null()
+        .primary_key()
+        .to_owned()
 }
 
 fn uuid(col: impl IntoIden) -> ColumnDef {
@@ -188,14 +192,14 @@ fn polls() -> TableCreateStatement {
         .col(text(Polls::Kind).check(Expr::col(Polls::Kind).is_in(["SINGLE", "MULTIPLE"])))
         .col(ColumnDef::new(Polls::MinChoices).integer().not_null())
         .col(ColumnDef::new(Polls::MaxChoices).integer().not_null())
-        .col(text(Polls::ResultsVisibility).check(
-            Expr::col(Polls::ResultsVisibility).is_in([
+        .col(
+            text(Polls::ResultsVisibility).check(Expr::col(Polls::ResultsVisibility).is_in([
                 "ALWAYS",
                 "AFTER_VOTE",
                 "AFTER_CLOSE",
                 "OWNER_ONLY",
-            ]),
-        ))
+            ])),
+        )
         .col(ColumnDef::new(Polls::AllowVoteChange).boolean().not_null())
         .col(instant_null(Polls::OpensAt))
         .col(instant_null(Polls::ClosesAt))
@@ -291,11 +295,13 @@ fn vote_events() -> TableCreateStatement {
         .col(uuid(VoteEvents::PollId))
         .col(uuid(VoteEvents::VoteId))
         .col(uuid(VoteEvents::UserId))
-        .col(text(VoteEvents::Action).check(Expr::col(VoteEvents::Action).is_in([
-            "cast",
-            "changed",
-            "retracted",
-        ])))
+        .col(
+            text(VoteEvents::Action).check(Expr::col(VoteEvents::Action).is_in([
+                "cast",
+                "changed",
+                "retracted",
+            ])),
+        )
         .col(text(VoteEvents::OldChoices))
         .col(text(VoteEvents::NewChoices))
         .col(text(VoteEvents::IdempotencyKey))

@@ -86,8 +86,8 @@ impl TokenKeys {
     pub fn issue(&self, user: Uuid) -> anyhow::Result<IssuedToken> {
         let now = self.clock.now();
         // Whole seconds, as in the `exp` claim, so `expiresAt` is exactly when it ends.
-        let expires_at = DateTime::from_timestamp((now + self.ttl).timestamp(), 0)
-            .unwrap_or(now + self.ttl);
+        let expires_at =
+            DateTime::from_timestamp((now + self.ttl).timestamp(), 0).unwrap_or(now + self.ttl);
         let claims = Claims {
             sub: user.to_string(),
             iat: now.timestamp(),
@@ -172,7 +172,8 @@ mod tests {
         let keys = keys(&[7; 32], clock);
         let token = keys.issue(Uuid::now_v7())?.token;
         let payload = token.split('.').nth(1).unwrap_or_default();
-        let header = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#);
+        let header = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(r#"{"alg":"none","typ":"JWT"}"#);
         assert!(keys.verify(&format!("{header}.{payload}.")).is_err());
         assert_eq!(keys.verify("not a token"), Err("malformed token"));
         Ok(())

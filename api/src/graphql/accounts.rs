@@ -1,9 +1,9 @@
 //! Accounts in the schema: `register`, `login`, `viewer`, and the `User` type.
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
 
 use super::context::ContextExt;
+use super::scalars::DateTime;
 use crate::domain::{Password, User, Username};
 use crate::service::{AccountService, Session};
 
@@ -16,7 +16,7 @@ pub struct UserNode {
     /// The username, as typed at sign-up.
     pub username: String,
     /// When the account was created.
-    pub created_at: DateTime<Utc>,
+    pub created_at: DateTime,
 }
 
 impl From<User> for UserNode {
@@ -24,7 +24,7 @@ impl From<User> for UserNode {
         UserNode {
             id: ID(user.id.to_string()),
             username: user.username,
-            created_at: user.created_at,
+            created_at: user.created_at.into(),
         }
     }
 }
@@ -36,7 +36,7 @@ pub struct AuthPayload {
     /// `authorization` field of the WebSocket `connection_init` payload.
     pub token: String,
     /// When the token stops being accepted; sign in again after that.
-    pub expires_at: DateTime<Utc>,
+    pub expires_at: DateTime,
     /// The signed-in user.
     pub user: UserNode,
 }
@@ -45,7 +45,7 @@ impl From<Session> for AuthPayload {
     fn from(session: Session) -> Self {
         AuthPayload {
             token: session.token,
-            expires_at: session.expires_at,
+            expires_at: session.expires_at.into(),
             user: session.user.into(),
         }
     }
@@ -94,7 +94,11 @@ pub struct AccountMutation;
 impl AccountMutation {
     /// Creates an account and signs it in. Errors: `BAD_USER_INPUT` (with `field`),
     /// `USERNAME_TAKEN`.
-    async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> Result<AuthPayload> {
+    async fn register(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new account's username and password.")] input: RegisterInput,
+    ) -> Result<AuthPayload> {
         let username = Username::parse(&input.username).map_err(|e| e.in_field("input"))?;
         let password = Password::parse(&input.password).map_err(|e| e.in_field("input"))?;
         let session = ctx
@@ -106,7 +110,11 @@ impl AccountMutation {
 
     /// Signs in. Errors: `INVALID_CREDENTIALS`, the same whether the username or the
     /// password is wrong.
-    async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<AuthPayload> {
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The account's username and password.")] input: LoginInput,
+    ) -> Result<AuthPayload> {
         let session = ctx
             .service::<AccountService>()
             .login(&input.username, &input.password)

@@ -17,8 +17,6 @@ pub struct RequestMeta {
 pub trait ContextExt {
     /// Who sent the request (anonymous when nothing was set).
     fn viewer(&self) -> &Viewer;
-    /// Facts about the HTTP request.
-    fn request_meta(&self) -> RequestMeta;
     /// A service injected at start-up.
     fn service<T: Send + Sync + 'static>(&self) -> &T;
 }
@@ -28,10 +26,6 @@ static ANONYMOUS: Viewer = Viewer::Anonymous;
 impl ContextExt for Context<'_> {
     fn viewer(&self) -> &Viewer {
         self.data_opt::<Viewer>().unwrap_or(&ANONYMOUS)
-    }
-
-    fn request_meta(&self) -> RequestMeta {
-        self.data_opt::<RequestMeta>().cloned().unwrap_or_default()
     }
 
     fn service<T: Send + Sync + 'static>(&self) -> &T {

@@ -127,9 +127,7 @@ fn count_aliases(set: &SelectionSet) -> usize {
                 usize::from(field.node.alias.is_some())
                     + count_aliases(&field.node.selection_set.node)
             }
-            Selection::InlineFragment(fragment) => {
-                count_aliases(&fragment.node.selection_set.node)
-            }
+            Selection::InlineFragment(fragment) => count_aliases(&fragment.node.selection_set.node),
             Selection::FragmentSpread(_) => 0,
         })
         .sum()
@@ -164,7 +162,10 @@ impl Extension for AliasLimit {
         if aliases > self.max {
             return Err(with_code(
                 ServerError::new(
-                    format!("the query uses {aliases} aliases; at most {} are allowed", self.max),
+                    format!(
+                        "the query uses {aliases} aliases; at most {} are allowed",
+                        self.max
+                    ),
                     None,
                 ),
                 codes::TOO_MANY_ALIASES,

@@ -7,6 +7,7 @@
 mod accounts;
 mod context;
 mod extensions;
+mod scalars;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 
@@ -15,12 +16,14 @@ use crate::service::AccountService;
 
 pub use context::RequestMeta;
 
-/// Every query field, merged from the domain roots.
+/// The entry points for reading.
 #[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
 pub struct QueryRoot(accounts::AccountQuery);
 
-/// Every mutation field, merged from the domain roots.
+/// The entry points for changing things.
 #[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
 pub struct MutationRoot(accounts::AccountMutation);
 
 /// The executable schema.

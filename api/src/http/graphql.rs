@@ -73,14 +73,8 @@ pub async fn post(
             "send the request as Content-Type: application/json",
         ));
     }
-    let bytes = read_body(body, state.http.max_body_bytes).await?;
-    let batch: BatchRequest = serde_json::from_slice(&bytes).map_err(|e| {
-        Refusal::new(
-            StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
-            format!("the body is not a GraphQL request: {e}"),
-        )
-    })?;
+    let bytes = read_body(&headers, body, state.http.max_body_bytes).await?;
+    let batch = parse_body(&bytes)?;
     if let BatchRequest::Batch(requests) = &batch {
         check_batch(requests, state.http.max_batch)?;
     }
@@ -127,20 +121,22 @@ async fn execute(
         client_ip: Some(peer.ip()),
     };
     let batch = batch.data(viewer).data(meta);
-    let response =
-        match tokio::time::timeout(state.http.request_timeout, state.schema.execute_batch(batch))
-            .await
-        {
-            Ok(response) => response,
-            Err(_) => {
-                let mut error = async_graphql::ServerError::new("the request took too long", None);
-                error
-                    .extensions
-                    .get_or_insert_with(Default::default)
-                    .set("code", "TIMEOUT");
-                BatchResponse::Single(async_graphql::Response::from_errors(vec![error]))
-            }
-        };
+    let response = match tokio::time::timeout(
+        state.http.request_timeout,
+        state.schema.execute_batch(batch),
+    )
+    .await
+    {
+        Ok(response) => response,
+        Err(_) => {
+            let mut error = async_graphql::ServerError::new("the request took too long", None);
+            error
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set("code", "TIMEOUT");
+            BatchResponse::Single(async_graphql::Response::from_errors(vec![error]))
+        }
+    };
     json_response(&response)
 }
 
@@ -174,14 +170,54 @@ fn is_json(headers: &HeaderMap) -> bool {
         .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
 }
 
-async fn read_body(body: Body, limit: usize) -> Result<Bytes, Refusal> {
-    axum::body::to_bytes(body, limit).await.map_err(|_| {
+/// The body, refused without reading when `Content-Length` is over the limit, and
+/// cut off at the limit otherwise (chunked bodies).
+async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, Refusal> {
+    let too_large = || {
         Refusal::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "PAYLOAD_TOO_LARGE",
             format!("the request body is over {limit} bytes"),
         )
-    })
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return Err(too_large());
+    }
+    axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| too_large())
+}
+
+fn bad_request(message: impl Into<String>) -> Refusal {
+    Refusal::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", message)
+}
+
+/// A JSON object with a string `query`, or a non-empty array of them.
+fn parse_body(bytes: &[u8]) -> Result<BatchRequest, Refusal> {
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| bad_request(format!("the body is not JSON: {e}")))?;
+    match value {
+        serde_json::Value::Array(items) => items
+            .into_iter()
+            .map(parse_operation)
+            .collect::<Result<Vec<_>, _>>()
+            .map(BatchRequest::Batch),
+        single => parse_operation(single).map(BatchRequest::Single),
+    }
+}
+
+fn parse_operation(value: serde_json::Value) -> Result<Request, Refusal> {
+    if !value.get("query").is_some_and(serde_json::Value::is_string) {
+        return Err(bad_request(
+            "a GraphQL request is a JSON object with a string \"query\"",
+        ));
+    }
+    serde_json::from_value(value)
+        .map_err(|e| bad_request(format!("the body is not a GraphQL request: {e}")))
 }
 
 fn check_batch(requests: &[Request], max: usize) -> Result<(), Refusal> {

@@ -63,7 +63,6 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// All routes with their layers.
 pub fn router(state: AppState) -> Router {
-    let max_body = state.http.max_body_bytes;
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphiql", get(graphiql))
@@ -71,7 +70,8 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::ready))
         .with_state(state)
         // Outermost last: the id is set before the trace span is made, and echoed back.
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(max_body))
+        // (Only /graphql reads a body, and it enforces the size limit itself so that the
+        // refusal is a GraphQL error.)
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
                 let id = request

@@ -15,10 +15,7 @@ use std::time::Duration;
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, SqlErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
-};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, SqlErr};
 
 use crate::config::DatabaseConfig;
 
@@ -84,16 +81,6 @@ impl Store {
     /// The connection pool, for read queries.
     fn conn(&self) -> &DatabaseConnection {
         &self.db
-    }
-
-    /// A transaction that will write: `BEGIN IMMEDIATE` on SQLite, plain `BEGIN` elsewhere.
-    async fn begin_write(&self) -> Result<DatabaseTransaction, DbErr> {
-        self.db
-            .begin_with_options(TransactionOptions {
-                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-                ..Default::default()
-            })
-            .await
     }
 }
 

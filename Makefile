@@ -1,0 +1,21 @@
+# Tally's everyday commands. Each target is a thin wrapper over a script in scripts/,
+# so the README, CI and people all run the same thing.
+
+.PHONY: run test schema lint
+
+## Run Tally on this machine: embedded SQLite, no Redis needed, at http://127.0.0.1:8080
+run:
+	./scripts/run.sh
+
+## Run every test: Rust unit and integration suites on SQLite and PostgreSQL.
+test:
+	./scripts/test.sh
+
+## Regenerate schema.graphql from the code.
+schema:
+	cargo run -q -p tally -- schema > schema.graphql
+
+## Formatting and lints, as CI checks them.
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings

@@ -1,0 +1,372 @@
+//! The harness: a real Tally on port 0 with its own database, and an HTTP client for it.
+//!
+//! Every test gets a fresh database: a temporary SQLite file, or a fresh schema in the
+//! PostgreSQL database `tally_test` (at `TEST_DATABASE_URL`, default
+//! `postgres://postgres@127.0.0.1:5432/postgres`). A missing PostgreSQL fails the test
+//! with a message saying how to start one; nothing is skipped.
+
+// Not every helper is used by every group of tests.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use serde_json::{Value, json};
+use tally::clock::{Clock, ManualClock, SystemClock};
+use tally::config::Config;
+use tally::startup::{Application, Ports};
+use tokio_util::sync::CancellationToken;
+
+/// Which database a test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A temporary SQLite file.
+    Sqlite,
+    /// A fresh schema in the test PostgreSQL.
+    Postgres,
+}
+
+/// Runs each test body once per backend: `mod name { fn sqlite(); fn postgres(); }`.
+#[macro_export]
+macro_rules! both_backends {
+    ($(
+        $(#[$meta:meta])*
+        async fn $name:ident($backend:ident: Backend) $body:block
+    )*) => {$(
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($backend: $crate::helpers::Backend) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                run($crate::helpers::Backend::Sqlite).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                run($crate::helpers::Backend::Postgres).await
+            }
+        }
+    )*};
+}
+
+/// The JWT secret every test app signs with, so tests can forge and tamper with tokens.
+pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+
+/// A test's own database.
+pub struct TestDb {
+    /// The URL the app connects to.
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    SqliteDir(PathBuf),
+    PostgresSchema { admin_url: String, schema: String },
+}
+
+impl TestDb {
+    /// A fresh, empty database on the backend.
+    pub async fn create(backend: Backend) -> TestDb {
+        match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join(format!("tally-test-{}", uuid::Uuid::now_v7()));
+                std::fs::create_dir_all(&dir).expect("temporary directory");
+                TestDb {
+                    url: format!("sqlite://{}?mode=rwc", dir.join("tally.db").display()),
+                    cleanup: Cleanup::SqliteDir(dir),
+                }
+            }
+            Backend::Postgres => {
+                let admin_url = test_database_url().await;
+                let admin = connect_postgres(&admin_url).await;
+                sweep_stale_schemas(&admin).await;
+                let schema = format!(
+                    "t_{}_{}",
+                    Utc::now().timestamp(),
+                    uuid::Uuid::new_v4().simple()
+                );
+                admin
+                    .execute_unprepared(&format!("CREATE SCHEMA {schema}"))
+                    .await
+                    .expect("creating the test schema");
+                let _ = admin.close().await;
+                let separator = if admin_url.contains('?') { '&' } else { '?' };
+                TestDb {
+                    url: format!("{admin_url}{separator}options=-c%20search_path%3D{schema}"),
+                    cleanup: Cleanup::PostgresSchema { admin_url, schema },
+                }
+            }
+        }
+    }
+
+    /// A direct connection, for checking what the API stored.
+    pub async fn connect(&self) -> DatabaseConnection {
+        Database::connect(&self.url)
+            .await
+            .expect("connecting to the test database")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::SqliteDir(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Cleanup::PostgresSchema { admin_url, schema } => {
+                let (url, schema) = (admin_url.clone(), schema.clone());
+                // Drop runs inside the test's runtime; a thread with its own runtime can block.
+                let _ = std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()?;
+                    runtime.block_on(async {
+                        if let Ok(db) = Database::connect(&url).await {
+                            let _ = db
+                                .execute_unprepared(&format!(
+                                    "DROP SCHEMA IF EXISTS {schema} CASCADE"
+                                ))
+                                .await;
+                            let _ = db.close().await;
+                        }
+                    });
+                    Ok::<_, std::io::Error>(())
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// The PostgreSQL database tests make their schemas in, created when missing.
+async fn test_database_url() -> String {
+    let server = std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+    let admin = connect_postgres(&server).await;
+    let exists = admin
+        .query_one_raw(Statement::from_string(
+            admin.get_database_backend(),
+            "SELECT 1 FROM pg_database WHERE datname = 'tally_test'",
+        ))
+        .await
+        .expect("listing databases")
+        .is_some();
+    if !exists {
+        // Two test processes may race here; the loser's "already exists" is fine.
+        let _ = admin.execute_unprepared("CREATE DATABASE tally_test").await;
+    }
+    let _ = admin.close().await;
+    match server.rsplit_once('/') {
+        Some((base, _)) => format!("{base}/tally_test"),
+        None => panic!("TEST_DATABASE_URL must name a database: {server}"),
+    }
+}
+
+async fn connect_postgres(url: &str) -> DatabaseConnection {
+    let mut options = sea_orm::ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(2)
+        .connect_timeout(Duration::from_secs(5))
+        .sqlx_logging(false);
+    match Database::connect(options).await {
+        Ok(db) => db,
+        Err(e) => panic!(
+            "PostgreSQL is needed for the postgres half of the suite and is not reachable at \
+             {url}: {e}.\nStart it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start` \
+             or point TEST_DATABASE_URL at one."
+        ),
+    }
+}
+
+/// Drops schemas left by test processes that died more than an hour ago.
+async fn sweep_stale_schemas(admin: &DatabaseConnection) {
+    let cutoff = Utc::now().timestamp() - 3600;
+    let Ok(rows) = admin
+        .query_all_raw(Statement::from_string(
+            admin.get_database_backend(),
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE 't\\_%\\_%'",
+        ))
+        .await
+    else {
+        return;
+    };
+    for row in rows {
+        let Ok(name) = row.try_get::<String>("", "nspname") else {
+            continue;
+        };
+        let created = name.split('_').nth(1).and_then(|s| s.parse::<i64>().ok());
+        if created.is_some_and(|t| t < cutoff) {
+            let _ = admin
+                .execute_unprepared(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
+                .await;
+        }
+    }
+}
+
+/// A running Tally and a client for it.
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>`.
+    pub address: String,
+    /// Which database it runs on.
+    pub backend: Backend,
+    /// The app's clock; tests move it instead of sleeping.
+    pub clock: Arc<ManualClock>,
+    /// The app's database.
+    pub db: TestDb,
+    /// The configuration it was started with.
+    pub config: Config,
+    client: reqwest::Client,
+    shutdown: CancellationToken,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+/// A signed-in test user.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    /// The user's id.
+    pub id: String,
+    /// The username.
+    pub username: String,
+    /// A bearer token.
+    pub token: String,
+}
+
+impl TestApp {
+    /// Starts Tally on a fresh database with the test defaults.
+    pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Starts Tally on a fresh database, after `configure` adjusts the configuration.
+    pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> TestApp {
+        let db = TestDb::create(backend).await;
+        let mut config = Config::defaults();
+        config.http.listen = "127.0.0.1:0".parse().expect("address");
+        config.database.url = Some(db.url.clone());
+        config.database.pool_size = 8;
+        config.auth.jwt_secret = Some(TEST_JWT_SECRET.to_owned());
+        config.auth.password_hash_concurrency = 2;
+        configure(&mut config);
+        Self::start(backend, db, config).await
+    }
+
+    async fn start(backend: Backend, db: TestDb, config: Config) -> TestApp {
+        let clock = Arc::new(ManualClock::new(SystemClock.now()));
+        let ports = Ports {
+            clock: clock.clone(),
+        };
+        let app = Application::build_with(config.clone(), ports)
+            .await
+            .expect("the app builds");
+        let address = format!("http://{}", app.address());
+        let shutdown = app.shutdown_handle();
+        let server = tokio::spawn(app.run_until_stopped());
+        TestApp {
+            address,
+            backend,
+            clock,
+            db,
+            config,
+            client: reqwest::Client::new(),
+            shutdown,
+            server: Some(server),
+        }
+    }
+
+    /// Asks the server to stop, as SIGTERM does, without waiting.
+    pub fn request_stop(&self) {
+        self.shutdown.cancel();
+    }
+
+    /// Stops the server the way SIGTERM does and waits for it to finish.
+    pub async fn stop(&mut self) -> anyhow::Result<()> {
+        self.shutdown.cancel();
+        match self.server.take() {
+            Some(server) => server.await?,
+            None => Ok(()),
+        }
+    }
+
+    /// The HTTP client, for requests the helpers below do not cover.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// POSTs a GraphQL operation, optionally signed in, and returns the JSON body.
+    pub async fn graphql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("the request is sent");
+        assert!(
+            response.status().is_success(),
+            "GraphQL answered HTTP {}",
+            response.status()
+        );
+        response.json().await.expect("a JSON body")
+    }
+
+    /// Registers a user and returns it signed in.
+    pub async fn register(&self, username: &str) -> TestUser {
+        let body = self
+            .graphql(
+                None,
+                "mutation($input: RegisterInput!) { register(input: $input) { token user { id username } } }",
+                json!({ "input": { "username": username, "password": "correct horse battery" } }),
+            )
+            .await;
+        let payload = &body["data"]["register"];
+        assert!(payload.is_object(), "register failed: {body}");
+        TestUser {
+            id: payload["user"]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            username: username.to_owned(),
+            token: payload["token"].as_str().unwrap_or_default().to_owned(),
+        }
+    }
+
+    /// A direct connection to the app's database.
+    pub async fn db(&self) -> DatabaseConnection {
+        self.db.connect().await
+    }
+
+    /// Counts the rows of a table.
+    pub async fn count_rows(&self, table: &str) -> i64 {
+        let db = self.db().await;
+        let row = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .expect("count query")
+            .expect("a row");
+        let n = row.try_get::<i64>("", "n").expect("a count");
+        let _ = db.close().await;
+        n
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// The `extensions.code` of the first error, if any.
+pub fn error_code(body: &Value) -> Option<&str> {
+    body["errors"][0]["extensions"]["code"].as_str()
+}

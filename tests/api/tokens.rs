@@ -1,0 +1,150 @@
+//! Sign-in tokens: what is accepted and what is refused.
+
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, TEST_JWT_SECRET, TestApp, error_code};
+
+const VIEWER: &str = "{ viewer { id } }";
+
+fn claims(sub: &str, exp_offset: i64) -> Value {
+    let now = chrono::Utc::now().timestamp();
+    json!({ "sub": sub, "iat": now, "exp": now + exp_offset, "iss": "tally", "aud": "tally-api" })
+}
+
+fn sign(claims: &Value, secret: &str) -> String {
+    jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap()
+}
+
+async fn viewer_code(app: &TestApp, token: &str) -> Option<String> {
+    let body = app.graphql(Some(token), VIEWER, json!({})).await;
+    error_code(&body).map(str::to_owned)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_minted_with_the_secret_is_accepted() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let user = app.register("alice").await;
+    let token = sign(&claims(&user.id, 600), TEST_JWT_SECRET);
+    let body = app.graphql(Some(&token), VIEWER, json!({})).await;
+    assert_eq!(body["data"]["viewer"]["id"], user.id.as_str());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_forged_tampered_and_malformed_tokens_are_unauthenticated() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let user = app.register("alice").await;
+
+    let expired = sign(&claims(&user.id, -10), TEST_JWT_SECRET);
+    let forged = sign(
+        &claims(&user.id, 600),
+        "another-secret-another-secret-another-secret",
+    );
+    let mut wrong_audience = claims(&user.id, 600);
+    wrong_audience["aud"] = json!("someone-else");
+    let mut wrong_issuer = claims(&user.id, 600);
+    wrong_issuer["iss"] = json!("evil");
+    let mut no_expiry = claims(&user.id, 600);
+    no_expiry.as_object_mut().unwrap().remove("exp");
+
+    // Swap the payload of a valid token for one naming someone else.
+    let parts: Vec<&str> = user.token.split('.').collect();
+    let other_payload =
+        URL_SAFE_NO_PAD.encode(claims(&uuid::Uuid::now_v7().to_string(), 600).to_string());
+    let tampered = format!("{}.{}.{}", parts[0], other_payload, parts[2]);
+    // The same claims with "alg": "none" and no signature.
+    let none_header = URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#);
+    let unsigned = format!("{none_header}.{}.", parts[1]);
+    // HS512 with the right secret is still another algorithm.
+    let hs512 = jsonwebtoken::encode(
+        &Header::new(Algorithm::HS512),
+        &claims(&user.id, 600),
+        &EncodingKey::from_secret(TEST_JWT_SECRET.as_bytes()),
+    )
+    .unwrap();
+
+    for (what, token) in [
+        ("expired", expired),
+        ("forged", forged),
+        ("wrong audience", sign(&wrong_audience, TEST_JWT_SECRET)),
+        ("wrong issuer", sign(&wrong_issuer, TEST_JWT_SECRET)),
+        ("no expiry", sign(&no_expiry, TEST_JWT_SECRET)),
+        ("tampered", tampered),
+        ("alg none", unsigned),
+        ("HS512", hs512),
+        ("malformed", "not.a.token".to_owned()),
+        ("empty", String::new()),
+    ] {
+        assert_eq!(
+            viewer_code(&app, &token).await.as_deref(),
+            Some("UNAUTHENTICATED"),
+            "{what}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_stops_working_when_its_lifetime_is_over() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let user = app.register("bob").await;
+    assert_eq!(viewer_code(&app, &user.token).await, None);
+    app.clock
+        .advance(Duration::from_secs(app.config.auth.token_ttl_secs + 1));
+    assert_eq!(
+        viewer_code(&app, &user.token).await.as_deref(),
+        Some("UNAUTHENTICATED")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_authorization_scheme_is_refused() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let response = app
+        .http()
+        .post(format!("{}/graphql", app.address))
+        .header("authorization", "Basic YWxpY2U6c2VjcmV0")
+        .json(&json!({ "query": VIEWER }))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(error_code(&body), Some("UNAUTHENTICATED"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_in_as_nobody_costs_as_much_as_a_wrong_password() {
+    // Behaviour, not speed: both paths must run one password verification. The margin is
+    // wide (a verification is tens of milliseconds; a lookup alone is well under one).
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    app.register("carol").await;
+    let login = "mutation($u: String!) { login(input: { username: $u, password: \"wrong password\" }) { token } }";
+    let median = |mut samples: Vec<Duration>| {
+        samples.sort();
+        samples[samples.len() / 2]
+    };
+    let time = async |username: &str| {
+        let mut samples = Vec::new();
+        for _ in 0..5 {
+            let started = Instant::now();
+            let body = app.graphql(None, login, json!({ "u": username })).await;
+            samples.push(started.elapsed());
+            assert_eq!(error_code(&body), Some("INVALID_CREDENTIALS"));
+        }
+        samples
+    };
+    let known = median(time("carol").await);
+    let unknown = median(time("nobody-here").await);
+    assert!(
+        unknown * 2 >= known,
+        "unknown user answered in {unknown:?}, known user in {known:?}"
+    );
+}
