@@ -28,6 +28,9 @@ pub struct Config {
     /// Limits against abusive GraphQL requests.
     #[command(flatten)]
     pub graphql: GraphqlLimits,
+    /// The vote writer (group commit).
+    #[command(flatten)]
+    pub votes: VoteConfig,
 }
 
 impl Config {
@@ -216,6 +219,25 @@ pub struct GraphqlLimits {
         default_value_t = 10
     )]
     pub max_batch: usize,
+}
+
+/// The vote writer: how `castVote` calls are grouped into transactions.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Vote writer")]
+pub struct VoteConfig {
+    /// Most votes written in one transaction.
+    #[arg(long = "vote-batch-max", env = "TALLY_VOTE_BATCH_MAX", default_value_t = 512)]
+    pub batch_max: usize,
+    /// Longest a batch waits to fill once its first vote arrived, in milliseconds.
+    #[arg(long = "vote-batch-wait-ms", env = "TALLY_VOTE_BATCH_WAIT_MS", default_value_t = 2)]
+    pub batch_wait_ms: u64,
+    /// Most votes waiting to be written; beyond it `castVote` answers `OVERLOADED`.
+    #[arg(
+        long = "vote-queue-capacity",
+        env = "TALLY_VOTE_QUEUE_CAPACITY",
+        default_value_t = 16_384
+    )]
+    pub queue_capacity: usize,
 }
 
 #[cfg(test)]

@@ -16,8 +16,8 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::graphql::{self, Services};
 use crate::http::{self, AppState, HttpLimits};
-use crate::service::AccountService;
-use crate::store::Store;
+use crate::service::{AccountService, PollService, ResultsService, VoteService};
+use crate::store::{NoSink, Store, StoreMetrics, TallySink, VoteWriter, WriterConfig};
 
 /// Ports a test may replace; production uses [`Ports::default`].
 #[derive(Clone)]
@@ -34,12 +34,24 @@ impl Default for Ports {
     }
 }
 
+/// Handles on the application's live counters (what `/metrics` will show).
+#[derive(Clone)]
+pub struct Metrics {
+    /// Statements run by the store.
+    pub store: Arc<StoreMetrics>,
+    /// The vote writer: batches, queue depth, commit latency.
+    pub writer: VoteWriter,
+}
+
 /// A built application, bound to its port and ready to serve.
 pub struct Application {
     listener: TcpListener,
     address: SocketAddr,
     router: axum::Router,
     store: Store,
+    writer: VoteWriter,
+    writer_task: tokio::task::JoinHandle<()>,
+    metrics: Metrics,
     shutdown: CancellationToken,
     grace: Duration,
 }
@@ -70,14 +82,31 @@ impl Application {
             ports.clock.clone(),
         );
         let hasher = PasswordHasher::new(config.auth.password_hash_concurrency).await?;
-        let accounts = AccountService::new(store.clone(), hasher, tokens, ports.clock.clone());
+        let clock = ports.clock.clone();
+        let accounts = AccountService::new(store.clone(), hasher, tokens, clock.clone());
 
-        let schema = graphql::build(
-            Services {
-                accounts: accounts.clone(),
+        let sink: Arc<dyn TallySink> = Arc::new(NoSink);
+        let (writer, writer_task) = VoteWriter::start(
+            store.clone(),
+            clock.clone(),
+            sink.clone(),
+            WriterConfig {
+                max_batch: config.votes.batch_max.max(1),
+                max_wait: Duration::from_millis(config.votes.batch_wait_ms),
+                queue_capacity: config.votes.queue_capacity,
             },
-            &config.graphql,
         );
+        let metrics = Metrics {
+            store: store.metrics(),
+            writer: writer.clone(),
+        };
+        let services = Services {
+            accounts: accounts.clone(),
+            polls: PollService::new(store.clone(), clock.clone()),
+            votes: VoteService::new(store.clone(), writer.clone(), sink, clock.clone()),
+            results: ResultsService::new(store.clone(), clock.clone()),
+        };
+        let schema = graphql::build(services, &config.graphql);
         let state = AppState {
             schema,
             accounts,
@@ -94,6 +123,9 @@ impl Application {
             address,
             router: http::router(state),
             store,
+            writer,
+            writer_task,
+            metrics,
             shutdown: CancellationToken::new(),
             grace: Duration::from_secs(config.http.shutdown_grace_secs),
         })
@@ -104,13 +136,19 @@ impl Application {
         self.address
     }
 
+    /// Live counters of the store and the vote writer.
+    pub fn metrics(&self) -> Metrics {
+        self.metrics.clone()
+    }
+
     /// A handle that stops the server when cancelled (as SIGTERM or SIGINT do).
     pub fn shutdown_handle(&self) -> CancellationToken {
         self.shutdown.clone()
     }
 
     /// Serves until SIGTERM, SIGINT or the shutdown handle, then stops accepting, lets
-    /// in-flight requests finish (up to the grace period) and closes the pool.
+    /// in-flight requests finish (up to the grace period), writes the votes still queued
+    /// and closes the pool.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let shutdown = self.shutdown.clone();
         tokio::spawn(cancel_on_signal(shutdown.clone()));
@@ -128,6 +166,11 @@ impl Application {
                 shutdown.cancelled().await;
                 tokio::time::sleep(grace).await;
             } => tracing::warn!("grace period over; dropping remaining connections"),
+        }
+        // Votes already queued are written before the pool closes.
+        self.writer.close();
+        if let Err(e) = self.writer_task.await {
+            tracing::error!(error = %e, "the vote writer task failed");
         }
         self.store
             .close()

@@ -6,8 +6,14 @@
 //! [`AppError::BadInput`]: crate::error::AppError::BadInput
 
 mod account;
+pub mod poll;
+mod records;
+pub mod vote;
 
 pub use account::{Password, Username};
+pub use poll::{NewPoll, PollDraft, PollKind, PollStatus, ResultsVisibility};
+pub use records::{Poll, PollOption, Tally, Vote};
+pub use vote::{Choice, IdempotencyKey, VoteAction};
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;

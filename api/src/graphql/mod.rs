@@ -6,25 +6,36 @@
 
 mod accounts;
 mod context;
+mod enums;
 mod extensions;
+mod ids;
+mod loaders;
+mod pagination;
+mod polls;
+mod results;
 mod scalars;
+mod votes;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 
 use crate::config::GraphqlLimits;
-use crate::service::AccountService;
+use crate::service::{AccountService, PollService, ResultsService, VoteService};
 
 pub use context::RequestMeta;
 
 /// The entry points for reading.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(accounts::AccountQuery);
+pub struct QueryRoot(accounts::AccountQuery, polls::PollQuery);
 
 /// The entry points for changing things.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(accounts::AccountMutation);
+pub struct MutationRoot(
+    accounts::AccountMutation,
+    polls::PollMutation,
+    votes::VoteMutation,
+);
 
 /// The executable schema.
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
@@ -34,6 +45,12 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 pub struct Services {
     /// Accounts and sign-in.
     pub accounts: AccountService,
+    /// Polls and their lifecycle.
+    pub polls: PollService,
+    /// Casting and changing ballots.
+    pub votes: VoteService,
+    /// Tallies and their visibility.
+    pub results: ResultsService,
 }
 
 fn builder(limits: &GraphqlLimits) -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
@@ -50,7 +67,19 @@ fn builder(limits: &GraphqlLimits) -> SchemaBuilder<QueryRoot, MutationRoot, Emp
 
 /// The schema with its services and limits.
 pub fn build(services: Services, limits: &GraphqlLimits) -> AppSchema {
-    builder(limits).data(services.accounts).finish()
+    let loaders = loaders::Loaders::new(
+        services.accounts.clone(),
+        services.polls.clone(),
+        services.results.clone(),
+        services.votes.clone(),
+    );
+    builder(limits)
+        .data(services.accounts)
+        .data(services.polls)
+        .data(services.votes)
+        .data(services.results)
+        .data(loaders)
+        .finish()
 }
 
 /// The schema in SDL, as checked in at `schema.graphql`.

@@ -81,7 +81,12 @@ impl AccountService {
 
     /// The account behind a verified token, if it still exists.
     pub async fn find(&self, id: Uuid) -> AppResult<Option<User>> {
-        Ok(self.store.find_users(&[id]).await?.into_iter().next())
+        Ok(self.find_many(&[id]).await?.into_iter().next())
+    }
+
+    /// Accounts by id; unknown ids are left out.
+    pub async fn find_many(&self, ids: &[Uuid]) -> AppResult<Vec<User>> {
+        self.store.find_users(ids).await
     }
 
     /// The user a bearer token belongs to, or why it is refused.

@@ -1,7 +1,14 @@
 //! Use-cases: the product's rules, with no SQL and no GraphQL types.
 //!
-//! Each service holds the ports it needs (store, clock, …) and takes domain types.
+//! Each service holds the ports it needs (store, clock, writer, …) and takes domain types.
 
 pub mod accounts;
+mod poll_rules;
+pub mod polls;
+pub mod results;
+pub mod votes;
 
 pub use accounts::{AccountService, Session};
+pub use polls::{PollFilter, PollPage, PollService};
+pub use results::{PollResults, ResultsService};
+pub use votes::{VoteReceipt, VoteService};

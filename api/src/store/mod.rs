@@ -8,24 +8,50 @@
 //! `BEGIN IMMEDIATE` so that concurrent writers queue on the busy timeout instead of
 //! failing with `SQLITE_BUSY` when a read lock would have to be upgraded.
 
+mod ballots;
+mod polls;
+mod tallies;
 mod users;
+mod vote_batch;
+mod vote_changes;
+mod writer;
 
+pub use polls::PollPageQuery;
+pub use vote_batch::{BatchResult, CastOutcome, CastRequest};
+pub use vote_changes::{ChangeOutcome, ChangeRequest};
+pub use writer::{NoSink, TallySink, VoteWriter, WriterConfig, WriterMetrics};
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, SqlErr};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, SqlErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 
 use crate::config::DatabaseConfig;
 
 /// How long an SQLite writer waits for the lock before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Counters of the store's work, for operators and for tests that count queries.
+#[derive(Debug, Default)]
+pub struct StoreMetrics {
+    /// Statements executed (queries and commands, inside transactions or not).
+    pub statements: AtomicU64,
+    /// Statements that failed.
+    pub failed: AtomicU64,
+}
+
 /// The system of record.
 #[derive(Clone, Debug)]
 pub struct Store {
     db: DatabaseConnection,
+    metrics: Arc<StoreMetrics>,
 }
 
 impl Store {
@@ -50,10 +76,23 @@ impl Store {
                     .busy_timeout(SQLITE_BUSY_TIMEOUT)
                     .foreign_keys(true)
             });
-        let db = Database::connect(options)
+        let mut db = Database::connect(options)
             .await
             .context("connecting to the database")?;
-        Ok(Store { db })
+        let metrics = Arc::new(StoreMetrics::default());
+        let counters = metrics.clone();
+        db.set_metric_callback(move |info| {
+            counters.statements.fetch_add(1, Ordering::Relaxed);
+            if info.failed {
+                counters.failed.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+        Ok(Store { db, metrics })
+    }
+
+    /// The store's counters.
+    pub fn metrics(&self) -> Arc<StoreMetrics> {
+        self.metrics.clone()
     }
 
     /// Applies every pending migration.
@@ -81,6 +120,16 @@ impl Store {
     /// The connection pool, for read queries.
     fn conn(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// A transaction that will write: `BEGIN IMMEDIATE` on SQLite, plain `BEGIN` elsewhere.
+    async fn begin_write(&self) -> Result<DatabaseTransaction, DbErr> {
+        self.db
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await
     }
 }
 

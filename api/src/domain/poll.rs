@@ -1,0 +1,377 @@
+//! Polls: the settings of a new poll, parsed and checked as a whole.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use unicode_normalization::UnicodeNormalization;
+
+use crate::error::AppError;
+
+/// SINGLE: choose exactly one option. MULTIPLE: choose between `min` and `max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PollKind {
+    /// One option per ballot.
+    Single,
+    /// Several options per ballot.
+    Multiple,
+}
+
+impl PollKind {
+    /// The stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PollKind::Single => "SINGLE",
+            PollKind::Multiple => "MULTIPLE",
+        }
+    }
+
+    /// From the stored form.
+    pub fn from_stored(text: &str) -> Self {
+        if text == "MULTIPLE" {
+            PollKind::Multiple
+        } else {
+            PollKind::Single
+        }
+    }
+}
+
+/// Who may see a poll's results, and when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResultsVisibility {
+    /// Everyone, always.
+    Always,
+    /// The owner, and each voter once they have voted; everyone once the poll is closed.
+    AfterVote,
+    /// The owner; everyone once the poll is closed.
+    AfterClose,
+    /// The owner only.
+    OwnerOnly,
+}
+
+impl ResultsVisibility {
+    /// The stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResultsVisibility::Always => "ALWAYS",
+            ResultsVisibility::AfterVote => "AFTER_VOTE",
+            ResultsVisibility::AfterClose => "AFTER_CLOSE",
+            ResultsVisibility::OwnerOnly => "OWNER_ONLY",
+        }
+    }
+
+    /// From the stored form.
+    pub fn from_stored(text: &str) -> Self {
+        match text {
+            "AFTER_VOTE" => ResultsVisibility::AfterVote,
+            "AFTER_CLOSE" => ResultsVisibility::AfterClose,
+            "OWNER_ONLY" => ResultsVisibility::OwnerOnly,
+            _ => ResultsVisibility::Always,
+        }
+    }
+}
+
+/// Where a poll is in its life, derived from the clock and its times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PollStatus {
+    /// Before `opensAt`.
+    Scheduled,
+    /// Taking votes.
+    Open,
+    /// After `closesAt`, or closed by its owner.
+    Closed,
+}
+
+impl PollStatus {
+    /// The status at `now`; right whether or not any background job has run.
+    pub fn at(
+        now: DateTime<Utc>,
+        opens_at: Option<DateTime<Utc>>,
+        closes_at: Option<DateTime<Utc>>,
+        closed_at: Option<DateTime<Utc>>,
+    ) -> Self {
+        if closed_at.is_some() || closes_at.is_some_and(|t| t <= now) {
+            PollStatus::Closed
+        } else if opens_at.is_some_and(|t| t > now) {
+            PollStatus::Scheduled
+        } else {
+            PollStatus::Open
+        }
+    }
+}
+
+/// Limits on a poll's text and size.
+pub mod limits {
+    /// Longest title, in characters.
+    pub const TITLE_MAX: usize = 200;
+    /// Longest description, in characters.
+    pub const DESCRIPTION_MAX: usize = 2_000;
+    /// Fewest options.
+    pub const OPTIONS_MIN: usize = 2;
+    /// Most options.
+    pub const OPTIONS_MAX: usize = 20;
+    /// Longest option text, in characters.
+    pub const OPTION_TEXT_MAX: usize = 200;
+}
+
+/// Raw settings of a new poll, as they arrive from the API.
+#[derive(Debug, Clone)]
+pub struct PollDraft {
+    /// Title.
+    pub title: String,
+    /// Description, if any.
+    pub description: Option<String>,
+    /// Option texts, in order.
+    pub options: Vec<String>,
+    /// Kind.
+    pub kind: PollKind,
+    /// Fewest choices; defaults to 1.
+    pub min_choices: Option<i32>,
+    /// Most choices; defaults to 1 for SINGLE and the number of options for MULTIPLE.
+    pub max_choices: Option<i32>,
+    /// When voting opens; now when absent.
+    pub opens_at: Option<DateTime<Utc>>,
+    /// When voting closes; never when absent.
+    pub closes_at: Option<DateTime<Utc>>,
+    /// Who sees results.
+    pub results_visibility: ResultsVisibility,
+    /// Whether voters may change or retract their ballot.
+    pub allow_vote_change: bool,
+}
+
+/// A poll's settings after every rule was checked.
+#[derive(Debug, Clone)]
+pub struct NewPoll {
+    /// Trimmed title, 1–200 characters.
+    pub title: String,
+    /// Trimmed description, at most 2,000 characters; `None` when empty.
+    pub description: Option<String>,
+    /// Trimmed option texts, 2–20, unique after normalization.
+    pub options: Vec<String>,
+    /// Kind.
+    pub kind: PollKind,
+    /// Fewest choices.
+    pub min_choices: i32,
+    /// Most choices.
+    pub max_choices: i32,
+    /// When voting opens.
+    pub opens_at: Option<DateTime<Utc>>,
+    /// When voting closes.
+    pub closes_at: Option<DateTime<Utc>>,
+    /// Who sees results.
+    pub results_visibility: ResultsVisibility,
+    /// Whether ballots may change.
+    pub allow_vote_change: bool,
+}
+
+fn bad(field: &str, message: impl Into<String>) -> AppError {
+    AppError::bad_input(field, message)
+}
+
+/// The text two options are compared by: trimmed, NFC-normalized and case-folded, so
+/// "Café", "café" and "Cafe\u{301}" are the same option.
+pub fn option_key(text: &str) -> String {
+    let normalized: String = text.trim().nfc().collect();
+    caseless::default_case_fold_str(&normalized)
+        .nfc()
+        .collect()
+}
+
+fn checked_text(field: &str, raw: &str, max: usize) -> Result<String, AppError> {
+    let text = raw.trim();
+    let len = text.chars().count();
+    if len == 0 || len > max {
+        return Err(bad(field, format!("{field} has 1 to {max} characters")));
+    }
+    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(bad(field, format!("{field} has control characters")));
+    }
+    Ok(text.to_owned())
+}
+
+impl PollDraft {
+    /// Checks every rule at `now`; the error names the first field that breaks one.
+    pub fn parse(self, now: DateTime<Utc>) -> Result<NewPoll, AppError> {
+        let title = checked_text("title", &self.title, limits::TITLE_MAX)?;
+        let description = match self.description.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => Some(checked_text(
+                "description",
+                text,
+                limits::DESCRIPTION_MAX,
+            )?),
+        };
+        let options = self.parse_options()?;
+        let (min_choices, max_choices) = self.parse_choices(options.len())?;
+        if let (Some(opens), Some(closes)) = (self.opens_at, self.closes_at)
+            && closes <= opens
+        {
+            return Err(bad("closesAt", "closesAt must be after opensAt"));
+        }
+        if self.closes_at.is_some_and(|closes| closes <= now) {
+            return Err(bad("closesAt", "closesAt must be in the future"));
+        }
+        Ok(NewPoll {
+            title,
+            description,
+            options,
+            kind: self.kind,
+            min_choices,
+            max_choices,
+            opens_at: self.opens_at,
+            closes_at: self.closes_at,
+            results_visibility: self.results_visibility,
+            allow_vote_change: self.allow_vote_change,
+        })
+    }
+
+    fn parse_options(&self) -> Result<Vec<String>, AppError> {
+        let count = self.options.len();
+        if !(limits::OPTIONS_MIN..=limits::OPTIONS_MAX).contains(&count) {
+            return Err(bad(
+                "options",
+                format!(
+                    "a poll has {} to {} options",
+                    limits::OPTIONS_MIN,
+                    limits::OPTIONS_MAX
+                ),
+            ));
+        }
+        let mut seen = HashSet::new();
+        self.options
+            .iter()
+            .enumerate()
+            .map(|(i, raw)| {
+                let field = format!("options.{i}");
+                let text = checked_text(&field, raw, limits::OPTION_TEXT_MAX)?;
+                if !seen.insert(option_key(&text)) {
+                    return Err(bad(&field, format!("option \"{text}\" appears twice")));
+                }
+                Ok(text)
+            })
+            .collect()
+    }
+
+    fn parse_choices(&self, options: usize) -> Result<(i32, i32), AppError> {
+        let options = i32::try_from(options).unwrap_or(i32::MAX);
+        let (min, max) = match self.kind {
+            PollKind::Single => (self.min_choices.unwrap_or(1), self.max_choices.unwrap_or(1)),
+            PollKind::Multiple => (
+                self.min_choices.unwrap_or(1),
+                self.max_choices.unwrap_or(options),
+            ),
+        };
+        if self.kind == PollKind::Single && (min != 1 || max != 1) {
+            return Err(bad(
+                "maxChoices",
+                "a SINGLE poll has minChoices = maxChoices = 1",
+            ));
+        }
+        if min < 1 {
+            return Err(bad("minChoices", "minChoices is at least 1"));
+        }
+        if max < min {
+            return Err(bad("maxChoices", "maxChoices is at least minChoices"));
+        }
+        if max > options {
+            return Err(bad(
+                "maxChoices",
+                "maxChoices is at most the number of options",
+            ));
+        }
+        Ok((min, max))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft() -> PollDraft {
+        PollDraft {
+            title: "  Lunch?  ".into(),
+            description: Some("   ".into()),
+            options: vec!["Pizza".into(), "Sushi".into()],
+            kind: PollKind::Single,
+            min_choices: None,
+            max_choices: None,
+            opens_at: None,
+            closes_at: None,
+            results_visibility: ResultsVisibility::Always,
+            allow_vote_change: false,
+        }
+    }
+
+    fn field_of(result: Result<NewPoll, AppError>) -> Option<String> {
+        match result {
+            Err(AppError::BadInput { field, .. }) => Some(field),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_simple_poll_is_trimmed_and_defaulted() {
+        let poll = draft().parse(Utc::now()).ok();
+        let poll = poll.as_ref();
+        assert_eq!(poll.map(|p| p.title.as_str()), Some("Lunch?"));
+        assert_eq!(poll.and_then(|p| p.description.clone()), None);
+        assert_eq!(poll.map(|p| (p.min_choices, p.max_choices)), Some((1, 1)));
+    }
+
+    #[test]
+    fn options_that_differ_only_by_case_or_normalization_are_duplicates() {
+        assert_eq!(option_key("Café"), option_key("CAFE\u{301}"));
+        assert_eq!(option_key(" Straße "), option_key("STRASSE"));
+        let mut d = draft();
+        d.options = vec!["Café".into(), "cafe\u{301}".into()];
+        assert_eq!(field_of(d.parse(Utc::now())).as_deref(), Some("options.1"));
+    }
+
+    #[test]
+    fn option_counts_and_choice_ranges_are_checked() {
+        let mut d = draft();
+        d.options = vec!["only".into()];
+        assert_eq!(field_of(d.parse(Utc::now())).as_deref(), Some("options"));
+
+        let mut d = draft();
+        d.kind = PollKind::Multiple;
+        d.min_choices = Some(2);
+        d.max_choices = Some(3);
+        assert_eq!(field_of(d.parse(Utc::now())).as_deref(), Some("maxChoices"));
+
+        let mut d = draft();
+        d.kind = PollKind::Multiple;
+        let poll = d.parse(Utc::now()).ok();
+        assert_eq!(poll.map(|p| (p.min_choices, p.max_choices)), Some((1, 2)));
+    }
+
+    #[test]
+    fn closing_must_be_in_the_future_and_after_opening() {
+        let now = Utc::now();
+        let mut d = draft();
+        d.closes_at = Some(now);
+        assert_eq!(field_of(d.parse(now)).as_deref(), Some("closesAt"));
+        let mut d = draft();
+        d.opens_at = Some(now + chrono::Duration::hours(2));
+        d.closes_at = Some(now + chrono::Duration::hours(1));
+        assert_eq!(field_of(d.parse(now)).as_deref(), Some("closesAt"));
+    }
+
+    #[test]
+    fn status_follows_the_clock() {
+        let now = Utc::now();
+        let hour = chrono::Duration::hours(1);
+        assert_eq!(PollStatus::at(now, None, None, None), PollStatus::Open);
+        assert_eq!(
+            PollStatus::at(now, Some(now + hour), None, None),
+            PollStatus::Scheduled
+        );
+        assert_eq!(
+            PollStatus::at(now, None, Some(now), None),
+            PollStatus::Closed
+        );
+        assert_eq!(
+            PollStatus::at(now, None, None, Some(now - hour)),
+            PollStatus::Closed
+        );
+    }
+}

@@ -1,0 +1,173 @@
+//! Votes: idempotency keys, the options a ballot chooses, and request fingerprints.
+
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::error::AppError;
+
+/// A client-chosen key that makes a vote mutation safe to retry: 1–255 printable ASCII
+/// characters, scoped to the signed-in user (after the IETF Idempotency-Key draft).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    /// Longest key.
+    pub const MAX_LEN: usize = 255;
+
+    /// Checks length and characters.
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        if raw.is_empty() || raw.len() > Self::MAX_LEN {
+            return Err(AppError::bad_input(
+                "idempotencyKey",
+                format!("an idempotency key has 1 to {} characters", Self::MAX_LEN),
+            ));
+        }
+        if !raw.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
+            return Err(AppError::bad_input(
+                "idempotencyKey",
+                "an idempotency key uses printable ASCII characters only",
+            ));
+        }
+        Ok(IdempotencyKey(raw.to_owned()))
+    }
+
+    /// The key.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The distinct option ids a ballot chooses, sorted. Whether they fit a poll is checked
+/// against the poll ([`crate::service::votes`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Choice(Vec<Uuid>);
+
+impl Choice {
+    /// Distinct ids; a repeated id is `INVALID_OPTION`.
+    pub fn new(mut ids: Vec<Uuid>) -> Result<Self, AppError> {
+        let given = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.len() != given {
+            return Err(AppError::InvalidOption(
+                "an option is chosen more than once".into(),
+            ));
+        }
+        Ok(Choice(ids))
+    }
+
+    /// The ids, sorted.
+    pub fn ids(&self) -> &[Uuid] {
+        &self.0
+    }
+
+    /// How many options are chosen.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether no option is chosen.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Comma-separated ids, the form the audit log stores.
+    pub fn to_stored(&self) -> String {
+        join_ids(&self.0)
+    }
+}
+
+/// Comma-separated ids.
+pub fn join_ids(ids: &[Uuid]) -> String {
+    ids.iter()
+        .map(Uuid::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Ids from their comma-separated stored form (unparseable parts are skipped).
+pub fn split_ids(stored: &str) -> Vec<Uuid> {
+    stored
+        .split(',')
+        .filter_map(|part| Uuid::parse_str(part).ok())
+        .collect()
+}
+
+/// Which vote mutation a request is; part of its fingerprint, so one key cannot serve
+/// two different operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VoteAction {
+    /// `castVote`.
+    Cast,
+    /// `changeVote`.
+    Change,
+    /// `retractVote`.
+    Retract,
+}
+
+impl VoteAction {
+    /// The stored form (`vote_events.action`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VoteAction::Cast => "cast",
+            VoteAction::Change => "changed",
+            VoteAction::Retract => "retracted",
+        }
+    }
+}
+
+/// The fingerprint of a vote mutation's input: same fingerprint + same key is a replay;
+/// another fingerprint under a used key is `IDEMPOTENCY_KEY_REUSED`.
+pub fn request_hash(action: VoteAction, poll: Uuid, choice: Option<&Choice>) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(action.as_str());
+    hasher.update(b"|");
+    hasher.update(poll.as_bytes());
+    hasher.update(b"|");
+    for id in choice.map(Choice::ids).unwrap_or_default() {
+        hasher.update(id.as_bytes());
+    }
+    hex::encode(hasher.finalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_printable_ascii_up_to_255() {
+        assert!(IdempotencyKey::parse("a").is_ok());
+        assert!(IdempotencyKey::parse(&"k".repeat(255)).is_ok());
+        assert!(IdempotencyKey::parse("").is_err());
+        assert!(IdempotencyKey::parse(&"k".repeat(256)).is_err());
+        assert!(IdempotencyKey::parse("tab\there").is_err());
+        assert!(IdempotencyKey::parse("clé").is_err());
+    }
+
+    #[test]
+    fn choices_are_sorted_and_refuse_repeats() {
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        let one = Choice::new(vec![b, a]).ok();
+        let other = Choice::new(vec![a, b]).ok();
+        assert_eq!(one, other);
+        assert!(matches!(
+            Choice::new(vec![a, a]),
+            Err(AppError::InvalidOption(_))
+        ));
+    }
+
+    #[test]
+    fn the_fingerprint_depends_on_action_poll_and_options_not_their_order() {
+        let (poll, a, b) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let ab = Choice::new(vec![a, b]).ok();
+        let ba = Choice::new(vec![b, a]).ok();
+        let only_a = Choice::new(vec![a]).ok();
+        let cast = |c: &Option<Choice>| request_hash(VoteAction::Cast, poll, c.as_ref());
+        assert_eq!(cast(&ab), cast(&ba));
+        assert_ne!(cast(&ab), cast(&only_a));
+        assert_ne!(
+            cast(&ab),
+            request_hash(VoteAction::Change, poll, ab.as_ref())
+        );
+    }
+}

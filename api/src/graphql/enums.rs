@@ -1,0 +1,98 @@
+//! The schema's enums and their domain counterparts.
+
+use async_graphql::Enum;
+
+use crate::domain;
+
+/// How many options a ballot chooses.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PollKind {
+    /// Exactly one option.
+    Single,
+    /// Between `minChoices` and `maxChoices` options.
+    Multiple,
+}
+
+/// Where a poll is in its life, judged at the moment of the request.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PollStatus {
+    /// Before `opensAt`: votes are refused.
+    Scheduled,
+    /// Taking votes.
+    Open,
+    /// After `closesAt` or `closePoll`: votes are refused and results are final.
+    Closed,
+}
+
+/// Who may see a poll's results, and when. The owner always may.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResultsVisibility {
+    /// Everyone, at any time.
+    Always,
+    /// Each voter once they have voted; everyone once the poll is closed.
+    AfterVote,
+    /// Everyone once the poll is closed.
+    AfterClose,
+    /// Only the owner.
+    OwnerOnly,
+}
+
+impl From<PollKind> for domain::PollKind {
+    fn from(kind: PollKind) -> Self {
+        match kind {
+            PollKind::Single => domain::PollKind::Single,
+            PollKind::Multiple => domain::PollKind::Multiple,
+        }
+    }
+}
+
+impl From<domain::PollKind> for PollKind {
+    fn from(kind: domain::PollKind) -> Self {
+        match kind {
+            domain::PollKind::Single => PollKind::Single,
+            domain::PollKind::Multiple => PollKind::Multiple,
+        }
+    }
+}
+
+impl From<PollStatus> for domain::PollStatus {
+    fn from(status: PollStatus) -> Self {
+        match status {
+            PollStatus::Scheduled => domain::PollStatus::Scheduled,
+            PollStatus::Open => domain::PollStatus::Open,
+            PollStatus::Closed => domain::PollStatus::Closed,
+        }
+    }
+}
+
+impl From<domain::PollStatus> for PollStatus {
+    fn from(status: domain::PollStatus) -> Self {
+        match status {
+            domain::PollStatus::Scheduled => PollStatus::Scheduled,
+            domain::PollStatus::Open => PollStatus::Open,
+            domain::PollStatus::Closed => PollStatus::Closed,
+        }
+    }
+}
+
+impl From<ResultsVisibility> for domain::ResultsVisibility {
+    fn from(visibility: ResultsVisibility) -> Self {
+        match visibility {
+            ResultsVisibility::Always => domain::ResultsVisibility::Always,
+            ResultsVisibility::AfterVote => domain::ResultsVisibility::AfterVote,
+            ResultsVisibility::AfterClose => domain::ResultsVisibility::AfterClose,
+            ResultsVisibility::OwnerOnly => domain::ResultsVisibility::OwnerOnly,
+        }
+    }
+}
+
+impl From<domain::ResultsVisibility> for ResultsVisibility {
+    fn from(visibility: domain::ResultsVisibility) -> Self {
+        match visibility {
+            domain::ResultsVisibility::Always => ResultsVisibility::Always,
+            domain::ResultsVisibility::AfterVote => ResultsVisibility::AfterVote,
+            domain::ResultsVisibility::AfterClose => ResultsVisibility::AfterClose,
+            domain::ResultsVisibility::OwnerOnly => ResultsVisibility::OwnerOnly,
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! Results in the schema: `PollResults` and `OptionResult`.
+
+use async_graphql::{ID, Object};
+
+use super::ids::to_id;
+use super::polls::PollOptionNode;
+use super::scalars::DateTime;
+use crate::domain::PollOption;
+use crate::service::PollResults;
+
+/// A poll's tally at one moment.
+pub struct PollResultsNode {
+    results: PollResults,
+    options: Vec<PollOption>,
+}
+
+impl PollResultsNode {
+    /// Results with the options they count (for their texts).
+    pub fn new(results: PollResults, options: Vec<PollOption>) -> Self {
+        PollResultsNode { results, options }
+    }
+}
+
+/// One option's count in a tally.
+pub struct OptionResultNode {
+    option: PollOption,
+    votes: i64,
+    percentage: f64,
+}
+
+/// A poll's tally at one moment: counts per option, how fresh it is, and whether it is final.
+#[Object(name = "PollResults")]
+impl PollResultsNode {
+    /// The poll counted.
+    async fn poll_id(&self) -> ID {
+        to_id(self.results.poll_id)
+    }
+
+    /// Number of ballots.
+    async fn total_votes(&self) -> i64 {
+        self.results.total_votes
+    }
+
+    /// Grows with every change to the tally: of two tallies, the higher version is newer.
+    async fn version(&self) -> i64 {
+        self.results.version
+    }
+
+    /// When these counts were read.
+    async fn as_of(&self) -> DateTime {
+        self.results.as_of.into()
+    }
+
+    /// True once the poll is closed: the counts will not change again.
+    #[graphql(name = "final")]
+    async fn is_final(&self) -> bool {
+        self.results.is_final
+    }
+
+    /// Every option with its count, in the poll's order.
+    async fn options(&self) -> Vec<OptionResultNode> {
+        self.results
+            .options
+            .iter()
+            .filter_map(|share| {
+                let option = self.options.iter().find(|o| o.id == share.option_id)?;
+                Some(OptionResultNode {
+                    option: option.clone(),
+                    votes: share.votes,
+                    percentage: share.percentage,
+                })
+            })
+            .collect()
+    }
+}
+
+/// One option's count in a tally.
+#[Object(name = "OptionResult")]
+impl OptionResultNode {
+    /// The option.
+    async fn option(&self) -> PollOptionNode {
+        PollOptionNode(self.option.clone())
+    }
+
+    /// Ballots that chose it.
+    async fn votes(&self) -> i64 {
+        self.votes
+    }
+
+    /// Share of ballots that chose it, in percent, to one decimal. In MULTIPLE polls a
+    /// ballot counts for each option it chose, so shares can add up to more than 100.
+    async fn percentage(&self) -> f64 {
+        self.percentage
+    }
+}

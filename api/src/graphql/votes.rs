@@ -1,0 +1,206 @@
+//! Votes in the schema: `castVote`, `changeVote`, `retractVote` and the `Vote` type.
+
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+
+use super::context::{ContextExt, RequestMeta};
+use super::ids::{parse_id, parse_ids, to_id};
+use super::loaders::{Loaders, from_load_error};
+use super::polls::{PollNode, PollOptionNode};
+use super::scalars::DateTime;
+use crate::domain::{IdempotencyKey, Vote};
+use crate::error::AppError;
+use crate::service::{VoteReceipt, VoteService};
+
+/// A ballot. Only its voter ever sees it.
+pub struct VoteNode(pub Vote);
+
+/// A ballot: the options one user chose in one poll. Only its voter ever sees it.
+#[Object(name = "Vote")]
+impl VoteNode {
+    /// The ballot's id; a replayed `castVote` returns the same id.
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+
+    /// Ids of the options chosen.
+    async fn option_ids(&self) -> Vec<ID> {
+        self.0.option_ids.iter().copied().map(to_id).collect()
+    }
+
+    /// The options chosen, in the poll's order.
+    async fn options(&self, ctx: &Context<'_>) -> Result<Vec<PollOptionNode>> {
+        let options = ctx
+            .service::<Loaders>()
+            .options
+            .load_one(self.0.poll_id)
+            .await
+            .map_err(from_load_error)?
+            .unwrap_or_default();
+        Ok(options
+            .into_iter()
+            .filter(|o| self.0.option_ids.contains(&o.id))
+            .map(PollOptionNode)
+            .collect())
+    }
+
+    /// The poll voted in.
+    async fn poll(&self, ctx: &Context<'_>) -> Result<PollNode> {
+        let poll = ctx
+            .service::<Loaders>()
+            .polls
+            .load_one(self.0.poll_id)
+            .await
+            .map_err(from_load_error)?
+            .ok_or(AppError::NotFound("poll"))?;
+        Ok(PollNode(poll))
+    }
+
+    /// When the ballot was cast.
+    async fn cast_at(&self) -> DateTime {
+        self.0.cast_at.into()
+    }
+
+    /// When its choices last changed.
+    async fn updated_at(&self) -> DateTime {
+        self.0.updated_at.into()
+    }
+}
+
+/// A ballot to cast.
+#[derive(InputObject)]
+pub struct CastVoteInput {
+    /// The poll.
+    pub poll_id: ID,
+    /// The options chosen: distinct, as many as the poll's kind allows.
+    pub option_ids: Vec<ID>,
+    /// 1–255 printable ASCII characters chosen by the client, new for each intended
+    /// vote. Retrying with the same key and input returns the first answer again.
+    pub idempotency_key: String,
+}
+
+/// New options for an existing ballot.
+#[derive(InputObject)]
+pub struct ChangeVoteInput {
+    /// The poll.
+    pub poll_id: ID,
+    /// The options now chosen.
+    pub option_ids: Vec<ID>,
+    /// A new key for this change (see `CastVoteInput.idempotencyKey`).
+    pub idempotency_key: String,
+}
+
+/// A ballot to take back.
+#[derive(InputObject)]
+pub struct RetractVoteInput {
+    /// The poll.
+    pub poll_id: ID,
+    /// A new key for this retraction (see `CastVoteInput.idempotencyKey`).
+    pub idempotency_key: String,
+}
+
+/// The answer to `castVote`.
+#[derive(SimpleObject)]
+pub struct CastVotePayload {
+    /// The ballot.
+    pub vote: VoteNode,
+    /// True when this call repeated an earlier one (same key, same input): nothing new
+    /// was recorded and `vote` is the first call's ballot.
+    pub replayed: bool,
+}
+
+/// The answer to `changeVote`.
+#[derive(SimpleObject)]
+pub struct ChangeVotePayload {
+    /// The ballot with its new options.
+    pub vote: VoteNode,
+    /// True when this call repeated an earlier change (same key, same input).
+    pub replayed: bool,
+}
+
+/// The answer to `retractVote`.
+#[derive(SimpleObject)]
+pub struct RetractVotePayload {
+    /// The ballot as it was before it was taken back.
+    pub retracted_vote: VoteNode,
+    /// True when this call repeated an earlier retraction (same key).
+    pub replayed: bool,
+}
+
+fn key(raw: &str) -> Result<IdempotencyKey, AppError> {
+    IdempotencyKey::parse(raw).map_err(|e| e.in_field("input"))
+}
+
+fn receipt(receipt: VoteReceipt) -> (VoteNode, bool) {
+    (VoteNode(receipt.vote), receipt.replayed)
+}
+
+/// Vote mutations.
+#[derive(Default)]
+pub struct VoteMutation;
+
+#[Object]
+impl VoteMutation {
+    /// Casts the signed-in user's ballot, exactly once. Errors: `UNAUTHENTICATED`,
+    /// `NOT_FOUND`, `POLL_NOT_OPEN`, `INVALID_OPTION`, `ALREADY_VOTED`,
+    /// `IDEMPOTENCY_KEY_REUSED`, `BAD_USER_INPUT`, `RATE_LIMITED`, `OVERLOADED`.
+    async fn cast_vote(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The poll, the options and the idempotency key.")] input: CastVoteInput,
+    ) -> Result<CastVotePayload> {
+        let user = ctx.viewer().require()?;
+        let poll = parse_id("input.pollId", &input.poll_id)?;
+        let options = parse_ids("input.optionIds", &input.option_ids)?;
+        let key = key(&input.idempotency_key)?;
+        let request_id = ctx.data_opt::<RequestMeta>().and_then(|m| m.request_id.clone());
+        let (vote, replayed) = receipt(
+            ctx.service::<VoteService>()
+                .cast(user, poll, options, key, request_id)
+                .await?,
+        );
+        Ok(CastVotePayload { vote, replayed })
+    }
+
+    /// Replaces the options of the signed-in user's ballot, where the poll allows it
+    /// (`FORBIDDEN` otherwise; `NOT_FOUND` without a ballot).
+    async fn change_vote(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The poll, the new options and an idempotency key.")]
+        input: ChangeVoteInput,
+    ) -> Result<ChangeVotePayload> {
+        let user = ctx.viewer().require()?;
+        let poll = parse_id("input.pollId", &input.poll_id)?;
+        let options = parse_ids("input.optionIds", &input.option_ids)?;
+        let key = key(&input.idempotency_key)?;
+        let request_id = ctx.data_opt::<RequestMeta>().and_then(|m| m.request_id.clone());
+        let (vote, replayed) = receipt(
+            ctx.service::<VoteService>()
+                .change(user, poll, options, key, request_id)
+                .await?,
+        );
+        Ok(ChangeVotePayload { vote, replayed })
+    }
+
+    /// Takes back the signed-in user's ballot, where the poll allows it; they may vote
+    /// again afterwards with a new key.
+    async fn retract_vote(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The poll and an idempotency key.")] input: RetractVoteInput,
+    ) -> Result<RetractVotePayload> {
+        let user = ctx.viewer().require()?;
+        let poll = parse_id("input.pollId", &input.poll_id)?;
+        let key = key(&input.idempotency_key)?;
+        let request_id = ctx.data_opt::<RequestMeta>().and_then(|m| m.request_id.clone());
+        let (retracted_vote, replayed) = receipt(
+            ctx.service::<VoteService>()
+                .retract(user, poll, key, request_id)
+                .await?,
+        );
+        Ok(RetractVotePayload {
+            retracted_vote,
+            replayed,
+        })
+    }
+}

@@ -1,0 +1,97 @@
+//! What a ballot must fit, per poll, cached: a poll's options and choice range never
+//! change once it is created, so they can be kept without expiry (bounded in number).
+//! Whether the poll is open is *not* cached: the vote transaction decides that.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use uuid::Uuid;
+
+use crate::domain::Choice;
+use crate::error::{AppError, AppResult};
+use crate::store::Store;
+
+/// Most polls whose rules are kept; past it the cache starts over.
+const CAPACITY: usize = 10_000;
+
+/// The immutable rules of one poll.
+#[derive(Debug, Clone)]
+pub struct PollRules {
+    /// Its option ids.
+    pub options: Vec<Uuid>,
+    /// Fewest choices.
+    pub min_choices: usize,
+    /// Most choices.
+    pub max_choices: usize,
+}
+
+impl PollRules {
+    /// Whether `choice` fits the poll: known options, as many as the kind allows.
+    pub fn check(&self, choice: &Choice) -> AppResult<()> {
+        if let Some(unknown) = choice.ids().iter().find(|id| !self.options.contains(id)) {
+            return Err(AppError::InvalidOption(format!(
+                "option {unknown} is not an option of this poll"
+            )));
+        }
+        let count = choice.len();
+        if count < self.min_choices || count > self.max_choices {
+            let wanted = if self.min_choices == self.max_choices {
+                format!("exactly {}", self.min_choices)
+            } else {
+                format!("{} to {}", self.min_choices, self.max_choices)
+            };
+            return Err(AppError::InvalidOption(format!(
+                "choose {wanted} options in this poll, not {count}"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Rules by poll id, loaded from the store on a miss.
+#[derive(Clone)]
+pub struct PollRulesCache {
+    store: Store,
+    // A std mutex: held for a map lookup or insert only, never across an await.
+    rules: Arc<Mutex<HashMap<Uuid, Arc<PollRules>>>>,
+}
+
+impl PollRulesCache {
+    /// An empty cache over the store.
+    pub fn new(store: Store) -> Self {
+        PollRulesCache {
+            store,
+            rules: Arc::default(),
+        }
+    }
+
+    /// The rules of a poll; `NOT_FOUND` when it does not exist.
+    pub async fn get(&self, poll_id: Uuid) -> AppResult<Arc<PollRules>> {
+        if let Some(rules) = self.lock().get(&poll_id) {
+            return Ok(rules.clone());
+        }
+        let poll = self
+            .store
+            .find_polls(&[poll_id])
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(AppError::NotFound("poll"))?;
+        let options = self.store.options_of(&[poll_id]).await?;
+        let rules = Arc::new(PollRules {
+            options: options.into_iter().map(|o| o.id).collect(),
+            min_choices: usize::try_from(poll.min_choices).unwrap_or(1),
+            max_choices: usize::try_from(poll.max_choices).unwrap_or(1),
+        });
+        let mut cache = self.lock();
+        if cache.len() >= CAPACITY {
+            cache.clear();
+        }
+        cache.insert(poll_id, rules.clone());
+        Ok(rules)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, Arc<PollRules>>> {
+        self.rules.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}

@@ -1,0 +1,52 @@
+//! Reading ballots: a voter's own ballots, with what they chose.
+
+use std::collections::HashMap;
+
+use entity::{vote_choices, votes};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use super::Store;
+use crate::domain::Vote;
+use crate::error::AppResult;
+
+/// Ballots matching `filter`, each with its choices (two queries, whatever the count).
+pub(super) async fn load_votes(
+    conn: &impl ConnectionTrait,
+    filter: sea_orm::Condition,
+) -> Result<Vec<Vote>, DbErr> {
+    let rows = votes::Entity::find().filter(filter).all(conn).await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let choices = vote_choices::Entity::find()
+        .filter(vote_choices::Column::VoteId.is_in(rows.iter().map(|v| v.id)))
+        .order_by_asc(vote_choices::Column::OptionId)
+        .all(conn)
+        .await?;
+    let mut by_vote: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for choice in choices {
+        by_vote.entry(choice.vote_id).or_default().push(choice.option_id);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|row| Vote {
+            option_ids: by_vote.remove(&row.id).unwrap_or_default(),
+            id: row.id,
+            poll_id: row.poll_id,
+            user_id: row.user_id,
+            cast_at: row.cast_at,
+            updated_at: row.updated_at,
+        })
+        .collect())
+}
+
+impl Store {
+    /// This user's ballots on these polls (polls they did not vote in are left out).
+    pub async fn ballots_of(&self, user_id: Uuid, poll_ids: &[Uuid]) -> AppResult<Vec<Vote>> {
+        let filter = sea_orm::Condition::all()
+            .add(votes::Column::UserId.eq(user_id))
+            .add(votes::Column::PollId.is_in(poll_ids.iter().copied()));
+        Ok(load_votes(self.conn(), filter).await?)
+    }
+}

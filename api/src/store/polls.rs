@@ -1,0 +1,230 @@
+//! Queries on `polls` and `poll_options`: creating, reading, listing and closing polls.
+
+use chrono::{DateTime, Utc};
+use entity::{poll_options, polls, votes};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+use super::Store;
+use crate::domain::{NewPoll, Poll, PollKind, PollOption, PollStatus, ResultsVisibility};
+use crate::error::{AppError, AppResult};
+
+impl From<polls::Model> for Poll {
+    fn from(row: polls::Model) -> Self {
+        Poll {
+            id: row.id,
+            owner_id: row.owner_id,
+            title: row.title,
+            description: row.description,
+            kind: PollKind::from_stored(&row.kind),
+            min_choices: row.min_choices,
+            max_choices: row.max_choices,
+            results_visibility: ResultsVisibility::from_stored(&row.results_visibility),
+            allow_vote_change: row.allow_vote_change,
+            opens_at: row.opens_at,
+            closes_at: row.closes_at,
+            closed_at: row.closed_at,
+            created_at: row.created_at,
+        }
+    }
+}
+
+impl From<poll_options::Model> for PollOption {
+    fn from(row: poll_options::Model) -> Self {
+        PollOption {
+            id: row.id,
+            poll_id: row.poll_id,
+            text: row.text,
+            position: row.position,
+        }
+    }
+}
+
+/// A page request for [`Store::list_polls`].
+#[derive(Debug, Clone)]
+pub struct PollPageQuery {
+    /// How many polls to return (one more is fetched to tell whether a next page exists).
+    pub first: u64,
+    /// Return polls older than this one (keyset pagination on the time-ordered id).
+    pub after: Option<Uuid>,
+    /// Only this owner's polls.
+    pub owner_id: Option<Uuid>,
+    /// Only polls in this status at `now`.
+    pub status: Option<PollStatus>,
+    /// Only polls this user voted in (`true`) or did not (`false`).
+    pub voted_by: Option<(Uuid, bool)>,
+    /// The instant statuses are judged at.
+    pub now: DateTime<Utc>,
+}
+
+/// The SQL form of [`PollStatus::at`].
+fn status_condition(status: PollStatus, now: DateTime<Utc>) -> Condition {
+    let closed = Condition::any()
+        .add(polls::Column::ClosedAt.is_not_null())
+        .add(polls::Column::ClosesAt.lte(now));
+    let not_closed = Condition::all()
+        .add(polls::Column::ClosedAt.is_null())
+        .add(
+            Condition::any()
+                .add(polls::Column::ClosesAt.is_null())
+                .add(polls::Column::ClosesAt.gt(now)),
+        );
+    match status {
+        PollStatus::Closed => closed,
+        PollStatus::Scheduled => not_closed.add(polls::Column::OpensAt.gt(now)),
+        PollStatus::Open => not_closed.add(
+            Condition::any()
+                .add(polls::Column::OpensAt.is_null())
+                .add(polls::Column::OpensAt.lte(now)),
+        ),
+    }
+}
+
+impl Store {
+    /// Inserts a poll and its options in one transaction.
+    pub async fn insert_poll(
+        &self,
+        owner_id: Uuid,
+        poll: &NewPoll,
+        now: DateTime<Utc>,
+    ) -> AppResult<(Poll, Vec<PollOption>)> {
+        let id = Uuid::now_v7();
+        let row = polls::ActiveModel {
+            id: Set(id),
+            owner_id: Set(owner_id),
+            title: Set(poll.title.clone()),
+            description: Set(poll.description.clone()),
+            kind: Set(poll.kind.as_str().to_owned()),
+            min_choices: Set(poll.min_choices),
+            max_choices: Set(poll.max_choices),
+            results_visibility: Set(poll.results_visibility.as_str().to_owned()),
+            allow_vote_change: Set(poll.allow_vote_change),
+            opens_at: Set(poll.opens_at),
+            closes_at: Set(poll.closes_at),
+            closed_at: Set(None),
+            total_votes: Set(0),
+            results_version: Set(0),
+            created_at: Set(now),
+            updated_at: Set(now),
+        };
+        let options: Vec<poll_options::ActiveModel> = poll
+            .options
+            .iter()
+            .zip(0..)
+            .map(|(text, position)| poll_options::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                poll_id: Set(id),
+                text: Set(text.clone()),
+                position: Set(position),
+                vote_count: Set(0),
+            })
+            .collect();
+        let txn = self.begin_write().await?;
+        let poll = polls::Entity::insert(row).exec_with_returning(&txn).await?;
+        poll_options::Entity::insert_many(options)
+            .exec_without_returning(&txn)
+            .await?;
+        let options = poll_options::Entity::find()
+            .filter(poll_options::Column::PollId.eq(id))
+            .order_by_asc(poll_options::Column::Position)
+            .all(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok((poll.into(), options.into_iter().map(Into::into).collect()))
+    }
+
+    /// Polls by id, in no particular order; unknown ids are left out.
+    pub async fn find_polls(&self, ids: &[Uuid]) -> AppResult<Vec<Poll>> {
+        let rows = polls::Entity::find()
+            .filter(polls::Column::Id.is_in(ids.iter().copied()))
+            .all(self.conn())
+            .await?;
+        Ok(rows.into_iter().map(Poll::from).collect())
+    }
+
+    /// The options of these polls, ordered by poll then position.
+    pub async fn options_of(&self, poll_ids: &[Uuid]) -> AppResult<Vec<PollOption>> {
+        let rows = poll_options::Entity::find()
+            .filter(poll_options::Column::PollId.is_in(poll_ids.iter().copied()))
+            .order_by_asc(poll_options::Column::PollId)
+            .order_by_asc(poll_options::Column::Position)
+            .all(self.conn())
+            .await?;
+        Ok(rows.into_iter().map(PollOption::from).collect())
+    }
+
+    /// A page of polls, newest first, and whether more follow.
+    pub async fn list_polls(&self, page: &PollPageQuery) -> AppResult<(Vec<Poll>, bool)> {
+        let mut query = polls::Entity::find().order_by_desc(polls::Column::Id);
+        if let Some(after) = page.after {
+            query = query.filter(polls::Column::Id.lt(after));
+        }
+        if let Some(owner) = page.owner_id {
+            query = query.filter(polls::Column::OwnerId.eq(owner));
+        }
+        if let Some(status) = page.status {
+            query = query.filter(status_condition(status, page.now));
+        }
+        if let Some((user, voted)) = page.voted_by {
+            let voted_polls = Query::select()
+                .column(votes::Column::PollId)
+                .from(votes::Entity)
+                .and_where(Expr::col(votes::Column::UserId).eq(user))
+                .to_owned();
+            query = query.filter(if voted {
+                polls::Column::Id.in_subquery(voted_polls)
+            } else {
+                polls::Column::Id.not_in_subquery(voted_polls)
+            });
+        }
+        let mut rows = query.limit(page.first + 1).all(self.conn()).await?;
+        let has_next = rows.len() as u64 > page.first;
+        rows.truncate(usize::try_from(page.first).unwrap_or(usize::MAX));
+        Ok((rows.into_iter().map(Poll::from).collect(), has_next))
+    }
+
+    /// Closes a poll for its owner, now. Idempotent: a poll already closed (by its owner
+    /// or its `closesAt`) is returned as it is. The row lock makes the close wait for a
+    /// vote batch in flight, so no vote commits after `closed_at`.
+    pub async fn close_poll(
+        &self,
+        poll_id: Uuid,
+        owner_id: Uuid,
+        clock: &dyn crate::clock::Clock,
+    ) -> AppResult<Poll> {
+        let txn = self.begin_write().await?;
+        let Some(row) = polls::Entity::find_by_id(poll_id)
+            .lock_exclusive()
+            .one(&txn)
+            .await?
+        else {
+            return Err(AppError::NotFound("poll"));
+        };
+        if row.owner_id != owner_id {
+            return Err(AppError::Forbidden(
+                "only the poll's owner can close it".into(),
+            ));
+        }
+        // Read the clock only once the lock is held: a vote batch that held it before
+        // us took its own time earlier.
+        let now = clock.now();
+        let poll = Poll::from(row);
+        if poll.status(now) == PollStatus::Closed {
+            txn.commit().await?;
+            return Ok(poll);
+        }
+        let closed = polls::Entity::update(polls::ActiveModel {
+            id: Set(poll_id),
+            closed_at: Set(Some(now)),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .exec(&txn)
+        .await?;
+        txn.commit().await?;
+        Ok(closed.into())
+    }
+}

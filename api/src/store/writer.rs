@@ -1,0 +1,279 @@
+//! The vote writer: group commit for `castVote`.
+//!
+//! Callers put their call on a bounded queue and wait; one task takes what has queued
+//! (up to `max_batch` calls, lingering up to `max_wait` for a fuller batch) and writes it
+//! in one transaction ([`Store::commit_cast_batch`]). Each caller then gets its own
+//! outcome, only after the commit.
+//!
+//! - **Bounded**: a full queue answers `OVERLOADED` at once instead of growing memory.
+//! - **Isolated failures**: when a batch transaction fails, each of its calls is retried
+//!   alone, so one bad call fails only itself.
+//! - **Retries**: calls a batch could not decide (a race lost to another instance, a
+//!   collision inside the batch) go first into the next batch, a bounded number of times.
+//! - **Drain on shutdown**: [`VoteWriter::close`] stops new calls; what is queued is
+//!   still written before the task ends.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+use super::Store;
+use super::vote_batch::{CastOutcome, CastRequest};
+use crate::clock::Clock;
+use crate::domain::Tally;
+use crate::error::{AppError, AppResult};
+
+/// How many times a call may come back undecided before it fails.
+const MAX_ATTEMPTS: u8 = 4;
+
+/// Settings of the writer.
+#[derive(Debug, Clone, Copy)]
+pub struct WriterConfig {
+    /// Most calls in one transaction.
+    pub max_batch: usize,
+    /// Longest a batch waits to fill once its first call has arrived.
+    pub max_wait: Duration,
+    /// Most calls waiting; beyond it callers get `OVERLOADED`.
+    pub queue_capacity: usize,
+}
+
+/// Receives the tallies of every committed batch (live counters, the tally bus).
+pub trait TallySink: Send + Sync + 'static {
+    /// Called after each commit with the snapshots the batch produced.
+    fn committed(&self, tallies: Vec<Tally>);
+}
+
+/// A sink that drops tallies.
+pub struct NoSink;
+
+impl TallySink for NoSink {
+    fn committed(&self, _: Vec<Tally>) {}
+}
+
+/// Counters an operator reads to see the writer at work.
+#[derive(Debug, Default)]
+pub struct WriterMetrics {
+    /// Transactions committed.
+    pub batches: AtomicU64,
+    /// Calls answered by those transactions (any outcome).
+    pub calls: AtomicU64,
+    /// Size of the last batch.
+    pub last_batch_size: AtomicU64,
+    /// Largest batch so far.
+    pub max_batch_size: AtomicU64,
+    /// Sum of commit latencies, in microseconds (divide by `batches` for the mean).
+    pub commit_micros_total: AtomicU64,
+    /// Longest commit so far, in microseconds.
+    pub commit_micros_max: AtomicU64,
+    /// Batches whose transaction failed and were split into single calls.
+    pub batch_failures: AtomicU64,
+    /// Calls refused with `OVERLOADED` because the queue was full.
+    pub rejected_overloaded: AtomicU64,
+}
+
+struct Job {
+    request: CastRequest,
+    attempts: u8,
+    reply: oneshot::Sender<AppResult<CastOutcome>>,
+}
+
+/// The handle callers submit votes through.
+#[derive(Clone)]
+pub struct VoteWriter {
+    queue: mpsc::Sender<Job>,
+    stop: CancellationToken,
+    metrics: Arc<WriterMetrics>,
+}
+
+impl VoteWriter {
+    /// Starts the writer task.
+    pub fn start(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        sink: Arc<dyn TallySink>,
+        config: WriterConfig,
+    ) -> (Self, tokio::task::JoinHandle<()>) {
+        let (queue, receiver) = mpsc::channel(config.queue_capacity.max(1));
+        let stop = CancellationToken::new();
+        let metrics = Arc::new(WriterMetrics::default());
+        let task = Task {
+            store,
+            clock,
+            sink,
+            config,
+            metrics: metrics.clone(),
+        };
+        let handle = tokio::spawn(task.run(receiver, stop.clone()));
+        (
+            VoteWriter {
+                queue,
+                stop,
+                metrics,
+            },
+            handle,
+        )
+    }
+
+    /// Writes one call and returns its outcome once committed.
+    pub async fn submit(&self, request: CastRequest) -> AppResult<CastOutcome> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            request,
+            attempts: 0,
+            reply,
+        };
+        self.queue.try_send(job).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => {
+                self.metrics
+                    .rejected_overloaded
+                    .fetch_add(1, Ordering::Relaxed);
+                AppError::Overloaded {
+                    retry_after: Duration::from_secs(1),
+                }
+            }
+            mpsc::error::TrySendError::Closed(_) => AppError::Overloaded {
+                retry_after: Duration::from_secs(1),
+            },
+        })?;
+        answer
+            .await
+            .map_err(|_| AppError::Internal(anyhow::anyhow!("the vote writer dropped a call")))?
+    }
+
+    /// Calls waiting in the queue now.
+    pub fn queue_depth(&self) -> usize {
+        self.queue.max_capacity() - self.queue.capacity()
+    }
+
+    /// The writer's counters.
+    pub fn metrics(&self) -> &WriterMetrics {
+        &self.metrics
+    }
+
+    /// Stops taking calls; the ones queued are still written.
+    pub fn close(&self) {
+        self.stop.cancel();
+    }
+}
+
+struct Task {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    sink: Arc<dyn TallySink>,
+    config: WriterConfig,
+    metrics: Arc<WriterMetrics>,
+}
+
+impl Task {
+    async fn run(self, mut receiver: mpsc::Receiver<Job>, stop: CancellationToken) {
+        let mut retries: Vec<Job> = Vec::new();
+        let mut closing = false;
+        loop {
+            let mut batch = std::mem::take(&mut retries);
+            if batch.is_empty() {
+                tokio::select! {
+                    job = receiver.recv() => match job {
+                        Some(job) => batch.push(job),
+                        None => break,
+                    },
+                    () = stop.cancelled(), if !closing => {
+                        // Refuse new calls, keep draining what is queued.
+                        receiver.close();
+                        closing = true;
+                        continue;
+                    }
+                }
+            }
+            self.fill(&mut receiver, &mut batch).await;
+            retries = self.write(batch).await;
+        }
+        tracing::info!("vote writer drained and stopped");
+    }
+
+    /// Takes more queued calls until the batch is full or the linger time is over.
+    async fn fill(&self, receiver: &mut mpsc::Receiver<Job>, batch: &mut Vec<Job>) {
+        let deadline = tokio::time::Instant::now() + self.config.max_wait;
+        while batch.len() < self.config.max_batch {
+            let room = self.config.max_batch - batch.len();
+            match tokio::time::timeout_at(deadline, receiver.recv_many(batch, room)).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+    }
+
+    /// Writes a batch, answers its callers, and returns the calls to run again.
+    async fn write(&self, batch: Vec<Job>) -> Vec<Job> {
+        let requests: Vec<CastRequest> = batch.iter().map(|j| j.request.clone()).collect();
+        let started = Instant::now();
+        match self.store.commit_cast_batch(&requests, &*self.clock).await {
+            Ok(result) => {
+                self.record(batch.len(), started.elapsed());
+                if !result.tallies.is_empty() {
+                    self.sink.committed(result.tallies);
+                }
+                batch
+                    .into_iter()
+                    .zip(result.outcomes)
+                    .filter_map(|(job, outcome)| answer(job, Ok(outcome)))
+                    .collect()
+            }
+            Err(error) if batch.len() > 1 => {
+                tracing::warn!(error = %error, size = batch.len(), "vote batch failed; writing its calls one by one");
+                self.metrics.batch_failures.fetch_add(1, Ordering::Relaxed);
+                let mut retries = Vec::new();
+                for job in batch {
+                    retries.extend(Box::pin(self.write(vec![job])).await);
+                }
+                retries
+            }
+            Err(error) => batch
+                .into_iter()
+                .filter_map(|job| {
+                    answer(
+                        job,
+                        Err(AppError::Internal(
+                            anyhow::Error::new(error.clone()).context("writing a vote"),
+                        )),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    fn record(&self, size: usize, latency: Duration) {
+        let m = &self.metrics;
+        let size = size as u64;
+        let micros = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
+        m.batches.fetch_add(1, Ordering::Relaxed);
+        m.calls.fetch_add(size, Ordering::Relaxed);
+        m.last_batch_size.store(size, Ordering::Relaxed);
+        m.max_batch_size.fetch_max(size, Ordering::Relaxed);
+        m.commit_micros_total.fetch_add(micros, Ordering::Relaxed);
+        m.commit_micros_max.fetch_max(micros, Ordering::Relaxed);
+    }
+}
+
+/// Sends a job its outcome, or hands it back when it must run again.
+fn answer(mut job: Job, outcome: AppResult<CastOutcome>) -> Option<Job> {
+    match outcome {
+        Ok(CastOutcome::Retry) if job.attempts + 1 < MAX_ATTEMPTS => {
+            job.attempts += 1;
+            Some(job)
+        }
+        Ok(CastOutcome::Retry) => {
+            let _ = job.reply.send(Err(AppError::Internal(anyhow::anyhow!(
+                "a vote stayed undecided after {MAX_ATTEMPTS} batches"
+            ))));
+            None
+        }
+        other => {
+            // The caller may have gone (timeout, disconnect); the vote stands regardless.
+            let _ = job.reply.send(other);
+            None
+        }
+    }
+}
