@@ -45,6 +45,11 @@ impl ManualClock {
         *now += chrono::Duration::from_std(by).unwrap_or_default();
     }
 
+    /// What the clock shows (also through [`Clock::now`]).
+    pub fn now_utc(&self) -> DateTime<Utc> {
+        self.now()
+    }
+
     /// Sets the clock.
     pub fn set(&self, to: DateTime<Utc>) {
         *self.now.lock().unwrap_or_else(|p| p.into_inner()) = to;

@@ -226,10 +226,18 @@ pub struct GraphqlLimits {
 #[command(next_help_heading = "Vote writer")]
 pub struct VoteConfig {
     /// Most votes written in one transaction.
-    #[arg(long = "vote-batch-max", env = "TALLY_VOTE_BATCH_MAX", default_value_t = 512)]
+    #[arg(
+        long = "vote-batch-max",
+        env = "TALLY_VOTE_BATCH_MAX",
+        default_value_t = 512
+    )]
     pub batch_max: usize,
     /// Longest a batch waits to fill once its first vote arrived, in milliseconds.
-    #[arg(long = "vote-batch-wait-ms", env = "TALLY_VOTE_BATCH_WAIT_MS", default_value_t = 2)]
+    #[arg(
+        long = "vote-batch-wait-ms",
+        env = "TALLY_VOTE_BATCH_WAIT_MS",
+        default_value_t = 2
+    )]
     pub batch_wait_ms: u64,
     /// Most votes waiting to be written; beyond it `castVote` answers `OVERLOADED`.
     #[arg(

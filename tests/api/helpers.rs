@@ -3,7 +3,8 @@
 //! Every test gets a fresh database: a temporary SQLite file, or a fresh schema in the
 //! PostgreSQL database `tally_test` (at `TEST_DATABASE_URL`, default
 //! `postgres://postgres@127.0.0.1:5432/postgres`). A missing PostgreSQL fails the test
-//! with a message saying how to start one; nothing is skipped.
+//! with a message saying how to start one; nothing is skipped. Set `TEST_LOG=1` (and
+//! `RUST_LOG`) to see the app's logs.
 
 // Not every helper is used by every group of tests.
 #![allow(dead_code)]
@@ -17,7 +18,7 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde_json::{Value, json};
 use tally::clock::{Clock, ManualClock, SystemClock};
 use tally::config::Config;
-use tally::startup::{Application, Ports};
+use tally::startup::{Application, Metrics, Ports};
 use tokio_util::sync::CancellationToken;
 
 /// Which database a test runs against.
@@ -222,6 +223,8 @@ pub struct TestApp {
     pub db: TestDb,
     /// The configuration it was started with.
     pub config: Config,
+    /// The app's live counters (statements run, vote batches).
+    pub metrics: Metrics,
     client: reqwest::Client,
     shutdown: CancellationToken,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -247,26 +250,48 @@ impl TestApp {
     /// Starts Tally on a fresh database, after `configure` adjusts the configuration.
     pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> TestApp {
         let db = TestDb::create(backend).await;
+        let mut config = Self::test_config(&db);
+        configure(&mut config);
+        let clock = Arc::new(ManualClock::new(SystemClock.now()));
+        Self::start(backend, db, config, clock.clone(), clock).await
+    }
+
+    /// Starts Tally on the system clock, for tests that compare real instants; its
+    /// `clock` field is then not the app's, and moving it changes nothing.
+    pub async fn spawn_with_system_clock(backend: Backend) -> TestApp {
+        let db = TestDb::create(backend).await;
+        let config = Self::test_config(&db);
+        let unused = Arc::new(ManualClock::new(SystemClock.now()));
+        Self::start(backend, db, config, Arc::new(SystemClock), unused).await
+    }
+
+    fn test_config(db: &TestDb) -> Config {
         let mut config = Config::defaults();
         config.http.listen = "127.0.0.1:0".parse().expect("address");
         config.database.url = Some(db.url.clone());
         config.database.pool_size = 8;
         config.auth.jwt_secret = Some(TEST_JWT_SECRET.to_owned());
         config.auth.password_hash_concurrency = 2;
-        configure(&mut config);
-        Self::start(backend, db, config).await
+        config
     }
 
-    async fn start(backend: Backend, db: TestDb, config: Config) -> TestApp {
-        let clock = Arc::new(ManualClock::new(SystemClock.now()));
-        let ports = Ports {
-            clock: clock.clone(),
-        };
+    async fn start(
+        backend: Backend,
+        db: TestDb,
+        config: Config,
+        app_clock: Arc<dyn Clock>,
+        clock: Arc<ManualClock>,
+    ) -> TestApp {
+        if std::env::var_os("TEST_LOG").is_some() {
+            tally::telemetry::init(tally::config::LogFormat::Text);
+        }
+        let ports = Ports { clock: app_clock };
         let app = Application::build_with(config.clone(), ports)
             .await
             .expect("the app builds");
         let address = format!("http://{}", app.address());
         let shutdown = app.shutdown_handle();
+        let metrics = app.metrics();
         let server = tokio::spawn(app.run_until_stopped());
         TestApp {
             address,
@@ -274,6 +299,7 @@ impl TestApp {
             clock,
             db,
             config,
+            metrics,
             client: reqwest::Client::new(),
             shutdown,
             server: Some(server),
@@ -338,6 +364,68 @@ impl TestApp {
         }
     }
 
+    /// Registers `count` users named `{prefix}{i}`, concurrently.
+    pub async fn register_many(&self, prefix: &str, count: usize) -> Vec<TestUser> {
+        futures::future::join_all(
+            (0..count).map(|i| async move { self.register(&format!("{prefix}{i}")).await }),
+        )
+        .await
+    }
+
+    /// Creates a poll as `user` from a `CreatePollInput` (title and options defaulted) and
+    /// returns it with its options.
+    pub async fn create_poll(&self, user: &TestUser, mut input: Value) -> Value {
+        let fields = input.as_object_mut().expect("an input object");
+        fields.entry("title").or_insert(json!("Best language?"));
+        fields
+            .entry("options")
+            .or_insert(json!(["Rust", "Go", "Zig"]));
+        let body = self
+            .graphql(
+                Some(&user.token),
+                &format!("mutation($input: CreatePollInput!) {{ createPoll(input: $input) {{ {POLL_FIELDS} }} }}"),
+                json!({ "input": input }),
+            )
+            .await;
+        let poll = body["data"]["createPoll"].clone();
+        assert!(poll.is_object(), "createPoll failed: {body}");
+        poll
+    }
+
+    /// Calls `castVote` and returns the whole response body.
+    pub async fn cast_vote(
+        &self,
+        user: &TestUser,
+        poll_id: &str,
+        option_ids: &[&str],
+        key: &str,
+    ) -> Value {
+        self.graphql(
+            Some(&user.token),
+            CAST_VOTE,
+            json!({ "input": { "pollId": poll_id, "optionIds": option_ids, "idempotencyKey": key } }),
+        )
+        .await
+    }
+
+    /// A poll's results as `user` (or anonymously), whole response body.
+    pub async fn results(&self, user: Option<&TestUser>, poll_id: &str) -> Value {
+        self.graphql(
+            user.map(|u| u.token.as_str()),
+            "query($id: ID!) { poll(id: $id) { results { totalVotes version final options { option { id text } votes percentage } } } }",
+            json!({ "id": poll_id }),
+        )
+        .await
+    }
+
+    /// Statements the app has run so far.
+    pub fn statements(&self) -> u64 {
+        self.metrics
+            .store
+            .statements
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// A direct connection to the app's database.
     pub async fn db(&self) -> DatabaseConnection {
         self.db.connect().await
@@ -364,6 +452,22 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         self.shutdown.cancel();
     }
+}
+
+/// The fields the helpers ask for on a poll.
+pub const POLL_FIELDS: &str = "id title description kind minChoices maxChoices status opensAt closesAt closedAt createdAt resultsVisibility allowVoteChange owner { id username } options { id text position }";
+
+/// `castVote` with the vote's id and options.
+pub const CAST_VOTE: &str = "mutation($input: CastVoteInput!) { castVote(input: $input) { replayed vote { id optionIds castAt options { id text } poll { id } } } }";
+
+/// The option ids of a poll returned by [`TestApp::create_poll`].
+pub fn option_ids(poll: &Value) -> Vec<String> {
+    poll["options"]
+        .as_array()
+        .expect("options")
+        .iter()
+        .map(|o| o["id"].as_str().expect("an id").to_owned())
+        .collect()
 }
 
 /// The `extensions.code` of the first error, if any.

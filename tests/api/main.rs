@@ -7,7 +7,12 @@
 mod helpers;
 
 mod accounts;
+mod concurrency;
 mod docs;
 mod http_surface;
 mod migrations;
+mod polls;
+mod query_count;
+mod results;
 mod tokens;
+mod votes;

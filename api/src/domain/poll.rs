@@ -171,9 +171,7 @@ fn bad(field: &str, message: impl Into<String>) -> AppError {
 /// "Café", "café" and "Cafe\u{301}" are the same option.
 pub fn option_key(text: &str) -> String {
     let normalized: String = text.trim().nfc().collect();
-    caseless::default_case_fold_str(&normalized)
-        .nfc()
-        .collect()
+    caseless::default_case_fold_str(&normalized).nfc().collect()
 }
 
 fn checked_text(field: &str, raw: &str, max: usize) -> Result<String, AppError> {
@@ -182,7 +180,10 @@ fn checked_text(field: &str, raw: &str, max: usize) -> Result<String, AppError> 
     if len == 0 || len > max {
         return Err(bad(field, format!("{field} has 1 to {max} characters")));
     }
-    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
         return Err(bad(field, format!("{field} has control characters")));
     }
     Ok(text.to_owned())
@@ -194,11 +195,7 @@ impl PollDraft {
         let title = checked_text("title", &self.title, limits::TITLE_MAX)?;
         let description = match self.description.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(text) => Some(checked_text(
-                "description",
-                text,
-                limits::DESCRIPTION_MAX,
-            )?),
+            Some(text) => Some(checked_text("description", text, limits::DESCRIPTION_MAX)?),
         };
         let options = self.parse_options()?;
         let (min_choices, max_choices) = self.parse_choices(options.len())?;

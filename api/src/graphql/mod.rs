@@ -11,6 +11,7 @@ mod extensions;
 mod ids;
 mod loaders;
 mod pagination;
+mod poll_node;
 mod polls;
 mod results;
 mod scalars;

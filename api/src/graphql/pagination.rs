@@ -2,8 +2,10 @@
 
 use async_graphql::SimpleObject;
 
+use std::sync::Arc;
+
 use super::ids::encode_cursor;
-use super::polls::PollNode;
+use super::poll_node::{PageData, PollNode};
 use crate::service::PollPage;
 
 /// Where a page sits in the whole list.
@@ -38,14 +40,15 @@ pub struct PollConnection {
 }
 
 impl PollConnection {
-    /// The connection for a page; `after_given` tells whether a cursor was used.
-    pub fn new(page: PollPage, after_given: bool) -> Self {
+    /// The connection for a page with its prefetched relations; `after_given` tells
+    /// whether a cursor was used.
+    pub fn new(page: PollPage, after_given: bool, data: Arc<PageData>) -> Self {
         let edges: Vec<PollEdge> = page
             .polls
             .into_iter()
             .map(|poll| PollEdge {
                 cursor: encode_cursor(poll.id),
-                node: PollNode(poll),
+                node: PollNode::in_page(poll, data.clone()),
             })
             .collect();
         PollConnection {

@@ -3,7 +3,7 @@
 use async_graphql::{ID, Object};
 
 use super::ids::to_id;
-use super::polls::PollOptionNode;
+use super::poll_node::PollOptionNode;
 use super::scalars::DateTime;
 use crate::domain::PollOption;
 use crate::service::PollResults;

@@ -5,40 +5,62 @@ use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use super::context::{ContextExt, RequestMeta};
 use super::ids::{parse_id, parse_ids, to_id};
 use super::loaders::{Loaders, from_load_error};
-use super::polls::{PollNode, PollOptionNode};
+use super::poll_node::{PollNode, PollOptionNode};
 use super::scalars::DateTime;
-use crate::domain::{IdempotencyKey, Vote};
+use crate::domain::{IdempotencyKey, PollOption, Vote};
 use crate::error::AppError;
 use crate::service::{VoteReceipt, VoteService};
 
 /// A ballot. Only its voter ever sees it.
-pub struct VoteNode(pub Vote);
+pub struct VoteNode {
+    vote: Vote,
+    /// The poll's options when already at hand (a page of polls), else loaded.
+    poll_options: Option<Vec<PollOption>>,
+}
+
+impl VoteNode {
+    /// A ballot whose poll's options will be loaded when asked for.
+    pub fn new(vote: Vote) -> Self {
+        VoteNode {
+            vote,
+            poll_options: None,
+        }
+    }
+
+    /// A ballot with its poll's options already at hand (or not).
+    pub fn with_options(vote: Vote, poll_options: Option<Vec<PollOption>>) -> Self {
+        VoteNode { vote, poll_options }
+    }
+}
 
 /// A ballot: the options one user chose in one poll. Only its voter ever sees it.
 #[Object(name = "Vote")]
 impl VoteNode {
     /// The ballot's id; a replayed `castVote` returns the same id.
     async fn id(&self) -> ID {
-        to_id(self.0.id)
+        to_id(self.vote.id)
     }
 
     /// Ids of the options chosen.
     async fn option_ids(&self) -> Vec<ID> {
-        self.0.option_ids.iter().copied().map(to_id).collect()
+        self.vote.option_ids.iter().copied().map(to_id).collect()
     }
 
     /// The options chosen, in the poll's order.
     async fn options(&self, ctx: &Context<'_>) -> Result<Vec<PollOptionNode>> {
-        let options = ctx
-            .service::<Loaders>()
-            .options
-            .load_one(self.0.poll_id)
-            .await
-            .map_err(from_load_error)?
-            .unwrap_or_default();
+        let options = match &self.poll_options {
+            Some(options) => options.clone(),
+            None => ctx
+                .service::<Loaders>()
+                .options
+                .load_one(self.vote.poll_id)
+                .await
+                .map_err(from_load_error)?
+                .unwrap_or_default(),
+        };
         Ok(options
             .into_iter()
-            .filter(|o| self.0.option_ids.contains(&o.id))
+            .filter(|o| self.vote.option_ids.contains(&o.id))
             .map(PollOptionNode)
             .collect())
     }
@@ -48,21 +70,21 @@ impl VoteNode {
         let poll = ctx
             .service::<Loaders>()
             .polls
-            .load_one(self.0.poll_id)
+            .load_one(self.vote.poll_id)
             .await
             .map_err(from_load_error)?
             .ok_or(AppError::NotFound("poll"))?;
-        Ok(PollNode(poll))
+        Ok(PollNode::new(poll))
     }
 
     /// When the ballot was cast.
     async fn cast_at(&self) -> DateTime {
-        self.0.cast_at.into()
+        self.vote.cast_at.into()
     }
 
     /// When its choices last changed.
     async fn updated_at(&self) -> DateTime {
-        self.0.updated_at.into()
+        self.vote.updated_at.into()
     }
 }
 
@@ -131,7 +153,7 @@ fn key(raw: &str) -> Result<IdempotencyKey, AppError> {
 }
 
 fn receipt(receipt: VoteReceipt) -> (VoteNode, bool) {
-    (VoteNode(receipt.vote), receipt.replayed)
+    (VoteNode::new(receipt.vote), receipt.replayed)
 }
 
 /// Vote mutations.
@@ -152,7 +174,9 @@ impl VoteMutation {
         let poll = parse_id("input.pollId", &input.poll_id)?;
         let options = parse_ids("input.optionIds", &input.option_ids)?;
         let key = key(&input.idempotency_key)?;
-        let request_id = ctx.data_opt::<RequestMeta>().and_then(|m| m.request_id.clone());
+        let request_id = ctx
+            .data_opt::<RequestMeta>()
+            .and_then(|m| m.request_id.clone());
         let (vote, replayed) = receipt(
             ctx.service::<VoteService>()
                 .cast(user, poll, options, key, request_id)
@@ -173,7 +197,9 @@ impl VoteMutation {
         let poll = parse_id("input.pollId", &input.poll_id)?;
         let options = parse_ids("input.optionIds", &input.option_ids)?;
         let key = key(&input.idempotency_key)?;
-        let request_id = ctx.data_opt::<RequestMeta>().and_then(|m| m.request_id.clone());
+        let request_id = ctx
+            .data_opt::<RequestMeta>()
+            .and_then(|m| m.request_id.clone());
         let (vote, replayed) = receipt(
             ctx.service::<VoteService>()
                 .change(user, poll, options, key, request_id)
@@ -192,7 +218,9 @@ impl VoteMutation {
         let user = ctx.viewer().require()?;
         let poll = parse_id("input.pollId", &input.poll_id)?;
         let key = key(&input.idempotency_key)?;
-        let request_id = ctx.data_opt::<RequestMeta>().and_then(|m| m.request_id.clone());
+        let request_id = ctx
+            .data_opt::<RequestMeta>()
+            .and_then(|m| m.request_id.clone());
         let (retracted_vote, replayed) = receipt(
             ctx.service::<VoteService>()
                 .retract(user, poll, key, request_id)

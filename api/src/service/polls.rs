@@ -43,7 +43,11 @@ impl PollService {
     }
 
     /// Creates a poll owned by `owner` after checking every rule.
-    pub async fn create(&self, owner: Uuid, draft: PollDraft) -> AppResult<(Poll, Vec<PollOption>)> {
+    pub async fn create(
+        &self,
+        owner: Uuid,
+        draft: PollDraft,
+    ) -> AppResult<(Poll, Vec<PollOption>)> {
         let now = self.clock.now();
         let poll = draft.parse(now)?;
         self.store.insert_poll(owner, &poll, now).await
@@ -71,9 +75,7 @@ impl PollService {
             (None, _) => None,
             (Some(voted), Some(user)) => Some((user, voted)),
             (Some(_), None) => {
-                return Err(AppError::Unauthenticated(
-                    "sign in to filter by your votes",
-                ));
+                return Err(AppError::Unauthenticated("sign in to filter by your votes"));
             }
         };
         let query = PollPageQuery {

@@ -86,7 +86,12 @@ impl ResultsService {
 
     /// `RESULTS_HIDDEN` unless `viewer` may see the poll's results now. The owner always
     /// may; see [`ResultsVisibility`] for everyone else.
-    pub fn check_visible(&self, poll: &Poll, viewer: Option<Uuid>, has_voted: bool) -> AppResult<()> {
+    pub fn check_visible(
+        &self,
+        poll: &Poll,
+        viewer: Option<Uuid>,
+        has_voted: bool,
+    ) -> AppResult<()> {
         if viewer == Some(poll.owner_id) {
             return Ok(());
         }

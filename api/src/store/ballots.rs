@@ -26,7 +26,10 @@ pub(super) async fn load_votes(
         .await?;
     let mut by_vote: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
     for choice in choices {
-        by_vote.entry(choice.vote_id).or_default().push(choice.option_id);
+        by_vote
+            .entry(choice.vote_id)
+            .or_default()
+            .push(choice.option_id);
     }
     Ok(rows
         .into_iter()

@@ -82,6 +82,7 @@ impl Store {
         let metrics = Arc::new(StoreMetrics::default());
         let counters = metrics.clone();
         db.set_metric_callback(move |info| {
+            tracing::trace!(sql = %info.statement.sql, elapsed = ?info.elapsed, "statement");
             counters.statements.fetch_add(1, Ordering::Relaxed);
             if info.failed {
                 counters.failed.fetch_add(1, Ordering::Relaxed);

@@ -65,13 +65,11 @@ fn status_condition(status: PollStatus, now: DateTime<Utc>) -> Condition {
     let closed = Condition::any()
         .add(polls::Column::ClosedAt.is_not_null())
         .add(polls::Column::ClosesAt.lte(now));
-    let not_closed = Condition::all()
-        .add(polls::Column::ClosedAt.is_null())
-        .add(
-            Condition::any()
-                .add(polls::Column::ClosesAt.is_null())
-                .add(polls::Column::ClosesAt.gt(now)),
-        );
+    let not_closed = Condition::all().add(polls::Column::ClosedAt.is_null()).add(
+        Condition::any()
+            .add(polls::Column::ClosesAt.is_null())
+            .add(polls::Column::ClosesAt.gt(now)),
+    );
     match status {
         PollStatus::Closed => closed,
         PollStatus::Scheduled => not_closed.add(polls::Column::OpensAt.gt(now)),

@@ -17,14 +17,17 @@
 //!    where step 2 or 3 decides it.
 //!
 //! Two calls of one batch that collide (same user and poll, or same user and key) are
-//! never decided together: the later one is retried after the first has committed.
+//! never inserted together: the later one waits for the next round of the same
+//! transaction, where the first one's rows decide it (replay, reused key, already voted).
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use entity::{polls, vote_choices, vote_events, votes};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use uuid::Uuid;
 
 use super::Store;
@@ -123,78 +126,31 @@ impl Store {
         let now = clock.now();
         let status: HashMap<Uuid, PollStatus> = poll_rows
             .iter()
-            .map(|p| (p.id, PollStatus::at(now, p.opens_at, p.closes_at, p.closed_at)))
+            .map(|p| {
+                (
+                    p.id,
+                    PollStatus::at(now, p.opens_at, p.closes_at, p.closed_at),
+                )
+            })
             .collect();
 
-        // Calls colliding with an earlier call of this batch wait for the next one.
-        let mut ballots_seen = HashSet::new();
-        let mut keys_seen = HashSet::new();
-        for (i, request) in batch.iter().enumerate() {
-            let first_ballot = ballots_seen.insert((request.poll_id, request.user_id));
-            let first_key = keys_seen.insert((request.user_id, request.key.as_str()));
-            if !(first_ballot && first_key) {
-                outcomes[i] = Some(CastOutcome::Retry);
-            }
-        }
-        let pending = |outcomes: &[Option<CastOutcome>]| -> Vec<usize> {
-            (0..batch.len()).filter(|&i| outcomes[i].is_none()).collect()
-        };
-
-        // 2. Keys used before: replay or refuse.
-        let open = pending(&outcomes);
-        let events = used_keys(&txn, open.iter().map(|&i| &batch[i])).await?;
-        for &i in &open {
-            let request = &batch[i];
-            if let Some(event) = events.get(&(request.user_id, request.key.as_str().to_owned())) {
-                outcomes[i] = Some(if event.request_hash == request.request_hash {
-                    CastOutcome::Replayed(replayed_vote(event))
-                } else {
-                    CastOutcome::KeyReused
-                });
-            }
-        }
-
-        // 3. Closed polls and existing ballots.
-        let open = pending(&outcomes);
-        let existing = existing_ballots(&txn, open.iter().map(|&i| &batch[i])).await?;
-        for &i in &open {
-            let request = &batch[i];
-            outcomes[i] = match status.get(&request.poll_id) {
-                None => Some(CastOutcome::PollMissing),
-                Some(PollStatus::Open) => existing
-                    .contains(&(request.poll_id, request.user_id))
-                    .then_some(CastOutcome::AlreadyVoted),
-                Some(other) => Some(CastOutcome::PollNotOpen(*other)),
-            };
-        }
-
-        // 4. Insert the rest; what the unique indexes refuse is retried.
-        let candidates = pending(&outcomes);
-        let inserted = insert_ballots(&txn, candidates.iter().map(|&i| &batch[i]), now).await?;
-        let mut recorded = Vec::new();
+        // 2–4, in rounds: calls that would both write a ballot (same user and poll, or
+        // same user and key) are never inserted together; the later ones wait a round,
+        // by which time the earlier one's rows decide them.
         let mut deltas = CounterDeltas::default();
-        for &i in &candidates {
-            let request = &batch[i];
-            if inserted.contains(&request.vote_id) {
-                *deltas.polls.entry(request.poll_id).or_default() += 1;
-                for &option in request.choice.ids() {
-                    *deltas.options.entry(option).or_default() += 1;
-                }
-                recorded.push(request);
-                outcomes[i] = Some(CastOutcome::Recorded(Vote {
-                    id: request.vote_id,
-                    poll_id: request.poll_id,
-                    user_id: request.user_id,
-                    option_ids: request.choice.ids().to_vec(),
-                    cast_at: now,
-                    updated_at: now,
-                }));
-            } else {
-                outcomes[i] = Some(CastOutcome::Retry);
-            }
+        let mut undecided: Vec<usize> = (0..batch.len()).collect();
+        while !undecided.is_empty() {
+            undecided = decide_round(
+                &txn,
+                batch,
+                &undecided,
+                &status,
+                now,
+                &mut outcomes,
+                &mut deltas,
+            )
+            .await?;
         }
-        insert_choices(&txn, &recorded).await?;
-        insert_cast_events(&txn, &recorded, now).await?;
         deltas.apply(&txn).await?;
         let touched: Vec<Uuid> = deltas.polls.keys().copied().collect();
         let tallies = read_tallies(&txn, &touched, now).await?;
@@ -208,6 +164,92 @@ impl Store {
             tallies,
         })
     }
+}
+
+/// Decides what it can of `undecided` and returns the calls left for another round.
+async fn decide_round(
+    conn: &impl ConnectionTrait,
+    batch: &[CastRequest],
+    undecided: &[usize],
+    status: &HashMap<Uuid, PollStatus>,
+    now: DateTime<Utc>,
+    outcomes: &mut [Option<CastOutcome>],
+    deltas: &mut CounterDeltas,
+) -> Result<Vec<usize>, DbErr> {
+    // Keys used before: replay or refuse.
+    let events = used_keys(conn, undecided.iter().map(|&i| &batch[i])).await?;
+    for &i in undecided {
+        let request = &batch[i];
+        if let Some(event) = events.get(&(request.user_id, request.key.as_str().to_owned())) {
+            outcomes[i] = Some(if event.request_hash == request.request_hash {
+                CastOutcome::Replayed(replayed_vote(event))
+            } else {
+                CastOutcome::KeyReused
+            });
+        }
+    }
+    // Polls not open, and ballots that exist.
+    let open: Vec<usize> = undecided
+        .iter()
+        .copied()
+        .filter(|&i| outcomes[i].is_none())
+        .collect();
+    let existing = existing_ballots(conn, open.iter().map(|&i| &batch[i])).await?;
+    for &i in &open {
+        let request = &batch[i];
+        outcomes[i] = match status.get(&request.poll_id) {
+            None => Some(CastOutcome::PollMissing),
+            Some(PollStatus::Open) => existing
+                .contains(&(request.poll_id, request.user_id))
+                .then_some(CastOutcome::AlreadyVoted),
+            Some(other) => Some(CastOutcome::PollNotOpen(*other)),
+        };
+    }
+    // The rest would write a ballot: the first of each collision goes now.
+    let mut ballots_seen = HashSet::new();
+    let mut keys_seen = HashSet::new();
+    let mut candidates = Vec::new();
+    let mut deferred = Vec::new();
+    for &i in &open {
+        if outcomes[i].is_some() {
+            continue;
+        }
+        let request = &batch[i];
+        let first_ballot = ballots_seen.insert((request.poll_id, request.user_id));
+        let first_key = keys_seen.insert((request.user_id, request.key.as_str()));
+        if first_ballot && first_key {
+            candidates.push(i);
+        } else {
+            deferred.push(i);
+        }
+    }
+    // What the unique indexes refuse lost a race to another transaction: the writer
+    // submits it again, and the next batch's lookups decide it.
+    let inserted = insert_ballots(conn, candidates.iter().map(|&i| &batch[i]), now).await?;
+    let mut recorded = Vec::new();
+    for &i in &candidates {
+        let request = &batch[i];
+        if !inserted.contains(&request.vote_id) {
+            outcomes[i] = Some(CastOutcome::Retry);
+            continue;
+        }
+        *deltas.polls.entry(request.poll_id).or_default() += 1;
+        for &option in request.choice.ids() {
+            *deltas.options.entry(option).or_default() += 1;
+        }
+        recorded.push(request);
+        outcomes[i] = Some(CastOutcome::Recorded(Vote {
+            id: request.vote_id,
+            poll_id: request.poll_id,
+            user_id: request.user_id,
+            option_ids: request.choice.ids().to_vec(),
+            cast_at: now,
+            updated_at: now,
+        }));
+    }
+    insert_choices(conn, &recorded).await?;
+    insert_cast_events(conn, &recorded, now).await?;
+    Ok(deferred)
 }
 
 /// Audit events already holding any of these (user, key) pairs.
@@ -287,16 +329,17 @@ async fn insert_ballots<'a>(
             ])
             .to_owned();
         for r in chunk {
-            insert.values([
-                r.vote_id.into(),
-                r.poll_id.into(),
-                r.user_id.into(),
-                r.key.as_str().into(),
-                r.request_hash.as_str().into(),
-                now.into(),
-                now.into(),
-            ])
-            .map_err(query_error)?;
+            insert
+                .values([
+                    r.vote_id.into(),
+                    r.poll_id.into(),
+                    r.user_id.into(),
+                    r.key.as_str().into(),
+                    r.request_hash.as_str().into(),
+                    now.into(),
+                    now.into(),
+                ])
+                .map_err(query_error)?;
         }
         insert
             .on_conflict(OnConflict::new().do_nothing().to_owned())
@@ -309,7 +352,10 @@ async fn insert_ballots<'a>(
 }
 
 /// Inserts the choices of newly written ballots.
-async fn insert_choices(conn: &impl ConnectionTrait, recorded: &[&CastRequest]) -> Result<(), DbErr> {
+async fn insert_choices(
+    conn: &impl ConnectionTrait,
+    recorded: &[&CastRequest],
+) -> Result<(), DbErr> {
     let rows: Vec<(Uuid, Uuid, Uuid)> = recorded
         .iter()
         .flat_map(|r| r.choice.ids().iter().map(|&o| (r.vote_id, o, r.poll_id)))
@@ -357,20 +403,21 @@ async fn insert_cast_events(
             ])
             .to_owned();
         for r in chunk {
-            insert.values([
-                Uuid::now_v7().into(),
-                r.poll_id.into(),
-                r.vote_id.into(),
-                r.user_id.into(),
-                VoteAction::Cast.as_str().into(),
-                "".into(),
-                r.choice.to_stored().into(),
-                r.key.as_str().into(),
-                r.request_hash.as_str().into(),
-                now.into(),
-                r.request_id.clone().into(),
-            ])
-            .map_err(query_error)?;
+            insert
+                .values([
+                    Uuid::now_v7().into(),
+                    r.poll_id.into(),
+                    r.vote_id.into(),
+                    r.user_id.into(),
+                    VoteAction::Cast.as_str().into(),
+                    "".into(),
+                    r.choice.to_stored().into(),
+                    r.key.as_str().into(),
+                    r.request_hash.as_str().into(),
+                    now.into(),
+                    r.request_id.clone().into(),
+                ])
+                .map_err(query_error)?;
         }
         if !chunk.is_empty() {
             conn.execute(&insert).await?;

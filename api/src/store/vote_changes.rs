@@ -9,7 +9,9 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Utc};
 use entity::{polls, vote_choices, vote_events, votes};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
+};
 use uuid::Uuid;
 
 use super::Store;
@@ -136,9 +138,10 @@ impl Store {
         for option in new_set.difference(&old_set) {
             deltas.options.insert(*option, 1);
         }
-        deltas
-            .polls
-            .insert(request.poll_id, if request.choice.is_some() { 0 } else { -1 });
+        deltas.polls.insert(
+            request.poll_id,
+            if request.choice.is_some() { 0 } else { -1 },
+        );
 
         vote_choices::Entity::delete_many()
             .filter(vote_choices::Column::VoteId.eq(old.id))
