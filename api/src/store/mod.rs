@@ -9,15 +9,15 @@
 //! failing with `SQLITE_BUSY` when a read lock would have to be upgraded.
 
 mod ballots;
+mod cast;
 mod polls;
 mod tallies;
 mod users;
-mod vote_batch;
 mod vote_changes;
 mod writer;
 
+pub use cast::{BatchResult, CastOutcome, CastRequest};
 pub use polls::PollPageQuery;
-pub use vote_batch::{BatchResult, CastOutcome, CastRequest};
 pub use vote_changes::{ChangeOutcome, ChangeRequest};
 pub use writer::{NoSink, TallySink, VoteWriter, WriterConfig, WriterMetrics};
 

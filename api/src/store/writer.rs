@@ -21,7 +21,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use super::Store;
-use super::vote_batch::{CastOutcome, CastRequest};
+use super::cast::{CastOutcome, CastRequest};
 use crate::clock::Clock;
 use crate::domain::Tally;
 use crate::error::{AppError, AppResult};

@@ -1,169 +1,55 @@
-//! One group-commit transaction of `castVote` calls.
-//!
-//! Many concurrent calls are written in one transaction: one multi-row
-//! `INSERT … ON CONFLICT DO NOTHING RETURNING` of ballots, their choices, their audit
-//! events, and one counter `UPDATE` per option and per poll. Each call still gets its
-//! own answer:
-//!
-//! 1. The polls are locked (`FOR UPDATE` on PostgreSQL; SQLite's `BEGIN IMMEDIATE`
-//!    already serialises writers) and the clock is read, so a concurrent `closePoll`
-//!    either sees this batch committed or this batch sees the poll closed.
-//! 2. A key already used by the user replays the first answer (same input) or is
-//!    `IDEMPOTENCY_KEY_REUSED`. The audit log holds every key ever used.
-//! 3. A poll that is not open refuses; an existing ballot is `ALREADY_VOTED`.
-//! 4. The remaining ballots are inserted; the unique indexes are the final arbiters.
-//!    A ballot that lost a race to another transaction (nothing returned for it) is
-//!    answered [`CastOutcome::Retry`], and the writer runs it again in the next batch,
-//!    where step 2 or 3 decides it.
-//!
-//! Two calls of one batch that collide (same user and poll, or same user and key) are
-//! never inserted together: the later one waits for the next round of the same
-//! transaction, where the first one's rows decide it (replay, reused key, already voted).
+//! The portable batch: a few rounds of lookups and multi-row inserts built with
+//! sea-query, on SQLite and PostgreSQL alike.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use entity::{polls, vote_choices, vote_events, votes};
+use entity::{vote_choices, vote_events, votes};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
-use super::Store;
-use super::tallies::{CounterDeltas, read_tallies};
-use crate::clock::Clock;
-use crate::domain::vote::split_ids;
-use crate::domain::{Choice, IdempotencyKey, PollStatus, Tally, Vote, VoteAction};
+use super::{CastOutcome, CastRequest, keyed_outcome, recorded_vote};
+use crate::domain::{PollStatus, VoteAction};
+use crate::store::tallies::CounterDeltas;
 
 /// Rows per multi-row INSERT; keeps bind parameters far below SQLite's and Postgres'
 /// limits whatever the batch size.
 const ROWS_PER_INSERT: usize = 1_000;
 
-/// One `castVote` call, checked against its poll's options, waiting to be written.
-#[derive(Debug, Clone)]
-pub struct CastRequest {
-    /// The id the ballot gets if this call records it.
-    pub vote_id: Uuid,
-    /// The poll.
-    pub poll_id: Uuid,
-    /// The voter.
-    pub user_id: Uuid,
-    /// The options chosen.
-    pub choice: Choice,
-    /// The call's idempotency key.
-    pub key: IdempotencyKey,
-    /// Fingerprint of the call's input.
-    pub request_hash: String,
-    /// The HTTP request that carried it, for the audit log.
-    pub request_id: Option<String>,
-}
-
-/// What became of one call.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CastOutcome {
-    /// The ballot was written by this batch.
-    Recorded(Vote),
-    /// The key was used before with the same input: the first answer again.
-    Replayed(Vote),
-    /// The user already has a ballot on the poll (cast under another key).
-    AlreadyVoted,
-    /// The key was used before with another input.
-    KeyReused,
-    /// The poll is scheduled or closed.
-    PollNotOpen(PollStatus),
-    /// The poll does not exist.
-    PollMissing,
-    /// Not decided in this batch; submit again.
-    Retry,
-}
-
-/// The answers to a batch, in the order of its calls, and the tallies it changed.
-#[derive(Debug)]
-pub struct BatchResult {
-    /// One outcome per call.
-    pub outcomes: Vec<CastOutcome>,
-    /// Snapshots of the polls whose counters moved, taken inside the transaction.
-    pub tallies: Vec<Tally>,
-}
-
 fn query_error(error: sea_orm::sea_query::error::Error) -> DbErr {
     DbErr::Custom(format!("building a vote batch statement: {error}"))
 }
 
-/// A replay rebuilt from the audit event of the first call.
-fn replayed_vote(event: &vote_events::Model) -> Vote {
-    Vote {
-        id: event.vote_id,
-        poll_id: event.poll_id,
-        user_id: event.user_id,
-        option_ids: split_ids(&event.new_choices),
-        cast_at: event.at,
-        updated_at: event.at,
+/// Decides every call of the batch, in rounds: calls that would both write a ballot are
+/// never inserted together; the later ones wait a round, by which time the earlier
+/// one's rows decide them. Moves the counters of what it records.
+pub(super) async fn write(
+    conn: &impl ConnectionTrait,
+    batch: &[CastRequest],
+    status: &HashMap<Uuid, PollStatus>,
+    now: DateTime<Utc>,
+) -> Result<Vec<CastOutcome>, DbErr> {
+    let mut outcomes: Vec<Option<CastOutcome>> = vec![None; batch.len()];
+    let mut deltas = CounterDeltas::default();
+    let mut undecided: Vec<usize> = (0..batch.len()).collect();
+    while !undecided.is_empty() {
+        undecided = decide_round(
+            conn,
+            batch,
+            &undecided,
+            status,
+            now,
+            &mut outcomes,
+            &mut deltas,
+        )
+        .await?;
     }
-}
-
-impl Store {
-    /// Writes a batch of calls in one transaction and answers each.
-    pub async fn commit_cast_batch(
-        &self,
-        batch: &[CastRequest],
-        clock: &dyn Clock,
-    ) -> Result<BatchResult, DbErr> {
-        let txn = self.begin_write().await?;
-        let mut outcomes: Vec<Option<CastOutcome>> = vec![None; batch.len()];
-
-        // 1. Lock the polls, in id order, then read the clock.
-        let mut poll_ids: Vec<Uuid> = batch.iter().map(|r| r.poll_id).collect();
-        poll_ids.sort_unstable();
-        poll_ids.dedup();
-        let poll_rows = polls::Entity::find()
-            .filter(polls::Column::Id.is_in(poll_ids.iter().copied()))
-            .order_by_asc(polls::Column::Id)
-            .lock_exclusive()
-            .all(&txn)
-            .await?;
-        let now = clock.now();
-        let status: HashMap<Uuid, PollStatus> = poll_rows
-            .iter()
-            .map(|p| {
-                (
-                    p.id,
-                    PollStatus::at(now, p.opens_at, p.closes_at, p.closed_at),
-                )
-            })
-            .collect();
-
-        // 2–4, in rounds: calls that would both write a ballot (same user and poll, or
-        // same user and key) are never inserted together; the later ones wait a round,
-        // by which time the earlier one's rows decide them.
-        let mut deltas = CounterDeltas::default();
-        let mut undecided: Vec<usize> = (0..batch.len()).collect();
-        while !undecided.is_empty() {
-            undecided = decide_round(
-                &txn,
-                batch,
-                &undecided,
-                &status,
-                now,
-                &mut outcomes,
-                &mut deltas,
-            )
-            .await?;
-        }
-        deltas.apply(&txn).await?;
-        let touched: Vec<Uuid> = deltas.polls.keys().copied().collect();
-        let tallies = read_tallies(&txn, &touched, now).await?;
-        txn.commit().await?;
-
-        Ok(BatchResult {
-            outcomes: outcomes
-                .into_iter()
-                .map(|o| o.unwrap_or(CastOutcome::Retry))
-                .collect(),
-            tallies,
-        })
-    }
+    deltas.apply(conn).await?;
+    Ok(outcomes
+        .into_iter()
+        .map(|o| o.unwrap_or(CastOutcome::Retry))
+        .collect())
 }
 
 /// Decides what it can of `undecided` and returns the calls left for another round.
@@ -181,11 +67,7 @@ async fn decide_round(
     for &i in undecided {
         let request = &batch[i];
         if let Some(event) = events.get(&(request.user_id, request.key.as_str().to_owned())) {
-            outcomes[i] = Some(if event.request_hash == request.request_hash {
-                CastOutcome::Replayed(replayed_vote(event))
-            } else {
-                CastOutcome::KeyReused
-            });
+            outcomes[i] = Some(keyed_outcome(request, event));
         }
     }
     // Polls not open, and ballots that exist.
@@ -238,14 +120,7 @@ async fn decide_round(
             *deltas.options.entry(option).or_default() += 1;
         }
         recorded.push(request);
-        outcomes[i] = Some(CastOutcome::Recorded(Vote {
-            id: request.vote_id,
-            poll_id: request.poll_id,
-            user_id: request.user_id,
-            option_ids: request.choice.ids().to_vec(),
-            cast_at: now,
-            updated_at: now,
-        }));
+        outcomes[i] = Some(CastOutcome::Recorded(recorded_vote(request, now)));
     }
     insert_choices(conn, &recorded).await?;
     insert_cast_events(conn, &recorded, now).await?;

@@ -1,0 +1,231 @@
+//! The PostgreSQL batch: steps 2–4 in one statement over arrays.
+//!
+//! One data-modifying CTE inserts the ballots (`ON CONFLICT DO NOTHING`), their choices
+//! and audit events, and moves the option and poll counters by what was inserted. Calls
+//! whose key appears in the audit log are left out of it (their event would collide).
+//! Whatever the statement did not insert is then decided by two lookups, which see the
+//! rows it just wrote: a second call with the same key replays the first.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use entity::vote_events;
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Statement, Value};
+use uuid::Uuid;
+
+use super::{CastOutcome, CastRequest, keyed_outcome, recorded_vote};
+use crate::domain::{PollStatus, VoteAction};
+
+/// Writes the calls on open polls; `$1`–`$7` are per call, `$8`–`$9` per chosen option.
+const CAST: &str = r#"
+WITH input AS (
+    SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $10::uuid[])
+        AS t(vote_id, poll_id, user_id, key, hash, choices, request_id, event_id)
+), fresh AS (
+    SELECT i.* FROM input i
+    WHERE NOT EXISTS (
+        SELECT 1 FROM vote_events e WHERE e.user_id = i.user_id AND e.idempotency_key = i.key
+    )
+), ins AS (
+    INSERT INTO votes (id, poll_id, user_id, idempotency_key, request_hash, cast_at, updated_at)
+    SELECT vote_id, poll_id, user_id, key, hash, $11, $11 FROM fresh
+    ON CONFLICT DO NOTHING
+    RETURNING id, poll_id
+), chosen AS (
+    SELECT c.vote_id, c.option_id, ins.poll_id
+    FROM UNNEST($8::uuid[], $9::uuid[]) AS c(vote_id, option_id)
+    JOIN ins ON ins.id = c.vote_id
+), ins_choices AS (
+    INSERT INTO vote_choices (vote_id, option_id, poll_id)
+    SELECT vote_id, option_id, poll_id FROM chosen
+), ins_events AS (
+    INSERT INTO vote_events
+        (id, poll_id, vote_id, user_id, action, old_choices, new_choices, idempotency_key, request_hash, at, request_id)
+    SELECT f.event_id, f.poll_id, f.vote_id, f.user_id, $12, '', f.choices, f.key, f.hash, $11, f.request_id
+    FROM fresh f JOIN ins ON ins.id = f.vote_id
+), option_counts AS (
+    SELECT option_id, COUNT(*) AS n FROM chosen GROUP BY option_id
+), move_options AS (
+    UPDATE poll_options o SET vote_count = o.vote_count + c.n
+    FROM option_counts c WHERE o.id = c.option_id
+), poll_counts AS (
+    SELECT poll_id, COUNT(*) AS n FROM ins GROUP BY poll_id
+), move_polls AS (
+    UPDATE polls p SET total_votes = p.total_votes + c.n, results_version = p.results_version + 1
+    FROM poll_counts c WHERE p.id = c.poll_id
+)
+SELECT id FROM ins
+"#;
+
+/// Audit events holding any of the (user, key) pairs `$1`, `$2`.
+const USED_KEYS: &str = r#"
+SELECT e.* FROM vote_events e
+JOIN UNNEST($1::uuid[], $2::text[]) AS k(user_id, key)
+    ON e.user_id = k.user_id AND e.idempotency_key = k.key
+"#;
+
+/// Which of the (poll, user) pairs `$1`, `$2` have a ballot.
+const BALLOTS: &str = r#"
+SELECT v.poll_id, v.user_id FROM votes v
+JOIN UNNEST($1::uuid[], $2::uuid[]) AS k(poll_id, user_id)
+    ON v.poll_id = k.poll_id AND v.user_id = k.user_id
+"#;
+
+fn uuids(values: impl IntoIterator<Item = Uuid>) -> Value {
+    Value::Array(
+        sea_orm::sea_query::ArrayType::Uuid,
+        Some(Box::new(values.into_iter().map(Into::into).collect())),
+    )
+}
+
+fn texts(values: impl IntoIterator<Item = Option<String>>) -> Value {
+    Value::Array(
+        sea_orm::sea_query::ArrayType::String,
+        Some(Box::new(values.into_iter().map(Into::into).collect())),
+    )
+}
+
+/// Decides every call of the batch (see the module doc).
+pub(super) async fn write(
+    conn: &impl ConnectionTrait,
+    batch: &[CastRequest],
+    status: &HashMap<Uuid, PollStatus>,
+    now: DateTime<Utc>,
+) -> Result<Vec<CastOutcome>, DbErr> {
+    let open: Vec<&CastRequest> = batch
+        .iter()
+        .filter(|r| status.get(&r.poll_id) == Some(&PollStatus::Open))
+        .collect();
+    let inserted = if open.is_empty() {
+        HashSet::new()
+    } else {
+        insert(conn, &open, now).await?
+    };
+
+    let mut outcomes: Vec<Option<CastOutcome>> = batch
+        .iter()
+        .map(|r| {
+            inserted
+                .contains(&r.vote_id)
+                .then(|| CastOutcome::Recorded(recorded_vote(r, now)))
+        })
+        .collect();
+    let rest: Vec<usize> = (0..batch.len())
+        .filter(|&i| outcomes[i].is_none())
+        .collect();
+    if rest.is_empty() {
+        return Ok(outcomes.into_iter().flatten().collect());
+    }
+
+    // What the statement did not insert: used keys first (replays win, even on a poll
+    // that has since closed), then the poll's status, then existing ballots.
+    let events = used_keys(conn, rest.iter().map(|&i| &batch[i])).await?;
+    let mut undecided = Vec::new();
+    for &i in &rest {
+        let request = &batch[i];
+        outcomes[i] = match events.get(&(request.user_id, request.key.as_str().to_owned())) {
+            Some(event) => Some(keyed_outcome(request, event)),
+            None => match status.get(&request.poll_id) {
+                None => Some(CastOutcome::PollMissing),
+                Some(PollStatus::Open) => None,
+                Some(other) => Some(CastOutcome::PollNotOpen(*other)),
+            },
+        };
+        if outcomes[i].is_none() {
+            undecided.push(i);
+        }
+    }
+    if !undecided.is_empty() {
+        let existing = ballots(conn, undecided.iter().map(|&i| &batch[i])).await?;
+        for &i in &undecided {
+            let request = &batch[i];
+            // Neither a used key nor a ballot: another transaction took the ballot or
+            // the key between our statement and now; the next batch will see it.
+            outcomes[i] = Some(if existing.contains(&(request.poll_id, request.user_id)) {
+                CastOutcome::AlreadyVoted
+            } else {
+                CastOutcome::Retry
+            });
+        }
+    }
+    Ok(outcomes
+        .into_iter()
+        .map(|o| o.unwrap_or(CastOutcome::Retry))
+        .collect())
+}
+
+async fn insert(
+    conn: &impl ConnectionTrait,
+    open: &[&CastRequest],
+    now: DateTime<Utc>,
+) -> Result<HashSet<Uuid>, DbErr> {
+    let choices: Vec<(Uuid, Uuid)> = open
+        .iter()
+        .flat_map(|r| r.choice.ids().iter().map(|&o| (r.vote_id, o)))
+        .collect();
+    let values: Vec<Value> = vec![
+        uuids(open.iter().map(|r| r.vote_id)),
+        uuids(open.iter().map(|r| r.poll_id)),
+        uuids(open.iter().map(|r| r.user_id)),
+        texts(open.iter().map(|r| Some(r.key.as_str().to_owned()))),
+        texts(open.iter().map(|r| Some(r.request_hash.clone()))),
+        texts(open.iter().map(|r| Some(r.choice.to_stored()))),
+        texts(open.iter().map(|r| r.request_id.clone())),
+        uuids(choices.iter().map(|c| c.0)),
+        uuids(choices.iter().map(|c| c.1)),
+        uuids(open.iter().map(|_| Uuid::now_v7())),
+        now.into(),
+        VoteAction::Cast.as_str().into(),
+    ];
+    let rows = conn
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            CAST,
+            values,
+        ))
+        .await?;
+    rows.iter()
+        .map(|row| row.try_get::<Uuid>("", "id"))
+        .collect()
+}
+
+async fn used_keys<'a>(
+    conn: &impl ConnectionTrait,
+    requests: impl Iterator<Item = &'a CastRequest> + Clone,
+) -> Result<HashMap<(Uuid, String), vote_events::Model>, DbErr> {
+    let statement = Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        USED_KEYS,
+        [
+            uuids(requests.clone().map(|r| r.user_id)),
+            texts(requests.clone().map(|r| Some(r.key.as_str().to_owned()))),
+        ],
+    );
+    conn.query_all_raw(statement)
+        .await?
+        .iter()
+        .map(|row| {
+            let event = vote_events::Model::from_query_result(row, "")?;
+            Ok(((event.user_id, event.idempotency_key.clone()), event))
+        })
+        .collect()
+}
+
+async fn ballots<'a>(
+    conn: &impl ConnectionTrait,
+    requests: impl Iterator<Item = &'a CastRequest> + Clone,
+) -> Result<HashSet<(Uuid, Uuid)>, DbErr> {
+    let statement = Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        BALLOTS,
+        [
+            uuids(requests.clone().map(|r| r.poll_id)),
+            uuids(requests.map(|r| r.user_id)),
+        ],
+    );
+    conn.query_all_raw(statement)
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get("", "poll_id")?, row.try_get("", "user_id")?)))
+        .collect()
+}

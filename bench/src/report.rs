@@ -1,0 +1,145 @@
+//! Summing up and checking a run: throughput, latency, outcomes, and the database.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use uuid::Uuid;
+
+use crate::votes::WorkerReport;
+
+/// The merged view of all workers.
+pub struct Summary {
+    /// Latency of all calls, in microseconds.
+    pub latency: Histogram<u64>,
+    /// Calls by outcome.
+    pub outcomes: BTreeMap<String, u64>,
+    /// Calls answered `RECORDED`.
+    pub recorded: u64,
+    /// Users answered with more than one distinct vote id (must be none).
+    pub inconsistent_users: usize,
+    /// Users answered `RECORDED` more than once (must be none).
+    pub recorded_twice: usize,
+}
+
+/// Merges worker reports and checks that each user got one vote id.
+pub fn summarize(reports: Vec<WorkerReport>) -> anyhow::Result<Summary> {
+    let mut latency = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+    let mut outcomes = BTreeMap::new();
+    let mut ids: HashMap<usize, Vec<Uuid>> = HashMap::new();
+    let mut recorded_per_user: HashMap<usize, u32> = HashMap::new();
+    for report in reports {
+        latency.add(&report.latency)?;
+        for (label, n) in report.outcomes {
+            *outcomes.entry(label).or_default() += n;
+        }
+        for (user, vote_ids) in report.vote_ids {
+            ids.entry(user).or_default().extend(vote_ids);
+        }
+        for (user, _) in report.recorded {
+            *recorded_per_user.entry(user).or_default() += 1;
+        }
+    }
+    let inconsistent_users = ids
+        .values()
+        .filter(|v| v.iter().any(|id| *id != v[0]))
+        .count();
+    let recorded_twice = recorded_per_user.values().filter(|&&n| n > 1).count();
+    Ok(Summary {
+        recorded: outcomes.get("RECORDED").copied().unwrap_or(0),
+        latency,
+        outcomes,
+        inconsistent_users,
+        recorded_twice,
+    })
+}
+
+/// Prints the figures of a run.
+pub fn print(mode: &str, summary: &Summary, elapsed: Duration, workers: usize) {
+    let calls: u64 = summary.outcomes.values().sum();
+    let secs = elapsed.as_secs_f64();
+    let ms = |q: f64| summary.latency.value_at_quantile(q) as f64 / 1000.0;
+    println!("mode={mode} workers={workers} elapsed={secs:.1}s calls={calls}");
+    println!(
+        "recorded votes/s: {:.0}   calls/s: {:.0}",
+        summary.recorded as f64 / secs,
+        calls as f64 / secs
+    );
+    println!(
+        "latency ms: p50={:.1} p95={:.1} p99={:.1} max={:.1}",
+        ms(0.50),
+        ms(0.95),
+        ms(0.99),
+        summary.latency.max() as f64 / 1000.0
+    );
+    let outcomes: Vec<String> = summary
+        .outcomes
+        .iter()
+        .map(|(label, n)| format!("{label}={n}"))
+        .collect();
+    println!("outcomes: {}", outcomes.join(" "));
+    println!(
+        "answers: users with two vote ids={} users recorded twice={}",
+        summary.inconsistent_users, summary.recorded_twice
+    );
+}
+
+/// Checks the database against the answers: ballots equal recorded answers, counters
+/// equal ballots, no user has two ballots on a poll. Returns whether all hold.
+pub async fn verify(
+    db: &DatabaseConnection,
+    poll_ids: &[String],
+    recorded: u64,
+) -> anyhow::Result<bool> {
+    let list = poll_ids
+        .iter()
+        .map(|id| format!("'{}'", id.replace('\'', "")))
+        .collect::<Vec<_>>()
+        .join(",");
+    let scalar = async |sql: String| -> anyhow::Result<i64> {
+        let row = db
+            .query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no row"))?;
+        Ok(row.try_get_by_index::<i64>(0)?)
+    };
+    let ballots = scalar(format!(
+        "SELECT COUNT(*) FROM votes WHERE poll_id IN ({list})"
+    ))
+    .await?;
+    let distinct = scalar(format!(
+        "SELECT COUNT(*) FROM (SELECT DISTINCT poll_id, user_id FROM votes WHERE poll_id IN ({list})) d"
+    ))
+    .await?;
+    let totals = scalar(format!(
+        "SELECT COALESCE(SUM(total_votes), 0)::bigint FROM polls WHERE id IN ({list})"
+    ))
+    .await?;
+    let counters = scalar(format!(
+        "SELECT COALESCE(SUM(vote_count), 0)::bigint FROM poll_options WHERE poll_id IN ({list})"
+    ))
+    .await?;
+    let choices = scalar(format!(
+        "SELECT COUNT(*) FROM vote_choices WHERE poll_id IN ({list})"
+    ))
+    .await?;
+    let drift = scalar(format!(
+        "SELECT COUNT(*) FROM poll_options o WHERE o.poll_id IN ({list}) AND o.vote_count <> \
+         (SELECT COUNT(*) FROM vote_choices c WHERE c.option_id = o.id)"
+    ))
+    .await?;
+    let recorded = i64::try_from(recorded)?;
+    let ok = ballots == recorded
+        && distinct == ballots
+        && totals == ballots
+        && counters == choices
+        && drift == 0;
+    println!(
+        "verify: ballots={ballots} recorded answers={recorded} duplicate ballots={} poll totals={totals} \
+         option counters={counters} choices={choices} options with drift={drift} => {}",
+        ballots - distinct,
+        if ok { "OK" } else { "MISMATCH" }
+    );
+    Ok(ok)
+}

@@ -1,0 +1,235 @@
+//! The castVote load: workers on their own connections take calls from a shared
+//! sequence until the time is up, check every response body, and time each call.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use hdrhistogram::Histogram;
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::http::Connection;
+use crate::setup::BenchUser;
+
+/// How calls are made up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Mode {
+    /// Every user votes once, all on one poll.
+    Hot,
+    /// Every user votes once, users spread over many polls.
+    Many,
+    /// Every vote is sent, retried 3 times with its key, then tried once more under a
+    /// fresh key: 5 calls per user, 1 ballot.
+    Storm,
+}
+
+/// Calls per user in a mode.
+pub fn calls_per_user(mode: Mode) -> usize {
+    match mode {
+        Mode::Storm => 5,
+        Mode::Hot | Mode::Many => 1,
+    }
+}
+
+/// What one call must do: who, where, which option, under which key.
+struct Call<'a> {
+    user_index: usize,
+    user: &'a BenchUser,
+    poll: &'a (String, Vec<String>),
+    option: &'a str,
+    key: String,
+}
+
+/// The plan of a run: users, polls, and how call number `n` maps onto them.
+pub struct Plan {
+    /// The users, in order.
+    pub users: Vec<BenchUser>,
+    /// The polls and their options.
+    pub polls: Vec<(String, Vec<String>)>,
+    /// The mode.
+    pub mode: Mode,
+    /// A tag that makes keys unique to this run.
+    pub run: String,
+}
+
+impl Plan {
+    fn call(&self, n: usize) -> Option<Call<'_>> {
+        let per_user = calls_per_user(self.mode);
+        let user_index = n / per_user;
+        let user = self.users.get(user_index)?;
+        let poll = &self.polls[user_index % self.polls.len()];
+        let option = &poll.1[user_index % poll.1.len()];
+        let key = if n % per_user == 4 {
+            format!("{}-{user_index}-fresh", self.run)
+        } else {
+            format!("{}-{user_index}", self.run)
+        };
+        Some(Call {
+            user_index,
+            user,
+            poll,
+            option,
+            key,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct Reply {
+    data: Option<ReplyData>,
+    errors: Option<Vec<ReplyError>>,
+}
+
+#[derive(Deserialize)]
+struct ReplyData {
+    #[serde(rename = "castVote")]
+    cast_vote: Option<Payload>,
+}
+
+#[derive(Deserialize)]
+struct Payload {
+    replayed: bool,
+    vote: VoteId,
+}
+
+#[derive(Deserialize)]
+struct VoteId {
+    id: Uuid,
+}
+
+#[derive(Deserialize)]
+struct ReplyError {
+    extensions: Option<ErrorExtensions>,
+}
+
+#[derive(Deserialize)]
+struct ErrorExtensions {
+    code: Option<String>,
+}
+
+/// What one worker saw.
+pub struct WorkerReport {
+    /// Latency of every call, in microseconds.
+    pub latency: Histogram<u64>,
+    /// Calls by outcome: `RECORDED`, `REPLAYED`, an error code, or `HTTP_<status>`.
+    pub outcomes: BTreeMap<String, u64>,
+    /// Vote ids answered per user index (recorded or replayed).
+    pub vote_ids: HashMap<usize, Vec<Uuid>>,
+    /// Users whose vote was answered `RECORDED`, with the vote id.
+    pub recorded: Vec<(usize, Uuid)>,
+}
+
+const CAST_VOTE: &str =
+    "mutation($input: CastVoteInput!) { castVote(input: $input) { replayed vote { id } } }";
+
+fn classify(status: u16, body: &[u8]) -> (String, Option<(bool, Uuid)>) {
+    match serde_json::from_slice::<Reply>(body) {
+        Ok(Reply {
+            data: Some(ReplyData {
+                cast_vote: Some(payload),
+            }),
+            ..
+        }) => {
+            let label = if payload.replayed {
+                "REPLAYED"
+            } else {
+                "RECORDED"
+            };
+            (label.to_owned(), Some((payload.replayed, payload.vote.id)))
+        }
+        Ok(Reply {
+            errors: Some(errors),
+            ..
+        }) => {
+            let code = errors
+                .first()
+                .and_then(|e| e.extensions.as_ref())
+                .and_then(|x| x.code.clone())
+                .unwrap_or_else(|| "ERROR_WITHOUT_CODE".to_owned());
+            (code, None)
+        }
+        _ => (format!("HTTP_{status}_UNPARSEABLE"), None),
+    }
+}
+
+/// Runs `workers` connections for `duration`, optionally capped at `rate` calls/s in all.
+pub async fn run(
+    address: SocketAddr,
+    plan: Arc<Plan>,
+    workers: usize,
+    duration: Duration,
+    rate: Option<f64>,
+) -> anyhow::Result<(Vec<WorkerReport>, Duration)> {
+    let next = Arc::new(AtomicUsize::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(workers);
+    for _ in 0..workers {
+        let (plan, next, stop) = (plan.clone(), next.clone(), stop.clone());
+        let mut connection = Connection::open(address).await?;
+        // Each worker paces itself to its share of the rate.
+        let gap = rate.map(|r| Duration::from_secs_f64(workers as f64 / r));
+        tasks.push(tokio::spawn(async move {
+            let mut report = WorkerReport {
+                latency: Histogram::new_with_bounds(1, 60_000_000, 3)?,
+                outcomes: BTreeMap::new(),
+                vote_ids: HashMap::new(),
+                recorded: Vec::new(),
+            };
+            let mut due = Instant::now();
+            while !stop.load(Ordering::Relaxed) {
+                let Some(call) = plan.call(next.fetch_add(1, Ordering::Relaxed)) else {
+                    break;
+                };
+                if let Some(gap) = gap {
+                    due += gap;
+                    tokio::time::sleep_until(due.into()).await;
+                }
+                let body = json!({
+                    "query": CAST_VOTE,
+                    "variables": { "input": {
+                        "pollId": call.poll.0, "optionIds": [call.option], "idempotencyKey": call.key,
+                    } },
+                });
+                let sent = Instant::now();
+                let result = connection
+                    .graphql(Some(&call.user.token), Bytes::from(body.to_string()))
+                    .await;
+                let micros = u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX);
+                report.latency.saturating_record(micros.max(1));
+                let (label, vote) = match result {
+                    Ok((status, bytes)) => classify(status, &bytes),
+                    Err(e) => (format!("TRANSPORT: {e}"), None),
+                };
+                *report.outcomes.entry(label).or_default() += 1;
+                if let Some((replayed, id)) = vote {
+                    report.vote_ids.entry(call.user_index).or_default().push(id);
+                    if !replayed {
+                        report.recorded.push((call.user_index, id));
+                    }
+                }
+            }
+            Ok::<_, anyhow::Error>(report)
+        }));
+    }
+    let timer = {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(duration).await;
+            stop.store(true, Ordering::Relaxed);
+        })
+    };
+    let mut reports = Vec::with_capacity(workers);
+    for task in tasks {
+        reports.push(task.await??);
+    }
+    // Workers also stop when the plan runs out of users; the run ends with the last one.
+    let elapsed = started.elapsed();
+    timer.abort();
+    Ok((reports, elapsed))
+}
