@@ -246,6 +246,9 @@ pub struct VoteConfig {
         default_value_t = 16_384
     )]
     pub queue_capacity: usize,
+    /// Most vote transactions running at once (PostgreSQL; SQLite always uses one).
+    #[arg(long = "vote-writers", env = "TALLY_VOTE_WRITERS", default_value_t = 2)]
+    pub writers: usize,
 }
 
 #[cfg(test)]

@@ -11,7 +11,8 @@
 //! | [`service`] | use-cases and their rules (no SQL, no GraphQL types) |
 //! | [`domain`] | input types parsed once at the edge |
 //! | [`auth`] | password hashes, sign-in tokens, the request's viewer |
-//! | [`store`] | every SQL query, on PostgreSQL or SQLite |
+//! | [`store`] | every SQL query, on PostgreSQL or SQLite; the vote writer |
+//! | [`metrics`] | the counters served at `/metrics` |
 //! | [`clock`] | the time port |
 //! | [`error`] | the error policy and its stable codes |
 //! | [`telemetry`] | structured logs |
@@ -24,6 +25,7 @@ pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod metrics;
 pub mod service;
 pub mod startup;
 pub mod store;

@@ -4,6 +4,11 @@ use clap::Parser;
 use tally::cli::{Cli, Command};
 use tally::startup::Application;
 
+// glibc's allocator spent a fifth of the vote path's CPU under load; mimalloc is built
+// for many threads allocating small objects.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();

@@ -16,8 +16,9 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::graphql::{self, Services};
 use crate::http::{self, AppState, HttpLimits};
+use crate::metrics::Metrics;
 use crate::service::{AccountService, PollService, ResultsService, VoteService};
-use crate::store::{NoSink, Store, StoreMetrics, TallySink, VoteWriter, WriterConfig};
+use crate::store::{NoSink, Store, TallySink, VoteWriter, WriterConfig};
 
 /// Ports a test may replace; production uses [`Ports::default`].
 #[derive(Clone)]
@@ -32,15 +33,6 @@ impl Default for Ports {
             clock: Arc::new(SystemClock),
         }
     }
-}
-
-/// Handles on the application's live counters (what `/metrics` will show).
-#[derive(Clone)]
-pub struct Metrics {
-    /// Statements run by the store.
-    pub store: Arc<StoreMetrics>,
-    /// The vote writer: batches, queue depth, commit latency.
-    pub writer: VoteWriter,
 }
 
 /// A built application, bound to its port and ready to serve.
@@ -94,11 +86,17 @@ impl Application {
                 max_batch: config.votes.batch_max.max(1),
                 max_wait: Duration::from_millis(config.votes.batch_wait_ms),
                 queue_capacity: config.votes.queue_capacity,
+                // SQLite has one writer at a time whatever we do.
+                writers: match store.backend() {
+                    sea_orm::DbBackend::Sqlite => 1,
+                    _ => config.votes.writers.max(1),
+                },
             },
         );
         let metrics = Metrics {
             store: store.metrics(),
             writer: writer.clone(),
+            app: Arc::default(),
         };
         let services = Services {
             accounts: accounts.clone(),
@@ -112,6 +110,7 @@ impl Application {
             accounts,
             store: store.clone(),
             http: HttpLimits::from_config(&config),
+            metrics: metrics.clone(),
         };
 
         let listener = TcpListener::bind(config.http.listen)

@@ -126,7 +126,7 @@ pub async fn verify(
     .await?;
     let drift = scalar(format!(
         "SELECT COUNT(*) FROM poll_options o WHERE o.poll_id IN ({list}) AND o.vote_count <> \
-         (SELECT COUNT(*) FROM vote_choices c WHERE c.option_id = o.id)"
+         (SELECT COUNT(*) FROM vote_choices c WHERE c.poll_id = o.poll_id AND c.option_id = o.id)"
     ))
     .await?;
     let recorded = i64::try_from(recorded)?;

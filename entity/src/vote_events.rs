@@ -38,12 +38,11 @@ pub struct Model {
 /// Relations of `vote_events`.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
-    /// The poll.
+    /// The poll (not a foreign key in the database; see the migration).
     #[sea_orm(
         belongs_to = "super::polls::Entity",
         from = "Column::PollId",
-        to = "super::polls::Column::Id",
-        on_delete = "Cascade"
+        to = "super::polls::Column::Id"
     )]
     Poll,
 }

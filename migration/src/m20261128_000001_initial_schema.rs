@@ -308,17 +308,10 @@ fn vote_events() -> TableCreateStatement {
         .col(text(VoteEvents::RequestHash))
         .col(instant(VoteEvents::At))
         .col(ColumnDef::new(VoteEvents::RequestId).text().null())
-        .foreign_key(&mut cascade_fk(
-            VoteEvents::Table,
-            VoteEvents::PollId,
-            Polls::Table,
-            Polls::Id,
-        ))
-        .foreign_key(
-            ForeignKey::create()
-                .from(VoteEvents::Table, VoteEvents::UserId)
-                .to(Users::Table, Users::Id),
-        )
+        // No foreign keys: the log is append-only history written on the vote path,
+        // where each FK check costs a trigger per row, and every row it records names
+        // a poll and user that the ballot's own foreign keys checked in the same
+        // transaction (or, for a retraction, had checked).
         .to_owned()
 }
 
@@ -360,11 +353,6 @@ fn indexes() -> Vec<IndexCreateStatement> {
             .name("idx_vote_choices_poll_option")
             .table(VoteChoices::Table)
             .col(VoteChoices::PollId)
-            .col(VoteChoices::OptionId)
-            .to_owned(),
-        Index::create()
-            .name("idx_vote_choices_option")
-            .table(VoteChoices::Table)
             .col(VoteChoices::OptionId)
             .to_owned(),
         // Every vote mutation's key, for replays that outlive the ballot.

@@ -18,7 +18,8 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde_json::{Value, json};
 use tally::clock::{Clock, ManualClock, SystemClock};
 use tally::config::Config;
-use tally::startup::{Application, Metrics, Ports};
+use tally::metrics::Metrics;
+use tally::startup::{Application, Ports};
 use tokio_util::sync::CancellationToken;
 
 /// Which database a test runs against.

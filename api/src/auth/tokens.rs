@@ -8,6 +8,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
+use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -101,16 +102,29 @@ impl TokenKeys {
 
     /// The user a token was issued to, or why it is refused.
     pub fn verify(&self, token: &str) -> Result<Uuid, Refusal> {
-        let header = jsonwebtoken::decode_header(token).map_err(|_| "malformed token")?;
-        if header.alg != Algorithm::HS256 {
-            return Err("token algorithm not accepted");
+        // `Validation::algorithms` holds HS256 alone, so `decode` refuses any other `alg`
+        // (`none` included) before it looks at a signature.
+        let mut last_error = None;
+        let mut claims = None;
+        for key in self.verifying.iter() {
+            match jsonwebtoken::decode::<Claims>(token, key, &self.validation) {
+                Ok(data) => {
+                    claims = Some(data.claims);
+                    break;
+                }
+                Err(e) => last_error = Some(e),
+            }
         }
-        let claims = self
-            .verifying
-            .iter()
-            .find_map(|key| jsonwebtoken::decode::<Claims>(token, key, &self.validation).ok())
-            .ok_or("invalid token")?
-            .claims;
+        let claims = claims.ok_or_else(|| match last_error.map(|e| e.into_kind()) {
+            Some(
+                ErrorKind::InvalidToken
+                | ErrorKind::Base64(_)
+                | ErrorKind::Json(_)
+                | ErrorKind::Utf8(_),
+            ) => "malformed token",
+            Some(ErrorKind::InvalidAlgorithm) => "token algorithm not accepted",
+            _ => "invalid token",
+        })?;
         if claims.exp <= self.clock.now().timestamp() {
             return Err("token expired");
         }

@@ -1,5 +1,8 @@
-//! Schema extensions: error codes for failures that happen outside resolvers, and the
-//! alias limit that async-graphql 7 lacks.
+//! The schema's one extension: error codes for failures that happen outside resolvers,
+//! the alias limit that async-graphql 7 lacks, and the parsed-document cache.
+//!
+//! One extension rather than three: async-graphql wraps every field resolution in every
+//! extension's `resolve` hook, so each extension costs a boxed future per field.
 
 use std::sync::Arc;
 
@@ -8,6 +11,8 @@ use async_graphql::extensions::{
 };
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Variables};
+
+use super::document_cache::DocumentCache;
 
 /// Stable codes for errors raised by the GraphQL engine rather than by our resolvers.
 pub mod codes {
@@ -33,89 +38,31 @@ fn with_code(mut error: ServerError, code: &str) -> ServerError {
     error
 }
 
-/// Gives every error a `code`: engine errors get the codes in [`codes`], and errors
-/// raised while coercing a field's arguments become `BAD_USER_INPUT`.
-pub struct ErrorCodes;
-
-impl ExtensionFactory for ErrorCodes {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodes)
-    }
+/// Gives every error a `code` (engine errors get the codes in [`codes`]; errors raised
+/// while coercing a field's arguments become `BAD_USER_INPUT`), refuses documents with
+/// more than `max_aliases` aliased fields (OWASP: alias-based batching multiplies work
+/// inside one operation), and serves parsed documents from the cache.
+pub struct RequestGuard {
+    max_aliases: usize,
+    cache: DocumentCache,
 }
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for ErrorCodes {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut response = next.run(ctx).await;
-        for error in &mut response.errors {
-            let has_code = error
-                .extensions
-                .as_ref()
-                .is_some_and(|e| e.get("code").is_some());
-            if !has_code {
-                // Resolver errors always carry a code; what reaches here without one is
-                // the engine failing to coerce an argument (it has a path) or to find the
-                // operation (it has none).
-                let code = if error.path.is_empty() {
-                    codes::VALIDATION_FAILED
-                } else {
-                    codes::BAD_USER_INPUT
-                };
-                *error = with_code(std::mem::replace(error, ServerError::new("", None)), code);
-            }
+impl RequestGuard {
+    /// The extension with an alias limit.
+    pub fn new(max_aliases: usize) -> Self {
+        RequestGuard {
+            max_aliases,
+            cache: DocumentCache::default(),
         }
-        response
-    }
-
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables)
-            .await
-            .map_err(|e| with_code(e, codes::PARSE_FAILED))
-    }
-
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|errors| {
-            errors
-                .into_iter()
-                .map(|e| {
-                    let code = match e.message.as_str() {
-                        "Query is nested too deep." => codes::QUERY_TOO_DEEP,
-                        "Query is too complex." => codes::QUERY_TOO_COMPLEX,
-                        _ => codes::VALIDATION_FAILED,
-                    };
-                    with_code(e, code)
-                })
-                .collect()
-        })
     }
 }
 
-/// Refuses documents with more than `max` aliased fields (OWASP: alias-based batching
-/// attacks multiply work inside one operation).
-pub struct AliasLimit {
-    max: usize,
-}
-
-impl AliasLimit {
-    /// A limit of `max` aliases per document.
-    pub fn new(max: usize) -> Self {
-        AliasLimit { max }
-    }
-}
-
-impl ExtensionFactory for AliasLimit {
+impl ExtensionFactory for RequestGuard {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(AliasLimit { max: self.max })
+        Arc::new(RequestGuard {
+            max_aliases: self.max_aliases,
+            cache: self.cache.clone(),
+        })
     }
 }
 
@@ -149,7 +96,29 @@ pub fn aliases_in(document: &ExecutableDocument) -> usize {
 }
 
 #[async_graphql::async_trait::async_trait]
-impl Extension for AliasLimit {
+impl Extension for RequestGuard {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let mut response = next.run(ctx).await;
+        for error in &mut response.errors {
+            let has_code = error
+                .extensions
+                .as_ref()
+                .is_some_and(|e| e.get("code").is_some());
+            if !has_code {
+                // Resolver errors always carry a code; what reaches here without one is
+                // the engine failing to coerce an argument (it has a path) or to find the
+                // operation (it has none).
+                let code = if error.path.is_empty() {
+                    codes::VALIDATION_FAILED
+                } else {
+                    codes::BAD_USER_INPUT
+                };
+                *error = with_code(std::mem::replace(error, ServerError::new("", None)), code);
+            }
+        }
+        response
+    }
+
     async fn parse_query(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -157,14 +126,24 @@ impl Extension for AliasLimit {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
+        let document = match self.cache.get(query) {
+            Some(document) => document,
+            None => {
+                let document = next
+                    .run(ctx, query, variables)
+                    .await
+                    .map_err(|e| with_code(e, codes::PARSE_FAILED))?;
+                self.cache.insert(query, &document);
+                document
+            }
+        };
         let aliases = aliases_in(&document);
-        if aliases > self.max {
+        if aliases > self.max_aliases {
             return Err(with_code(
                 ServerError::new(
                     format!(
                         "the query uses {aliases} aliases; at most {} are allowed",
-                        self.max
+                        self.max_aliases
                     ),
                     None,
                 ),
@@ -172,5 +151,25 @@ impl Extension for AliasLimit {
             ));
         }
         Ok(document)
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        next.run(ctx).await.map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|e| {
+                    let code = match e.message.as_str() {
+                        "Query is nested too deep." => codes::QUERY_TOO_DEEP,
+                        "Query is too complex." => codes::QUERY_TOO_COMPLEX,
+                        _ => codes::VALIDATION_FAILED,
+                    };
+                    with_code(e, code)
+                })
+                .collect()
+        })
     }
 }

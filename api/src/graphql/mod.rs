@@ -6,6 +6,7 @@
 
 mod accounts;
 mod context;
+mod document_cache;
 mod enums;
 mod extensions;
 mod ids;
@@ -62,8 +63,7 @@ fn builder(limits: &GraphqlLimits) -> SchemaBuilder<QueryRoot, MutationRoot, Emp
     )
     .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
-    .extension(extensions::ErrorCodes)
-    .extension(extensions::AliasLimit::new(limits.max_aliases))
+    .extension(extensions::RequestGuard::new(limits.max_aliases))
 }
 
 /// The schema with its services and limits.

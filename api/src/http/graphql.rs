@@ -196,28 +196,57 @@ fn bad_request(message: impl Into<String>) -> Refusal {
     Refusal::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", message)
 }
 
-/// A JSON object with a string `query`, or a non-empty array of them.
-fn parse_body(bytes: &[u8]) -> Result<BatchRequest, Refusal> {
-    let value: serde_json::Value = serde_json::from_slice(bytes)
-        .map_err(|e| bad_request(format!("the body is not JSON: {e}")))?;
-    match value {
-        serde_json::Value::Array(items) => items
-            .into_iter()
-            .map(parse_operation)
-            .collect::<Result<Vec<_>, _>>()
-            .map(BatchRequest::Batch),
-        single => parse_operation(single).map(BatchRequest::Single),
+/// One operation as sent in a POST body.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Operation {
+    query: String,
+    #[serde(default)]
+    operation_name: Option<String>,
+    #[serde(default)]
+    variables: Option<serde_json::Value>,
+    #[serde(default)]
+    extensions: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl Operation {
+    fn into_request(self) -> Request {
+        let mut request = Request::new(self.query);
+        if let Some(name) = self.operation_name {
+            request = request.operation_name(name);
+        }
+        if let Some(variables) = self.variables {
+            request = request.variables(async_graphql::Variables::from_json(variables));
+        }
+        if let Some(extensions) = self.extensions {
+            request.extensions = async_graphql::Extensions(
+                extensions
+                    .into_iter()
+                    .filter_map(|(k, v)| async_graphql::Value::from_json(v).ok().map(|v| (k, v)))
+                    .collect(),
+            );
+        }
+        request
     }
 }
 
-fn parse_operation(value: serde_json::Value) -> Result<Request, Refusal> {
-    if !value.get("query").is_some_and(serde_json::Value::is_string) {
-        return Err(bad_request(
-            "a GraphQL request is a JSON object with a string \"query\"",
-        ));
+/// A JSON object with a string `query`, or a non-empty array of them, read in one pass.
+fn parse_body(bytes: &[u8]) -> Result<BatchRequest, Refusal> {
+    let not_graphql = |e: serde_json::Error| {
+        bad_request(format!(
+            "the body is not a GraphQL request (a JSON object with a string \"query\", or an array of them): {e}"
+        ))
+    };
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    match first {
+        Some(b'[') => serde_json::from_slice::<Vec<Operation>>(bytes)
+            .map(|ops| BatchRequest::Batch(ops.into_iter().map(Operation::into_request).collect()))
+            .map_err(not_graphql),
+        Some(b'{') => serde_json::from_slice::<Operation>(bytes)
+            .map(|op| BatchRequest::Single(op.into_request()))
+            .map_err(not_graphql),
+        _ => Err(bad_request("the body is not a JSON object or array")),
     }
-    serde_json::from_value(value)
-        .map_err(|e| bad_request(format!("the body is not a GraphQL request: {e}")))
 }
 
 fn check_batch(requests: &[Request], max: usize) -> Result<(), Refusal> {

@@ -6,6 +6,7 @@
 //! | `GET /graphiql` | the GraphiQL IDE |
 //! | `GET /healthz` | the process is up |
 //! | `GET /readyz` | the database (and Redis, when configured) answer |
+//! | `GET /metrics` | counters in the Prometheus text format ([`crate::metrics`]) |
 
 mod graphql;
 mod health;
@@ -13,14 +14,17 @@ mod health;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::State;
+use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderName, Request};
-use axum::response::Html;
+use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
 use crate::graphql::AppSchema;
+use crate::metrics::Metrics;
 use crate::service::AccountService;
 use crate::store::Store;
 
@@ -57,6 +61,8 @@ pub struct AppState {
     pub store: Store,
     /// Request limits.
     pub http: HttpLimits,
+    /// Live counters, for `/metrics`.
+    pub metrics: Metrics,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -68,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .route("/graphiql", get(graphiql))
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
+        .route("/metrics", get(metrics))
         .with_state(state)
         // Outermost last: the id is set before the trace span is made, and echoed back.
         // (Only /graphql reads a body, and it enforces the size limit itself so that the
@@ -84,6 +91,13 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
 }
 
 async fn graphiql() -> Html<String> {

@@ -134,6 +134,22 @@ impl Store {
     }
 }
 
+/// Whether a failed transaction may simply be run again: PostgreSQL broke a deadlock
+/// or a serialization conflict by aborting it (SQLSTATE class 40).
+pub fn is_transient(error: &DbErr) -> bool {
+    let runtime = match error {
+        DbErr::Query(e) | DbErr::Exec(e) | DbErr::Conn(e) => e,
+        _ => return false,
+    };
+    match runtime {
+        sea_orm::RuntimeErr::SqlxError(e) => match e.as_ref() {
+            sea_orm::sqlx::Error::Database(db) => db.code().is_some_and(|c| c.starts_with("40")),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
 /// Whether an error is a unique-constraint violation (the database refusing a duplicate).
 fn is_unique_violation(error: &DbErr) -> bool {
     matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::{poll_options, polls, votes};
+use sea_orm::sea_query::LockType;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -195,7 +196,7 @@ impl Store {
     ) -> AppResult<Poll> {
         let txn = self.begin_write().await?;
         let Some(row) = polls::Entity::find_by_id(poll_id)
-            .lock_exclusive()
+            .lock(LockType::NoKeyUpdate)
             .one(&txn)
             .await?
         else {

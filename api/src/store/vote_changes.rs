@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Utc};
 use entity::{polls, vote_choices, vote_events, votes};
 use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::LockType;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
 };
@@ -79,7 +80,7 @@ impl Store {
     ) -> Result<(ChangeOutcome, Option<Tally>), DbErr> {
         let txn = self.begin_write().await?;
         let Some(poll) = polls::Entity::find_by_id(request.poll_id)
-            .lock_exclusive()
+            .lock(LockType::NoKeyUpdate)
             .one(&txn)
             .await?
         else {

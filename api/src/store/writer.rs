@@ -2,8 +2,10 @@
 //!
 //! Callers put their call on a bounded queue and wait; one task takes what has queued
 //! (up to `max_batch` calls, lingering up to `max_wait` for a fuller batch) and writes it
-//! in one transaction ([`Store::commit_cast_batch`]). Each caller then gets its own
-//! outcome, only after the commit.
+//! in one transaction ([`Store::commit_cast_batch`]). Up to `writers` transactions run
+//! at once; while they do, the next batch keeps filling, so the busier the database,
+//! the larger the batches (group commit). Each caller gets its own outcome, only after
+//! the commit.
 //!
 //! - **Bounded**: a full queue answers `OVERLOADED` at once instead of growing memory.
 //! - **Isolated failures**: when a batch transaction fails, each of its calls is retried
@@ -17,11 +19,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use super::Store;
 use super::cast::{CastOutcome, CastRequest};
+use super::{Store, is_transient};
 use crate::clock::Clock;
 use crate::domain::Tally;
 use crate::error::{AppError, AppResult};
@@ -38,6 +41,8 @@ pub struct WriterConfig {
     pub max_wait: Duration,
     /// Most calls waiting; beyond it callers get `OVERLOADED`.
     pub queue_capacity: usize,
+    /// Most batch transactions running at once.
+    pub writers: usize,
 }
 
 /// Receives the tallies of every committed batch (live counters, the tally bus).
@@ -70,6 +75,8 @@ pub struct WriterMetrics {
     pub commit_micros_max: AtomicU64,
     /// Batches whose transaction failed and were split into single calls.
     pub batch_failures: AtomicU64,
+    /// Batches the database aborted to break a deadlock or conflict, run again.
+    pub transient_retries: AtomicU64,
     /// Calls refused with `OVERLOADED` because the queue was full.
     pub rejected_overloaded: AtomicU64,
 }
@@ -169,15 +176,36 @@ struct Task {
 
 impl Task {
     async fn run(self, mut receiver: mpsc::Receiver<Job>, stop: CancellationToken) {
-        let mut retries: Vec<Job> = Vec::new();
+        let task = Arc::new(self);
+        let permits = Arc::new(Semaphore::new(task.config.writers.max(1)));
+        // Undecided calls come back here from the batch tasks; bounded in practice by
+        // the calls in flight.
+        let (retry_tx, mut retry_rx) = mpsc::unbounded_channel::<Vec<Job>>();
+        let mut running = JoinSet::new();
         let mut closing = false;
         loop {
-            let mut batch = std::mem::take(&mut retries);
+            while running.try_join_next().is_some() {}
+            // Wait for a free writer first: meanwhile the queue fills the next batch.
+            let Ok(permit) = permits.clone().acquire_owned().await else {
+                break;
+            };
+            let mut batch: Vec<Job> = Vec::new();
+            while let Ok(jobs) = retry_rx.try_recv() {
+                batch.extend(jobs);
+            }
             if batch.is_empty() {
                 tokio::select! {
+                    biased;
+                    Some(jobs) = retry_rx.recv() => batch.extend(jobs),
                     job = receiver.recv() => match job {
                         Some(job) => batch.push(job),
-                        None => break,
+                        // Closed and drained: done once nothing is in flight.
+                        None if running.is_empty() => break,
+                        None => {
+                            drop(permit);
+                            running.join_next().await;
+                            continue;
+                        }
                     },
                     () = stop.cancelled(), if !closing => {
                         // Refuse new calls, keep draining what is queued.
@@ -187,8 +215,15 @@ impl Task {
                     }
                 }
             }
-            self.fill(&mut receiver, &mut batch).await;
-            retries = self.write(batch).await;
+            task.fill(&mut receiver, &mut batch).await;
+            let (task, retry_tx) = (task.clone(), retry_tx.clone());
+            running.spawn(async move {
+                let retries = task.write(batch).await;
+                drop(permit);
+                if !retries.is_empty() {
+                    let _ = retry_tx.send(retries);
+                }
+            });
         }
         tracing::info!("vote writer drained and stopped");
     }
@@ -219,6 +254,17 @@ impl Task {
                     .into_iter()
                     .zip(result.outcomes)
                     .filter_map(|(job, outcome)| answer(job, Ok(outcome)))
+                    .collect()
+            }
+            // Aborted to break a deadlock or conflict: it did nothing, so run it again.
+            Err(error) if is_transient(&error) => {
+                tracing::debug!(error = %error, size = batch.len(), "vote batch aborted by the database; running it again");
+                self.metrics
+                    .transient_retries
+                    .fetch_add(1, Ordering::Relaxed);
+                batch
+                    .into_iter()
+                    .filter_map(|job| answer(job, Ok(CastOutcome::Retry)))
                     .collect()
             }
             Err(error) if batch.len() > 1 => {

@@ -9,9 +9,14 @@ use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
-use super::{CastOutcome, CastRequest, keyed_outcome, recorded_vote};
+use super::{
+    BatchResult, CastOutcome, CastRequest, distinct_sorted, keyed_outcome, poll_rows,
+    recorded_vote, statuses, touched_polls,
+};
+use crate::clock::Clock;
 use crate::domain::{PollStatus, VoteAction};
-use crate::store::tallies::CounterDeltas;
+use crate::store::Store;
+use crate::store::tallies::{CounterDeltas, read_tallies};
 
 /// Rows per multi-row INSERT; keeps bind parameters far below SQLite's and Postgres'
 /// limits whatever the batch size.
@@ -21,10 +26,26 @@ fn query_error(error: sea_orm::sea_query::error::Error) -> DbErr {
     DbErr::Custom(format!("building a vote batch statement: {error}"))
 }
 
+/// The whole batch transaction: lock the polls, decide and write, move the counters.
+pub(super) async fn commit(
+    store: &Store,
+    batch: &[CastRequest],
+    clock: &dyn Clock,
+) -> Result<BatchResult, DbErr> {
+    let txn = store.begin_write().await?;
+    let polls = distinct_sorted(batch.iter().map(|r| r.poll_id));
+    let rows = poll_rows(&txn, &polls, true).await?;
+    let now = clock.now();
+    let outcomes = write(&txn, batch, &statuses(&rows, now), now).await?;
+    let tallies = read_tallies(&txn, &touched_polls(&outcomes), now).await?;
+    txn.commit().await?;
+    Ok(BatchResult { outcomes, tallies })
+}
+
 /// Decides every call of the batch, in rounds: calls that would both write a ballot are
 /// never inserted together; the later ones wait a round, by which time the earlier
 /// one's rows decide them. Moves the counters of what it records.
-pub(super) async fn write(
+async fn write(
     conn: &impl ConnectionTrait,
     batch: &[CastRequest],
     status: &HashMap<Uuid, PollStatus>,

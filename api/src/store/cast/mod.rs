@@ -4,9 +4,12 @@
 //! audit events in multi-row inserts, and one counter `UPDATE` per option and per poll —
 //! yet each call gets its own answer:
 //!
-//! 1. The polls are locked (`FOR UPDATE` on PostgreSQL; SQLite's `BEGIN IMMEDIATE`
-//!    already serialises writers) and only then is the clock read, so a concurrent
-//!    `closePoll` either sees this batch committed or this batch sees the poll closed.
+//! 1. Votes count only on open polls, judged with the poll rows locked (`FOR NO KEY
+//!    UPDATE` on PostgreSQL, which the ballots' foreign-key checks do not conflict with; SQLite's `BEGIN IMMEDIATE` serialises writers) and the clock read
+//!    after the lock: a concurrent `closePoll` either sees the batch committed or the
+//!    batch sees the poll closed. SQLite locks first; PostgreSQL inserts first and
+//!    locks just before moving the counters, so concurrent batches overlap their
+//!    inserts and queue only for the counters and the commit.
 //! 2. A key the user used before replays the first answer (same input) or is
 //!    `IDEMPOTENCY_KEY_REUSED`: the audit log holds every key ever used.
 //! 3. A poll that is not open refuses; an existing ballot is `ALREADY_VOTED`.
@@ -27,12 +30,13 @@ mod postgres;
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use entity::{polls, vote_events};
+use sea_orm::sea_query::LockType;
 use sea_orm::{ColumnTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use super::Store;
-use super::tallies::read_tallies;
 use crate::clock::Clock;
 use crate::domain::vote::split_ids;
 use crate::domain::{Choice, IdempotencyKey, PollStatus, Tally, Vote};
@@ -106,7 +110,7 @@ fn keyed_outcome(request: &CastRequest, event: &vote_events::Model) -> CastOutco
 }
 
 /// The ballot a call records, as it will be answered.
-fn recorded_vote(request: &CastRequest, now: chrono::DateTime<chrono::Utc>) -> Vote {
+fn recorded_vote(request: &CastRequest, now: DateTime<Utc>) -> Vote {
     Vote {
         id: request.vote_id,
         poll_id: request.poll_id,
@@ -117,6 +121,50 @@ fn recorded_vote(request: &CastRequest, now: chrono::DateTime<chrono::Utc>) -> V
     }
 }
 
+/// Each poll's status at `now`, from its row.
+fn statuses(rows: &[polls::Model], now: DateTime<Utc>) -> HashMap<Uuid, PollStatus> {
+    rows.iter()
+        .map(|p| {
+            (
+                p.id,
+                PollStatus::at(now, p.opens_at, p.closes_at, p.closed_at),
+            )
+        })
+        .collect()
+}
+
+/// The distinct polls of these ids, sorted (the order rows are locked in).
+fn distinct_sorted(ids: impl Iterator<Item = Uuid>) -> Vec<Uuid> {
+    let mut ids: Vec<Uuid> = ids.collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// The polls that gained a ballot.
+fn touched_polls(outcomes: &[CastOutcome]) -> Vec<Uuid> {
+    distinct_sorted(outcomes.iter().filter_map(|o| match o {
+        CastOutcome::Recorded(vote) => Some(vote.poll_id),
+        _ => None,
+    }))
+}
+
+/// Reads (and with `lock`, locks, in id order) the rows of these polls.
+async fn poll_rows(
+    conn: &impl sea_orm::ConnectionTrait,
+    ids: &[Uuid],
+    lock: bool,
+) -> Result<Vec<polls::Model>, DbErr> {
+    let query = polls::Entity::find()
+        .filter(polls::Column::Id.is_in(ids.iter().copied()))
+        .order_by_asc(polls::Column::Id);
+    if lock {
+        query.lock(LockType::NoKeyUpdate).all(conn).await
+    } else {
+        query.all(conn).await
+    }
+}
+
 impl Store {
     /// Writes a batch of calls in one transaction and answers each.
     pub async fn commit_cast_batch(
@@ -124,46 +172,9 @@ impl Store {
         batch: &[CastRequest],
         clock: &dyn Clock,
     ) -> Result<BatchResult, DbErr> {
-        let txn = self.begin_write().await?;
-
-        // 1. Lock the polls, in id order, then read the clock.
-        let mut poll_ids: Vec<Uuid> = batch.iter().map(|r| r.poll_id).collect();
-        poll_ids.sort_unstable();
-        poll_ids.dedup();
-        let poll_rows = polls::Entity::find()
-            .filter(polls::Column::Id.is_in(poll_ids.iter().copied()))
-            .order_by_asc(polls::Column::Id)
-            .lock_exclusive()
-            .all(&txn)
-            .await?;
-        let now = clock.now();
-        let status: HashMap<Uuid, PollStatus> = poll_rows
-            .iter()
-            .map(|p| {
-                (
-                    p.id,
-                    PollStatus::at(now, p.opens_at, p.closes_at, p.closed_at),
-                )
-            })
-            .collect();
-
-        // 2–4.
-        let outcomes = match self.backend() {
-            DbBackend::Postgres => postgres::write(&txn, batch, &status, now).await?,
-            _ => generic::write(&txn, batch, &status, now).await?,
-        };
-
-        let mut touched: Vec<Uuid> = outcomes
-            .iter()
-            .filter_map(|o| match o {
-                CastOutcome::Recorded(vote) => Some(vote.poll_id),
-                _ => None,
-            })
-            .collect();
-        touched.sort_unstable();
-        touched.dedup();
-        let tallies = read_tallies(&txn, &touched, now).await?;
-        txn.commit().await?;
-        Ok(BatchResult { outcomes, tallies })
+        match self.backend() {
+            DbBackend::Postgres => postgres::commit(self, batch, clock).await,
+            _ => generic::commit(self, batch, clock).await,
+        }
     }
 }

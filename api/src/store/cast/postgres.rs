@@ -1,20 +1,32 @@
-//! The PostgreSQL batch: steps 2–4 in one statement over arrays.
+//! The PostgreSQL batch.
 //!
-//! One data-modifying CTE inserts the ballots (`ON CONFLICT DO NOTHING`), their choices
-//! and audit events, and moves the option and poll counters by what was inserted. Calls
-//! whose key appears in the audit log are left out of it (their event would collide).
-//! Whatever the statement did not insert is then decided by two lookups, which see the
-//! rows it just wrote: a second call with the same key replays the first.
+//! 1. The polls' statuses are read (no lock) and the calls on open polls go into one
+//!    data-modifying CTE over arrays: ballots (`ON CONFLICT DO NOTHING`), their choices
+//!    and audit events. Calls whose key is in the audit log are left out of it (their
+//!    event would collide). Rows go in ordered by user, so two concurrent batches wait
+//!    on each other's conflicting rows in one order and cannot deadlock.
+//! 2. What the statement did not insert is decided by two lookups, which see the rows it
+//!    just wrote: a second call with the same key replays the first.
+//! 3. The polls that gained ballots are locked in id order and judged again at a clock
+//!    read after the lock. If one closed meanwhile, the transaction is rolled back and
+//!    the batch runs again, now refusing those votes; otherwise the counters move, one
+//!    `UPDATE` for all options and one for all polls, and the transaction commits.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use entity::vote_events;
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Statement, Value};
 use uuid::Uuid;
 
-use super::{CastOutcome, CastRequest, keyed_outcome, recorded_vote};
+use super::{
+    BatchResult, CastOutcome, CastRequest, distinct_sorted, keyed_outcome, poll_rows,
+    recorded_vote, statuses, touched_polls,
+};
+use crate::clock::Clock;
 use crate::domain::{PollStatus, VoteAction};
+use crate::store::Store;
+use crate::store::tallies::read_tallies;
 
 /// Writes the calls on open polls; `$1`–`$7` are per call, `$8`–`$9` per chosen option.
 const CAST: &str = r#"
@@ -29,6 +41,7 @@ WITH input AS (
 ), ins AS (
     INSERT INTO votes (id, poll_id, user_id, idempotency_key, request_hash, cast_at, updated_at)
     SELECT vote_id, poll_id, user_id, key, hash, $11, $11 FROM fresh
+    ORDER BY user_id, poll_id
     ON CONFLICT DO NOTHING
     RETURNING id, poll_id
 ), chosen AS (
@@ -43,18 +56,20 @@ WITH input AS (
         (id, poll_id, vote_id, user_id, action, old_choices, new_choices, idempotency_key, request_hash, at, request_id)
     SELECT f.event_id, f.poll_id, f.vote_id, f.user_id, $12, '', f.choices, f.key, f.hash, $11, f.request_id
     FROM fresh f JOIN ins ON ins.id = f.vote_id
-), option_counts AS (
-    SELECT option_id, COUNT(*) AS n FROM chosen GROUP BY option_id
-), move_options AS (
-    UPDATE poll_options o SET vote_count = o.vote_count + c.n
-    FROM option_counts c WHERE o.id = c.option_id
-), poll_counts AS (
-    SELECT poll_id, COUNT(*) AS n FROM ins GROUP BY poll_id
-), move_polls AS (
-    UPDATE polls p SET total_votes = p.total_votes + c.n, results_version = p.results_version + 1
-    FROM poll_counts c WHERE p.id = c.poll_id
 )
 SELECT id FROM ins
+"#;
+
+/// Moves option counters by `$2` for the options `$1`.
+const MOVE_OPTIONS: &str = r#"
+UPDATE poll_options o SET vote_count = o.vote_count + d.n
+FROM UNNEST($1::uuid[], $2::bigint[]) AS d(id, n) WHERE o.id = d.id
+"#;
+
+/// Moves poll totals by `$2` for the polls `$1`, and their versions by one.
+const MOVE_POLLS: &str = r#"
+UPDATE polls p SET total_votes = p.total_votes + d.n, results_version = p.results_version + 1
+FROM UNNEST($1::uuid[], $2::bigint[]) AS d(id, n) WHERE p.id = d.id
 "#;
 
 /// Audit events holding any of the (user, key) pairs `$1`, `$2`.
@@ -78,6 +93,13 @@ fn uuids(values: impl IntoIterator<Item = Uuid>) -> Value {
     )
 }
 
+fn bigints(values: impl IntoIterator<Item = i64>) -> Value {
+    Value::Array(
+        sea_orm::sea_query::ArrayType::BigInt,
+        Some(Box::new(values.into_iter().map(Into::into).collect())),
+    )
+}
+
 fn texts(values: impl IntoIterator<Item = Option<String>>) -> Value {
     Value::Array(
         sea_orm::sea_query::ArrayType::String,
@@ -85,23 +107,97 @@ fn texts(values: impl IntoIterator<Item = Option<String>>) -> Value {
     )
 }
 
-/// Decides every call of the batch (see the module doc).
-pub(super) async fn write(
+/// The whole batch transaction (see the module doc).
+pub(super) async fn commit(
+    store: &Store,
+    batch: &[CastRequest],
+    clock: &dyn Clock,
+) -> Result<BatchResult, DbErr> {
+    // A poll closing between the insert and the lock costs one more attempt; a second
+    // attempt sees it closed before inserting anything.
+    for _ in 0..2 {
+        if let Some(result) = attempt(store, batch, clock).await? {
+            return Ok(result);
+        }
+    }
+    Err(DbErr::Custom(
+        "polls kept closing under a vote batch".into(),
+    ))
+}
+
+/// One attempt; `None` when a poll closed under it and it was rolled back.
+async fn attempt(
+    store: &Store,
+    batch: &[CastRequest],
+    clock: &dyn Clock,
+) -> Result<Option<BatchResult>, DbErr> {
+    let txn = store.begin_write().await?;
+    let polls = distinct_sorted(batch.iter().map(|r| r.poll_id));
+    let now = clock.now();
+    let status = statuses(&poll_rows(&txn, &polls, false).await?, now);
+    let outcomes = decide(&txn, batch, &status, now).await?;
+
+    let touched = touched_polls(&outcomes);
+    if !touched.is_empty() {
+        let locked = poll_rows(&txn, &touched, true).await?;
+        let still = statuses(&locked, clock.now());
+        if touched
+            .iter()
+            .any(|p| still.get(p) != Some(&PollStatus::Open))
+        {
+            txn.rollback().await?;
+            return Ok(None);
+        }
+        move_counters(&txn, &outcomes).await?;
+    }
+    let tallies = read_tallies(&txn, &touched, now).await?;
+    txn.commit().await?;
+    Ok(Some(BatchResult { outcomes, tallies }))
+}
+
+/// One `UPDATE` for every option and one for every poll the batch recorded votes in.
+async fn move_counters(conn: &impl ConnectionTrait, outcomes: &[CastOutcome]) -> Result<(), DbErr> {
+    let mut options: BTreeMap<Uuid, i64> = BTreeMap::new();
+    let mut polls: BTreeMap<Uuid, i64> = BTreeMap::new();
+    for outcome in outcomes {
+        if let CastOutcome::Recorded(vote) = outcome {
+            *polls.entry(vote.poll_id).or_default() += 1;
+            for option in &vote.option_ids {
+                *options.entry(*option).or_default() += 1;
+            }
+        }
+    }
+    for (sql, deltas) in [(MOVE_OPTIONS, options), (MOVE_POLLS, polls)] {
+        let statement = Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            sql,
+            [
+                uuids(deltas.keys().copied()),
+                bigints(deltas.values().copied()),
+            ],
+        );
+        conn.execute_raw(statement).await?;
+    }
+    Ok(())
+}
+
+/// Decides every call of the batch: steps 1 and 2 of the module doc.
+async fn decide(
     conn: &impl ConnectionTrait,
     batch: &[CastRequest],
     status: &HashMap<Uuid, PollStatus>,
     now: DateTime<Utc>,
 ) -> Result<Vec<CastOutcome>, DbErr> {
-    let open: Vec<&CastRequest> = batch
+    let mut open: Vec<&CastRequest> = batch
         .iter()
         .filter(|r| status.get(&r.poll_id) == Some(&PollStatus::Open))
         .collect();
+    open.sort_by_key(|r| (r.user_id, r.poll_id));
     let inserted = if open.is_empty() {
         HashSet::new()
     } else {
         insert(conn, &open, now).await?
     };
-
     let mut outcomes: Vec<Option<CastOutcome>> = batch
         .iter()
         .map(|r| {

@@ -1,0 +1,172 @@
+//! The numbers an operator reads at runtime, served at `GET /metrics` in the Prometheus
+//! text format: the vote writer's batches, queue and commit latency, the store's
+//! statements, and (with Redis) its failures and the reconciler's repairs.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::store::{StoreMetrics, VoteWriter};
+
+/// Counters of the parts that are not the store or the writer.
+#[derive(Debug, Default)]
+pub struct AppCounters {
+    /// Redis commands that failed (the app fell back and carried on).
+    pub redis_errors: AtomicU64,
+    /// Calls refused with `RATE_LIMITED`.
+    pub rate_limited: AtomicU64,
+    /// Live counters the reconciler found wrong and repaired.
+    pub reconcile_repairs: AtomicU64,
+    /// Reconciliation passes run.
+    pub reconcile_runs: AtomicU64,
+    /// castVote calls answered from the Redis fast path without touching the database.
+    pub fast_path_answers: AtomicU64,
+}
+
+/// Handles on every live counter.
+#[derive(Clone)]
+pub struct Metrics {
+    /// Statements run by the store.
+    pub store: Arc<StoreMetrics>,
+    /// The vote writer.
+    pub writer: VoteWriter,
+    /// Everything else.
+    pub app: Arc<AppCounters>,
+}
+
+fn line(out: &mut String, name: &str, kind: &str, help: &str, value: u64) {
+    let _ = writeln!(
+        out,
+        "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+    );
+}
+
+impl Metrics {
+    /// The counters in the Prometheus text exposition format.
+    pub fn render(&self) -> String {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let w = self.writer.metrics();
+        let mut out = String::new();
+        line(
+            &mut out,
+            "tally_vote_batches_total",
+            "counter",
+            "Vote transactions committed.",
+            get(&w.batches),
+        );
+        line(
+            &mut out,
+            "tally_vote_batch_calls_total",
+            "counter",
+            "castVote calls answered by committed batches.",
+            get(&w.calls),
+        );
+        line(
+            &mut out,
+            "tally_vote_batch_size_last",
+            "gauge",
+            "Calls in the last batch.",
+            get(&w.last_batch_size),
+        );
+        line(
+            &mut out,
+            "tally_vote_batch_size_max",
+            "gauge",
+            "Calls in the largest batch so far.",
+            get(&w.max_batch_size),
+        );
+        line(
+            &mut out,
+            "tally_vote_commit_micros_total",
+            "counter",
+            "Time spent in vote transactions, in microseconds.",
+            get(&w.commit_micros_total),
+        );
+        line(
+            &mut out,
+            "tally_vote_commit_micros_max",
+            "gauge",
+            "Longest vote transaction so far, in microseconds.",
+            get(&w.commit_micros_max),
+        );
+        line(
+            &mut out,
+            "tally_vote_batch_failures_total",
+            "counter",
+            "Batches whose transaction failed and were retried call by call.",
+            get(&w.batch_failures),
+        );
+        line(
+            &mut out,
+            "tally_vote_batch_retries_total",
+            "counter",
+            "Batches the database aborted (deadlock, conflict) and that ran again.",
+            get(&w.transient_retries),
+        );
+        line(
+            &mut out,
+            "tally_vote_overloaded_total",
+            "counter",
+            "castVote calls refused because the queue was full.",
+            get(&w.rejected_overloaded),
+        );
+        line(
+            &mut out,
+            "tally_vote_queue_depth",
+            "gauge",
+            "castVote calls waiting for the writer.",
+            self.writer.queue_depth() as u64,
+        );
+        line(
+            &mut out,
+            "tally_db_statements_total",
+            "counter",
+            "Statements run by the store.",
+            get(&self.store.statements),
+        );
+        line(
+            &mut out,
+            "tally_db_statement_failures_total",
+            "counter",
+            "Statements that failed.",
+            get(&self.store.failed),
+        );
+        let a = &self.app;
+        line(
+            &mut out,
+            "tally_redis_errors_total",
+            "counter",
+            "Redis commands that failed; the app fell back without them.",
+            get(&a.redis_errors),
+        );
+        line(
+            &mut out,
+            "tally_rate_limited_total",
+            "counter",
+            "Calls refused with RATE_LIMITED.",
+            get(&a.rate_limited),
+        );
+        line(
+            &mut out,
+            "tally_vote_fast_path_total",
+            "counter",
+            "castVote calls answered from the Redis fast path.",
+            get(&a.fast_path_answers),
+        );
+        line(
+            &mut out,
+            "tally_reconcile_runs_total",
+            "counter",
+            "Reconciliation passes of live counters.",
+            get(&a.reconcile_runs),
+        );
+        line(
+            &mut out,
+            "tally_reconcile_repairs_total",
+            "counter",
+            "Live counters found to differ from the database and repaired.",
+            get(&a.reconcile_repairs),
+        );
+        out
+    }
+}
