@@ -31,6 +31,9 @@ pub struct Config {
     /// The vote writer (group commit).
     #[command(flatten)]
     pub votes: VoteConfig,
+    /// Rate limits.
+    #[command(flatten)]
+    pub rate_limits: RateLimitConfig,
 }
 
 impl Config {
@@ -99,6 +102,10 @@ pub struct HttpConfig {
     /// How long shutdown waits for in-flight requests, in seconds.
     #[arg(long, env = "TALLY_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
     pub shutdown_grace_secs: u64,
+    /// Take the client address from the first `X-Forwarded-For` entry (set this only
+    /// behind a proxy that writes that header); otherwise the peer address is used.
+    #[arg(long, env = "TALLY_TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set)]
+    pub trust_forwarded_for: bool,
 }
 
 impl HttpConfig {
@@ -155,6 +162,26 @@ pub struct RedisConfig {
     /// `redis://host:port/db`. Unset: no Redis.
     #[arg(id = "redis_url", long = "redis-url", env = "REDIS_URL")]
     pub url: Option<String>,
+    /// Prefix of every Redis key, so deployments (or test runs) can share a Redis.
+    #[arg(
+        long = "redis-key-prefix",
+        env = "TALLY_REDIS_KEY_PREFIX",
+        default_value = "tally"
+    )]
+    pub key_prefix: String,
+    /// How long a voter's fast-path mark is kept, in seconds (its absence proves nothing).
+    #[arg(long = "voter-mark-ttl-secs", env = "TALLY_VOTER_MARK_TTL_SECS", default_value_t = 24 * 60 * 60)]
+    pub voter_mark_ttl_secs: u64,
+    /// How long an idle poll's live tally is kept in Redis, in seconds.
+    #[arg(long = "tally-ttl-secs", env = "TALLY_TALLY_TTL_SECS", default_value_t = 24 * 60 * 60)]
+    pub tally_ttl_secs: u64,
+    /// How often live tallies are compared with the database and repaired, in seconds.
+    #[arg(
+        long = "reconcile-interval-secs",
+        env = "TALLY_RECONCILE_INTERVAL_SECS",
+        default_value_t = 30
+    )]
+    pub reconcile_interval_secs: u64,
 }
 
 /// Sign-in tokens and passwords.
@@ -249,6 +276,54 @@ pub struct VoteConfig {
     /// Most vote transactions running at once (PostgreSQL; SQLite always uses one).
     #[arg(long = "vote-writers", env = "TALLY_VOTE_WRITERS", default_value_t = 2)]
     pub writers: usize,
+}
+
+/// Rate limits: GCRA buckets with a sustained rate and a burst. The defaults leave
+/// room for any person (one vote per poll, a few sign-ins a day, even behind a shared
+/// address) and stop scripts.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Rate limits")]
+pub struct RateLimitConfig {
+    /// Whether limits apply at all.
+    #[arg(long = "rate-limits", env = "TALLY_RATE_LIMITS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub enabled: bool,
+    /// Vote mutations per user per minute, sustained.
+    #[arg(long, env = "TALLY_RATE_VOTE_PER_MINUTE", default_value_t = 60)]
+    pub vote_per_minute: u32,
+    /// Vote mutations a user may send at once.
+    #[arg(long, env = "TALLY_RATE_VOTE_BURST", default_value_t = 20)]
+    pub vote_burst: u32,
+    /// Polls a user may create per minute, sustained.
+    #[arg(long, env = "TALLY_RATE_CREATE_POLL_PER_MINUTE", default_value_t = 10)]
+    pub create_poll_per_minute: u32,
+    /// Polls a user may create at once.
+    #[arg(long, env = "TALLY_RATE_CREATE_POLL_BURST", default_value_t = 20)]
+    pub create_poll_burst: u32,
+    /// Sign-ups per client address per minute, sustained.
+    #[arg(long, env = "TALLY_RATE_REGISTER_PER_MINUTE", default_value_t = 10)]
+    pub register_per_minute: u32,
+    /// Sign-ups a client address may send at once.
+    #[arg(long, env = "TALLY_RATE_REGISTER_BURST", default_value_t = 30)]
+    pub register_burst: u32,
+    /// Sign-ins per client address per minute, sustained.
+    #[arg(long, env = "TALLY_RATE_LOGIN_PER_MINUTE", default_value_t = 30)]
+    pub login_per_minute: u32,
+    /// Sign-ins a client address may send at once.
+    #[arg(long, env = "TALLY_RATE_LOGIN_BURST", default_value_t = 60)]
+    pub login_burst: u32,
+    /// Consecutive wrong passwords after which an account refuses sign-ins for a while
+    /// (NIST SP 800-63B: at most 100).
+    #[arg(long, env = "TALLY_MAX_FAILED_LOGINS", default_value_t = 100)]
+    pub max_failed_logins: u32,
+    /// How long failed sign-ins are remembered after the last one, in seconds.
+    #[arg(long, env = "TALLY_FAILED_LOGIN_WINDOW_SECS", default_value_t = 15 * 60)]
+    pub failed_login_window_secs: u64,
+    /// With Redis unreachable, let votes and poll creation through (true) or refuse them.
+    #[arg(long, env = "TALLY_RATE_FAIL_OPEN_VOTES", default_value_t = true, action = clap::ArgAction::Set)]
+    pub fail_open_votes: bool,
+    /// With Redis unreachable, let sign-ups and sign-ins through (true) or refuse them.
+    #[arg(long, env = "TALLY_RATE_FAIL_OPEN_AUTH", default_value_t = false, action = clap::ArgAction::Set)]
+    pub fail_open_auth: bool,
 }
 
 #[cfg(test)]

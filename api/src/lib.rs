@@ -12,6 +12,9 @@
 //! | [`domain`] | input types parsed once at the edge |
 //! | [`auth`] | password hashes, sign-in tokens, the request's viewer |
 //! | [`store`] | every SQL query, on PostgreSQL or SQLite; the vote writer |
+//! | [`limits`] | rate limits (Redis GCRA, or in process) |
+//! | [`live`] | live tallies and voter marks beside the database, and their reconciliation |
+//! | [`redis`] | the optional Redis connection and its key names |
 //! | [`metrics`] | the counters served at `/metrics` |
 //! | [`clock`] | the time port |
 //! | [`error`] | the error policy and its stable codes |
@@ -25,7 +28,10 @@ pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod limits;
+pub mod live;
 pub mod metrics;
+pub mod redis;
 pub mod service;
 pub mod startup;
 pub mod store;

@@ -16,9 +16,13 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::graphql::{self, Services};
 use crate::http::{self, AppState, HttpLimits};
+use crate::limits::{Limiter, LocalLimiter, RateStore, RedisLimiter};
+use crate::live::{LiveState, LiveStore, LocalLive, RedisLive, spawn_reconciler};
+use crate::metrics::AppCounters;
 use crate::metrics::Metrics;
+use crate::redis::RedisClient;
 use crate::service::{AccountService, PollService, ResultsService, VoteService};
-use crate::store::{NoSink, Store, TallySink, VoteWriter, WriterConfig};
+use crate::store::{Store, VoteWriter, WriterConfig};
 
 /// Ports a test may replace; production uses [`Ports::default`].
 #[derive(Clone)]
@@ -35,14 +39,31 @@ impl Default for Ports {
     }
 }
 
+fn writer_config(config: &Config, store: &Store) -> WriterConfig {
+    WriterConfig {
+        max_batch: config.votes.batch_max.max(1),
+        max_wait: Duration::from_millis(config.votes.batch_wait_ms),
+        queue_capacity: config.votes.queue_capacity,
+        // SQLite has one writer at a time whatever we do.
+        writers: match store.backend() {
+            sea_orm::DbBackend::Sqlite => 1,
+            _ => config.votes.writers.max(1),
+        },
+    }
+}
+
 /// A built application, bound to its port and ready to serve.
 pub struct Application {
     listener: TcpListener,
     address: SocketAddr,
     router: axum::Router,
     store: Store,
+    redis: Option<RedisClient>,
     writer: VoteWriter,
     writer_task: tokio::task::JoinHandle<()>,
+    /// Stops the background tasks (reconciler, …) once requests are drained.
+    background: CancellationToken,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
     metrics: Metrics,
     shutdown: CancellationToken,
     grace: Duration,
@@ -75,40 +96,75 @@ impl Application {
         );
         let hasher = PasswordHasher::new(config.auth.password_hash_concurrency).await?;
         let clock = ports.clock.clone();
-        let accounts = AccountService::new(store.clone(), hasher, tokens, clock.clone());
+        let counters = Arc::new(AppCounters::default());
 
-        let sink: Arc<dyn TallySink> = Arc::new(NoSink);
+        // Redis when configured; in-process stand-ins otherwise.
+        let redis = match &config.redis.url {
+            Some(url) => {
+                Some(RedisClient::connect(url, &config.redis.key_prefix, counters.clone()).await?)
+            }
+            None => None,
+        };
+        let (live_store, rate_store): (Arc<dyn LiveStore>, Arc<dyn RateStore>) = match &redis {
+            Some(redis) => (
+                Arc::new(RedisLive::new(
+                    redis.clone(),
+                    Duration::from_secs(config.redis.tally_ttl_secs),
+                    Duration::from_secs(config.redis.voter_mark_ttl_secs),
+                )),
+                Arc::new(RedisLimiter::new(redis.clone())),
+            ),
+            None => (
+                Arc::new(LocalLive::default()),
+                Arc::new(LocalLimiter::new(clock.clone())),
+            ),
+        };
+        let live = LiveState::new(live_store, store.clone(), clock.clone(), counters.clone());
+        let limiter = Limiter::new(rate_store, config.rate_limits.clone(), counters.clone());
+
         let (writer, writer_task) = VoteWriter::start(
             store.clone(),
             clock.clone(),
-            sink.clone(),
-            WriterConfig {
-                max_batch: config.votes.batch_max.max(1),
-                max_wait: Duration::from_millis(config.votes.batch_wait_ms),
-                queue_capacity: config.votes.queue_capacity,
-                // SQLite has one writer at a time whatever we do.
-                writers: match store.backend() {
-                    sea_orm::DbBackend::Sqlite => 1,
-                    _ => config.votes.writers.max(1),
-                },
-            },
+            Arc::new(live.clone()),
+            writer_config(&config, &store),
+        );
+        let background = CancellationToken::new();
+        let reconciler = spawn_reconciler(
+            live.clone(),
+            Duration::from_secs(config.redis.reconcile_interval_secs),
+            redis.as_ref().map(RedisClient::reconnections),
+            background.clone(),
         );
         let metrics = Metrics {
             store: store.metrics(),
             writer: writer.clone(),
-            app: Arc::default(),
+            app: counters,
         };
+        let accounts = AccountService::new(
+            store.clone(),
+            hasher,
+            tokens,
+            limiter.clone(),
+            clock.clone(),
+        );
         let services = Services {
             accounts: accounts.clone(),
-            polls: PollService::new(store.clone(), clock.clone()),
-            votes: VoteService::new(store.clone(), writer.clone(), sink, clock.clone()),
-            results: ResultsService::new(store.clone(), clock.clone()),
+            polls: PollService::new(store.clone(), limiter.clone(), clock.clone()),
+            votes: VoteService::new(
+                store.clone(),
+                writer.clone(),
+                live.clone(),
+                limiter,
+                clock.clone(),
+            ),
+            results: ResultsService::new(live, clock.clone()),
         };
         let schema = graphql::build(services, &config.graphql);
         let state = AppState {
             schema,
             accounts,
             store: store.clone(),
+            redis: redis.clone(),
             http: HttpLimits::from_config(&config),
             metrics: metrics.clone(),
         };
@@ -122,8 +178,11 @@ impl Application {
             address,
             router: http::router(state),
             store,
+            redis,
             writer,
             writer_task,
+            background,
+            tasks: vec![reconciler],
             metrics,
             shutdown: CancellationToken::new(),
             grace: Duration::from_secs(config.http.shutdown_grace_secs),
@@ -170,6 +229,13 @@ impl Application {
         self.writer.close();
         if let Err(e) = self.writer_task.await {
             tracing::error!(error = %e, "the vote writer task failed");
+        }
+        self.background.cancel();
+        for task in self.tasks {
+            let _ = task.await;
+        }
+        if let Some(redis) = &self.redis {
+            redis.quit().await;
         }
         self.store
             .close()

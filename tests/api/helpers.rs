@@ -58,6 +58,49 @@ macro_rules! both_backends {
     )*};
 }
 
+/// Runs each test body twice: in process (SQLite, no Redis) and with Redis (PostgreSQL
+/// and the shared test Redis), after `configure` adjusts the configuration.
+#[macro_export]
+macro_rules! in_process_and_redis {
+    (configure = $configure:path; $(
+        async fn $name:ident($app:ident: TestApp, $redis:ident: bool) $body:block
+    )*) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($app: $crate::helpers::TestApp, $redis: bool) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn in_process() {
+                let app = $crate::helpers::TestApp::spawn_with(
+                    $crate::helpers::Backend::Sqlite,
+                    $configure,
+                )
+                .await;
+                run(app, false).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn redis() {
+                let url = $crate::redis_support::shared_redis_url();
+                let app = $crate::helpers::TestApp::spawn_with(
+                    $crate::helpers::Backend::Postgres,
+                    |c| {
+                        $configure(c);
+                        $crate::helpers::use_redis(c, url);
+                    },
+                )
+                .await;
+                run(app, true).await
+            }
+        }
+    )*};
+}
+
+/// A configuration adjustment that changes nothing.
+pub fn as_is(_: &mut Config) {}
+
 /// The JWT secret every test app signs with, so tests can forge and tamper with tokens.
 pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
 
@@ -273,6 +316,9 @@ impl TestApp {
         config.database.pool_size = 8;
         config.auth.jwt_secret = Some(TEST_JWT_SECRET.to_owned());
         config.auth.password_hash_concurrency = 2;
+        // Most tests send many calls from one address and user in no time; the rate
+        // limit tests turn limits back on.
+        config.rate_limits.enabled = false;
         config
     }
 
@@ -453,6 +499,17 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         self.shutdown.cancel();
     }
+}
+
+/// Points a configuration at a Redis, with keys under a prefix of this test's own.
+pub fn use_redis(config: &mut Config, url: String) {
+    config.redis.url = Some(url);
+    config.redis.key_prefix = format!("t{}", uuid::Uuid::new_v4().simple());
+}
+
+/// Reads a counter of the app.
+pub fn counter(value: &std::sync::atomic::AtomicU64) -> u64 {
+    value.load(std::sync::atomic::Ordering::SeqCst)
 }
 
 /// The fields the helpers ask for on a poll.

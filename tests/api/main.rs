@@ -5,14 +5,19 @@
 #![allow(clippy::unwrap_used)]
 
 mod helpers;
+mod redis_support;
 
 mod accounts;
 mod concurrency;
+mod degradation;
 mod docs;
 mod http_surface;
+mod live;
 mod migrations;
 mod polls;
 mod query_count;
+mod rate_limits;
 mod results;
 mod tokens;
 mod votes;
+mod writer;

@@ -103,7 +103,7 @@ impl AccountMutation {
         let password = Password::parse(&input.password).map_err(|e| e.in_field("input"))?;
         let session = ctx
             .service::<AccountService>()
-            .register(username, password)
+            .register(username, password, &ctx.client_address())
             .await?;
         Ok(session.into())
     }
@@ -117,7 +117,7 @@ impl AccountMutation {
     ) -> Result<AuthPayload> {
         let session = ctx
             .service::<AccountService>()
-            .login(&input.username, &input.password)
+            .login(&input.username, &input.password, &ctx.client_address())
             .await?;
         Ok(session.into())
     }

@@ -17,6 +17,8 @@ pub struct RequestMeta {
 pub trait ContextExt {
     /// Who sent the request (anonymous when nothing was set).
     fn viewer(&self) -> &Viewer;
+    /// The client's address, as rate limits key it.
+    fn client_address(&self) -> String;
     /// A service injected at start-up.
     fn service<T: Send + Sync + 'static>(&self) -> &T;
 }
@@ -26,6 +28,12 @@ static ANONYMOUS: Viewer = Viewer::Anonymous;
 impl ContextExt for Context<'_> {
     fn viewer(&self) -> &Viewer {
         self.data_opt::<Viewer>().unwrap_or(&ANONYMOUS)
+    }
+
+    fn client_address(&self) -> String {
+        self.data_opt::<RequestMeta>()
+            .and_then(|meta| meta.client_ip)
+            .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
     }
 
     fn service<T: Send + Sync + 'static>(&self) -> &T {

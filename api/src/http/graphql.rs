@@ -118,7 +118,7 @@ async fn execute(
             .get("x-request-id")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
-        client_ip: Some(peer.ip()),
+        client_ip: Some(client_ip(headers, peer, state.http.trust_forwarded_for)),
     };
     let batch = batch.data(viewer).data(meta);
     let response = match tokio::time::timeout(
@@ -138,6 +138,22 @@ async fn execute(
         }
     };
     json_response(&response)
+}
+
+/// The client's address: the first `X-Forwarded-For` entry when the proxy in front is
+/// trusted to write it, the TCP peer otherwise.
+fn client_ip(headers: &HeaderMap, peer: SocketAddr, trust_forwarded_for: bool) -> std::net::IpAddr {
+    if trust_forwarded_for {
+        let forwarded = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .and_then(|first| first.trim().parse().ok());
+        if let Some(ip) = forwarded {
+            return ip;
+        }
+    }
+    peer.ip()
 }
 
 fn json_response(response: &BatchResponse) -> Response {

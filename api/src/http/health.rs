@@ -12,7 +12,8 @@ pub async fn live() -> &'static str {
     "ok"
 }
 
-/// `GET /readyz`: 200 when the database answers, 503 (saying which part is down) when not.
+/// `GET /readyz`: 200 when the database (and Redis, when configured) answer; 503,
+/// saying which part is down, when not.
 pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
     let database = match state.store.ping().await {
         Ok(()) => "ok",
@@ -21,10 +22,19 @@ pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<serde_jso
             "unreachable"
         }
     };
-    let status = if database == "ok" {
+    let redis = match &state.redis {
+        None => "not configured",
+        Some(redis) if redis.ping().await => "ok",
+        Some(_) => "unreachable",
+    };
+    let ready = database == "ok" && redis != "unreachable";
+    let status = if ready {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    (status, Json(json!({ "database": database })))
+    (
+        status,
+        Json(json!({ "database": database, "redis": redis })),
+    )
 }

@@ -25,6 +25,7 @@ use tower_http::trace::TraceLayer;
 use crate::config::Config;
 use crate::graphql::AppSchema;
 use crate::metrics::Metrics;
+use crate::redis::RedisClient;
 use crate::service::AccountService;
 use crate::store::Store;
 
@@ -37,6 +38,8 @@ pub struct HttpLimits {
     pub request_timeout: Duration,
     /// Most operations in a batch.
     pub max_batch: usize,
+    /// Whether `X-Forwarded-For` names the client.
+    pub trust_forwarded_for: bool,
 }
 
 impl HttpLimits {
@@ -46,6 +49,7 @@ impl HttpLimits {
             max_body_bytes: config.http.max_body_bytes,
             request_timeout: config.http.request_timeout(),
             max_batch: config.graphql.max_batch,
+            trust_forwarded_for: config.http.trust_forwarded_for,
         }
     }
 }
@@ -59,6 +63,8 @@ pub struct AppState {
     pub accounts: AccountService,
     /// For readiness checks.
     pub store: Store,
+    /// For readiness checks, when configured.
+    pub redis: Option<RedisClient>,
     /// Request limits.
     pub http: HttpLimits,
     /// Live counters, for `/metrics`.

@@ -9,6 +9,7 @@ use crate::auth::tokens::TokenKeys;
 use crate::clock::Clock;
 use crate::domain::{Password, User, Username};
 use crate::error::{AppError, AppResult};
+use crate::limits::{Bucket, Limiter};
 use crate::store::Store;
 
 /// A signed-in session: the token and whose it is.
@@ -28,6 +29,7 @@ pub struct AccountService {
     store: Store,
     hasher: PasswordHasher,
     tokens: TokenKeys,
+    limiter: Limiter,
     clock: Arc<dyn Clock>,
 }
 
@@ -37,18 +39,27 @@ impl AccountService {
         store: Store,
         hasher: PasswordHasher,
         tokens: TokenKeys,
+        limiter: Limiter,
         clock: Arc<dyn Clock>,
     ) -> Self {
         AccountService {
             store,
             hasher,
             tokens,
+            limiter,
             clock,
         }
     }
 
-    /// Creates an account and signs it in.
-    pub async fn register(&self, username: Username, password: Password) -> AppResult<Session> {
+    /// Creates an account and signs it in; `client` is the caller's address, whose
+    /// sign-ups are rate-limited.
+    pub async fn register(
+        &self,
+        username: Username,
+        password: Password,
+        client: &str,
+    ) -> AppResult<Session> {
+        self.limiter.check(Bucket::Register, client).await?;
         // Hash first: a taken name is refused by the unique index, which is the only
         // check that holds under concurrent sign-ups.
         let hash = self.hasher.hash(&password).await?;
@@ -60,7 +71,12 @@ impl AccountService {
     }
 
     /// Signs in. Unknown user and wrong password are the same error and take as long.
-    pub async fn login(&self, username: &str, password: &str) -> AppResult<Session> {
+    /// Sign-ins are rate-limited per client address, and an account that has seen too
+    /// many wrong passwords in a row refuses sign-ins for a while.
+    pub async fn login(&self, username: &str, password: &str, client: &str) -> AppResult<Session> {
+        self.limiter.check(Bucket::Login, client).await?;
+        let account = username.to_ascii_lowercase();
+        self.limiter.check_account(&account).await?;
         let (Ok(username), Ok(password)) = (Username::parse(username), Password::parse(password))
         else {
             // Text that could never be an account still costs one verification.
@@ -70,12 +86,16 @@ impl AccountService {
         };
         let found = self.store.find_credentials(&username).await?;
         let stored_hash = found.as_ref().map(|(_, hash)| hash.as_str());
-        if !self.hasher.verify(&password, stored_hash).await? {
-            return Err(AppError::InvalidCredentials);
-        }
+        let verified = self.hasher.verify(&password, stored_hash).await?;
         match found {
-            Some((user, _)) => self.session_for(user),
-            None => Err(AppError::InvalidCredentials),
+            Some((user, _)) if verified => {
+                self.limiter.login_succeeded(&account).await;
+                self.session_for(user)
+            }
+            _ => {
+                self.limiter.login_failed(&account).await;
+                Err(AppError::InvalidCredentials)
+            }
         }
     }
 

@@ -7,6 +7,7 @@ use uuid::Uuid;
 use crate::clock::Clock;
 use crate::domain::{Poll, PollDraft, PollOption, PollStatus};
 use crate::error::{AppError, AppResult};
+use crate::limits::{Bucket, Limiter};
 use crate::store::{PollPageQuery, Store};
 
 /// Which polls a listing wants.
@@ -33,13 +34,18 @@ pub struct PollPage {
 #[derive(Clone)]
 pub struct PollService {
     store: Store,
+    limiter: Limiter,
     clock: Arc<dyn Clock>,
 }
 
 impl PollService {
     /// The service over its ports.
-    pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
-        PollService { store, clock }
+    pub fn new(store: Store, limiter: Limiter, clock: Arc<dyn Clock>) -> Self {
+        PollService {
+            store,
+            limiter,
+            clock,
+        }
     }
 
     /// Creates a poll owned by `owner` after checking every rule.
@@ -48,6 +54,9 @@ impl PollService {
         owner: Uuid,
         draft: PollDraft,
     ) -> AppResult<(Poll, Vec<PollOption>)> {
+        self.limiter
+            .check(Bucket::CreatePoll, &owner.to_string())
+            .await?;
         let now = self.clock.now();
         let poll = draft.parse(now)?;
         self.store.insert_poll(owner, &poll, now).await

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::clock::Clock;
 use crate::domain::{Poll, PollStatus, ResultsVisibility, Tally};
 use crate::error::{AppError, AppResult};
-use crate::store::Store;
+use crate::live::LiveState;
 
 /// One option's share of a tally.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,14 +74,14 @@ impl PollResults {
 /// Reads tallies and decides who may see them.
 #[derive(Clone)]
 pub struct ResultsService {
-    store: Store,
+    live: LiveState,
     clock: Arc<dyn Clock>,
 }
 
 impl ResultsService {
     /// The service over its ports.
-    pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
-        ResultsService { store, clock }
+    pub fn new(live: LiveState, clock: Arc<dyn Clock>) -> Self {
+        ResultsService { live, clock }
     }
 
     /// `RESULTS_HIDDEN` unless `viewer` may see the poll's results now. The owner always
@@ -107,9 +107,9 @@ impl ResultsService {
         }
     }
 
-    /// Current tallies of these polls.
+    /// Current tallies of these polls (live, rebuilt from the database where missing).
     pub async fn tallies(&self, polls: &[Uuid]) -> AppResult<Vec<Tally>> {
-        self.store.tallies(polls, self.clock.now()).await
+        self.live.tallies(polls).await
     }
 
     /// Results of `poll` from its tally, as of now.

@@ -5,14 +5,16 @@ use std::sync::Arc;
 
 use uuid::Uuid;
 
+use std::sync::atomic::Ordering;
+
 use super::poll_rules::PollRulesCache;
 use crate::clock::Clock;
 use crate::domain::vote::request_hash;
 use crate::domain::{Choice, IdempotencyKey, PollStatus, Vote, VoteAction};
 use crate::error::{AppError, AppResult};
-use crate::store::{
-    CastOutcome, CastRequest, ChangeOutcome, ChangeRequest, Store, TallySink, VoteWriter,
-};
+use crate::limits::{Bucket, Limiter};
+use crate::live::LiveState;
+use crate::store::{CastOutcome, CastRequest, ChangeOutcome, ChangeRequest, Store, VoteWriter};
 
 /// A vote mutation's answer: the ballot, and whether this was a replay of an earlier call.
 #[derive(Debug, Clone)]
@@ -29,7 +31,8 @@ pub struct VoteService {
     store: Store,
     writer: VoteWriter,
     rules: PollRulesCache,
-    sink: Arc<dyn TallySink>,
+    live: LiveState,
+    limiter: Limiter,
     clock: Arc<dyn Clock>,
 }
 
@@ -45,19 +48,25 @@ impl VoteService {
     pub fn new(
         store: Store,
         writer: VoteWriter,
-        sink: Arc<dyn TallySink>,
+        live: LiveState,
+        limiter: Limiter,
         clock: Arc<dyn Clock>,
     ) -> Self {
         VoteService {
             rules: PollRulesCache::new(store.clone()),
             store,
             writer,
-            sink,
+            live,
+            limiter,
             clock,
         }
     }
 
     /// Casts a ballot, exactly once per user and poll, whatever the retries.
+    ///
+    /// A voter with a mark in the live store is answered from it (replay, reused key,
+    /// already voted) without touching the database; everyone else goes through the
+    /// vote writer, where the database decides.
     pub async fn cast(
         &self,
         user: Uuid,
@@ -67,12 +76,34 @@ impl VoteService {
         request_id: Option<String>,
     ) -> AppResult<VoteReceipt> {
         let choice = Choice::new(options)?;
-        self.rules.get(poll).await?.check(&choice)?;
+        let subject = user.to_string();
+        let (allowed, rules, mark) = tokio::join!(
+            self.limiter.check(Bucket::Vote, &subject),
+            self.rules.get(poll),
+            self.live.mark(poll, user)
+        );
+        allowed?;
+        rules?.check(&choice)?;
+        let hash = request_hash(VoteAction::Cast, poll, Some(&choice));
+        if let Some(mark) = mark {
+            self.live
+                .counters()
+                .fast_path_answers
+                .fetch_add(1, Ordering::Relaxed);
+            return match (mark.key == key.as_str(), mark.request_hash == hash) {
+                (true, true) => Ok(VoteReceipt {
+                    vote: mark.vote(poll, user),
+                    replayed: true,
+                }),
+                (true, false) => Err(AppError::IdempotencyKeyReused),
+                (false, _) => Err(AppError::AlreadyVoted),
+            };
+        }
         let request = CastRequest {
             vote_id: Uuid::now_v7(),
             poll_id: poll,
             user_id: user,
-            request_hash: request_hash(VoteAction::Cast, poll, Some(&choice)),
+            request_hash: hash,
             choice,
             key,
             request_id,
@@ -105,6 +136,7 @@ impl VoteService {
         key: IdempotencyKey,
         request_id: Option<String>,
     ) -> AppResult<VoteReceipt> {
+        self.limiter.check(Bucket::Vote, &user.to_string()).await?;
         let choice = Choice::new(options)?;
         self.rules.get(poll).await?.check(&choice)?;
         let hash = request_hash(VoteAction::Change, poll, Some(&choice));
@@ -127,6 +159,7 @@ impl VoteService {
         key: IdempotencyKey,
         request_id: Option<String>,
     ) -> AppResult<VoteReceipt> {
+        self.limiter.check(Bucket::Vote, &user.to_string()).await?;
         self.apply_change(ChangeRequest {
             poll_id: poll,
             user_id: user,
@@ -144,10 +177,14 @@ impl VoteService {
             .commit_vote_change(&request, &*self.clock)
             .await?;
         if let Some(tally) = tally {
-            self.sink.committed(vec![tally]);
+            self.live.tally_changed(tally).await;
         }
         let (vote, replayed) = match outcome {
-            ChangeOutcome::Changed(vote) | ChangeOutcome::Retracted(vote) => (vote, false),
+            ChangeOutcome::Changed(vote) => (vote, false),
+            ChangeOutcome::Retracted(vote) => {
+                self.live.ballot_retracted(vote.poll_id, vote.user_id).await;
+                (vote, false)
+            }
             ChangeOutcome::Replayed(vote) => (vote, true),
             ChangeOutcome::KeyReused => return Err(AppError::IdempotencyKeyReused),
             ChangeOutcome::NoBallot => {

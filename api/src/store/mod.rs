@@ -19,7 +19,9 @@ mod writer;
 pub use cast::{BatchResult, CastOutcome, CastRequest};
 pub use polls::PollPageQuery;
 pub use vote_changes::{ChangeOutcome, ChangeRequest};
-pub use writer::{NoSink, TallySink, VoteWriter, WriterConfig, WriterMetrics};
+pub use writer::{
+    CommitSink, Committed, NoSink, RecordedVote, VoteWriter, WriterConfig, WriterMetrics,
+};
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

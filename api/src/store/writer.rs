@@ -26,7 +26,7 @@ use tokio_util::sync::CancellationToken;
 use super::cast::{CastOutcome, CastRequest};
 use super::{Store, is_transient};
 use crate::clock::Clock;
-use crate::domain::Tally;
+use crate::domain::{Tally, Vote};
 use crate::error::{AppError, AppResult};
 
 /// How many times a call may come back undecided before it fails.
@@ -45,17 +45,40 @@ pub struct WriterConfig {
     pub writers: usize,
 }
 
-/// Receives the tallies of every committed batch (live counters, the tally bus).
-pub trait TallySink: Send + Sync + 'static {
-    /// Called after each commit with the snapshots the batch produced.
-    fn committed(&self, tallies: Vec<Tally>);
+/// A ballot a batch recorded, with what the fast path needs to recognise a retry.
+#[derive(Debug, Clone)]
+pub struct RecordedVote {
+    /// The ballot.
+    pub vote: Vote,
+    /// The key it was cast under.
+    pub key: String,
+    /// The fingerprint of its input.
+    pub request_hash: String,
 }
 
-/// A sink that drops tallies.
+/// What one committed batch changed.
+#[derive(Debug, Clone, Default)]
+pub struct Committed {
+    /// The ballots it recorded.
+    pub recorded: Vec<RecordedVote>,
+    /// The polls' tallies after it.
+    pub tallies: Vec<Tally>,
+}
+
+/// Told of every committed batch before its callers are answered (live tallies,
+/// voter marks, the tally bus).
+#[async_trait::async_trait]
+pub trait CommitSink: Send + Sync + 'static {
+    /// Called after each commit.
+    async fn committed(&self, batch: Committed);
+}
+
+/// A sink that ignores commits.
 pub struct NoSink;
 
-impl TallySink for NoSink {
-    fn committed(&self, _: Vec<Tally>) {}
+#[async_trait::async_trait]
+impl CommitSink for NoSink {
+    async fn committed(&self, _: Committed) {}
 }
 
 /// Counters an operator reads to see the writer at work.
@@ -100,7 +123,7 @@ impl VoteWriter {
     pub fn start(
         store: Store,
         clock: Arc<dyn Clock>,
-        sink: Arc<dyn TallySink>,
+        sink: Arc<dyn CommitSink>,
         config: WriterConfig,
     ) -> (Self, tokio::task::JoinHandle<()>) {
         let (queue, receiver) = mpsc::channel(config.queue_capacity.max(1));
@@ -169,7 +192,7 @@ impl VoteWriter {
 struct Task {
     store: Store,
     clock: Arc<dyn Clock>,
-    sink: Arc<dyn TallySink>,
+    sink: Arc<dyn CommitSink>,
     config: WriterConfig,
     metrics: Arc<WriterMetrics>,
 }
@@ -247,8 +270,25 @@ impl Task {
         match self.store.commit_cast_batch(&requests, &*self.clock).await {
             Ok(result) => {
                 self.record(batch.len(), started.elapsed());
-                if !result.tallies.is_empty() {
-                    self.sink.committed(result.tallies);
+                let recorded: Vec<RecordedVote> = batch
+                    .iter()
+                    .zip(&result.outcomes)
+                    .filter_map(|(job, outcome)| match outcome {
+                        CastOutcome::Recorded(vote) => Some(RecordedVote {
+                            vote: vote.clone(),
+                            key: job.request.key.as_str().to_owned(),
+                            request_hash: job.request.request_hash.clone(),
+                        }),
+                        _ => None,
+                    })
+                    .collect();
+                if !recorded.is_empty() {
+                    self.sink
+                        .committed(Committed {
+                            recorded,
+                            tallies: result.tallies,
+                        })
+                        .await;
                 }
                 batch
                     .into_iter()

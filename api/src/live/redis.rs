@@ -1,0 +1,283 @@
+//! Live tallies and voter marks in Redis.
+//!
+//! A tally is one string, `version|total|as_of_micros|option:count,…`, replaced only by
+//! a newer version (an atomic script compares). A mark is one string,
+//! `vote_id|request_hash|cast_at_micros|option,…|key` (the key last: it may contain
+//! `|`), with a TTL. Both keys carry the poll id as their hash tag.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use fred::prelude::*;
+use fred::types::scripts::Script;
+use uuid::Uuid;
+
+use super::{LiveStore, Mark, Unavailable};
+use crate::domain::Tally;
+use crate::domain::vote::{join_ids, split_ids};
+use crate::redis::RedisClient;
+
+/// `KEYS[1]`: the tally; `ARGV`: version, encoded tally, TTL (ms).
+/// Writes unless the kept version is the same or newer.
+const PUT_IF_NEWER: &str = r"
+local kept = redis.call('GET', KEYS[1])
+if kept then
+  local v = tonumber(string.match(kept, '^(%d+)|'))
+  if v and v >= tonumber(ARGV[1]) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1
+";
+
+/// `KEYS[1]`: the tally; `ARGV`: the value expected ('' for none), the new value, TTL
+/// (ms). Compare-and-set: writes only if the kept value is still the expected one.
+const REPAIR: &str = r"
+local kept = redis.call('GET', KEYS[1]) or ''
+if kept ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1
+";
+
+/// Live state in Redis.
+pub struct RedisLive {
+    redis: RedisClient,
+    put_if_newer: Script,
+    repair: Script,
+    tally_ttl: Duration,
+    mark_ttl: Duration,
+}
+
+impl RedisLive {
+    /// Live state in `redis`, with the given key lifetimes.
+    pub fn new(redis: RedisClient, tally_ttl: Duration, mark_ttl: Duration) -> Self {
+        RedisLive {
+            redis,
+            put_if_newer: Script::from_lua(PUT_IF_NEWER),
+            repair: Script::from_lua(REPAIR),
+            tally_ttl,
+            mark_ttl,
+        }
+    }
+
+    fn ttl_millis(&self) -> String {
+        self.tally_ttl.as_millis().to_string()
+    }
+}
+
+fn micros(at: DateTime<Utc>) -> i64 {
+    at.timestamp_micros()
+}
+
+fn from_micros(micros: i64) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp_micros(micros)
+}
+
+/// `version|total|as_of_micros|option:count,…`
+pub fn encode_tally(tally: &Tally) -> String {
+    let counts: Vec<String> = tally
+        .counts
+        .iter()
+        .map(|(option, n)| format!("{option}:{n}"))
+        .collect();
+    format!(
+        "{}|{}|{}|{}",
+        tally.version,
+        tally.total_votes,
+        micros(tally.as_of),
+        counts.join(",")
+    )
+}
+
+/// The tally of `poll` from its encoded form; `None` when it does not parse.
+pub fn decode_tally(poll: Uuid, text: &str) -> Option<Tally> {
+    let mut parts = text.splitn(4, '|');
+    let version = parts.next()?.parse().ok()?;
+    let total_votes = parts.next()?.parse().ok()?;
+    let as_of = from_micros(parts.next()?.parse().ok()?)?;
+    let counts = parts
+        .next()?
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|pair| {
+            let (option, n) = pair.split_once(':')?;
+            Some((Uuid::parse_str(option).ok()?, n.parse().ok()?))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some(Tally {
+        poll_id: poll,
+        total_votes,
+        version,
+        counts,
+        as_of,
+    })
+}
+
+/// `vote_id|request_hash|cast_at_micros|option,…|key`
+fn encode_mark(mark: &Mark) -> String {
+    format!(
+        "{}|{}|{}|{}|{}",
+        mark.vote_id,
+        mark.request_hash,
+        micros(mark.cast_at),
+        join_ids(&mark.option_ids),
+        mark.key
+    )
+}
+
+fn decode_mark(text: &str) -> Option<Mark> {
+    let mut parts = text.splitn(5, '|');
+    Some(Mark {
+        vote_id: Uuid::parse_str(parts.next()?).ok()?,
+        request_hash: parts.next()?.to_owned(),
+        cast_at: from_micros(parts.next()?.parse().ok()?)?,
+        option_ids: split_ids(parts.next()?),
+        key: parts.next()?.to_owned(),
+    })
+}
+
+#[async_trait]
+impl LiveStore for RedisLive {
+    async fn tallies(&self, polls: &[Uuid]) -> Result<Vec<Option<Tally>>, Unavailable> {
+        // One GET per poll, sent together (keys of different polls may live in
+        // different cluster slots, so no MGET).
+        let client = self.redis.cmd();
+        let reads = polls
+            .iter()
+            .map(|poll| client.get::<Option<String>, _>(self.redis.keys().tally(*poll)));
+        let results = futures::future::join_all(reads).await;
+        polls
+            .iter()
+            .zip(results)
+            .map(|(poll, result)| match result {
+                Ok(text) => Ok(text.and_then(|t| decode_tally(*poll, &t))),
+                Err(e) => {
+                    self.redis.failed("read live tally", &e);
+                    Err(Unavailable)
+                }
+            })
+            .collect()
+    }
+
+    async fn put_tallies(&self, tallies: &[Tally]) -> Result<(), Unavailable> {
+        let writes = tallies.iter().map(|t| {
+            let args = vec![t.version.to_string(), encode_tally(t), self.ttl_millis()];
+            self.redis.run_script::<i64>(
+                &self.put_if_newer,
+                self.redis.keys().tally(t.poll_id),
+                args,
+            )
+        });
+        let mut result = Ok(());
+        for outcome in futures::future::join_all(writes).await {
+            if let Err(e) = outcome {
+                self.redis.failed("write live tally", &e);
+                result = Err(Unavailable);
+            }
+        }
+        result
+    }
+
+    async fn repair_tally(
+        &self,
+        tally: &Tally,
+        found: Option<&Tally>,
+    ) -> Result<bool, Unavailable> {
+        let args = vec![
+            found.map(encode_tally).unwrap_or_default(),
+            encode_tally(tally),
+            self.ttl_millis(),
+        ];
+        match self
+            .redis
+            .run_script::<i64>(&self.repair, self.redis.keys().tally(tally.poll_id), args)
+            .await
+        {
+            Ok(written) => Ok(written == 1),
+            Err(e) => {
+                self.redis.failed("repair live tally", &e);
+                Err(Unavailable)
+            }
+        }
+    }
+
+    async fn mark(&self, poll: Uuid, user: Uuid) -> Result<Option<Mark>, Unavailable> {
+        match self
+            .redis
+            .cmd()
+            .get::<Option<String>, _>(self.redis.keys().voter(poll, user))
+            .await
+        {
+            Ok(text) => Ok(text.and_then(|t| decode_mark(&t))),
+            Err(e) => {
+                self.redis.failed("read voter mark", &e);
+                Err(Unavailable)
+            }
+        }
+    }
+
+    async fn put_marks(&self, marks: &[(Uuid, Uuid, Mark)]) -> Result<(), Unavailable> {
+        if marks.is_empty() {
+            return Ok(());
+        }
+        let ttl = i64::try_from(self.mark_ttl.as_secs()).unwrap_or(i64::MAX);
+        let client = self.redis.cmd();
+        // Sent together: the client pipelines them on its connection.
+        let writes = marks.iter().map(|(poll, user, mark)| {
+            client.set::<(), _, _>(
+                self.redis.keys().voter(*poll, *user),
+                encode_mark(mark),
+                Some(Expiration::EX(ttl)),
+                None,
+                false,
+            )
+        });
+        let mut result = Ok(());
+        for outcome in futures::future::join_all(writes).await {
+            if let Err(e) = outcome {
+                self.redis.failed("write voter mark", &e);
+                result = Err(Unavailable);
+            }
+        }
+        result
+    }
+
+    async fn forget_mark(&self, poll: Uuid, user: Uuid) -> Result<(), Unavailable> {
+        self.redis
+            .cmd()
+            .del::<i64, _>(self.redis.keys().voter(poll, user))
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                self.redis.failed("forget voter mark", &e);
+                Unavailable
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tallies_and_marks_survive_their_encoding() {
+        let poll = Uuid::now_v7();
+        let tally = Tally {
+            poll_id: poll,
+            total_votes: 7,
+            version: 12,
+            counts: vec![(Uuid::now_v7(), 4), (Uuid::now_v7(), 3)],
+            as_of: DateTime::from_timestamp_micros(1_700_000_000_123_456).unwrap_or_default(),
+        };
+        assert_eq!(decode_tally(poll, &encode_tally(&tally)), Some(tally));
+        let mark = Mark {
+            vote_id: Uuid::now_v7(),
+            option_ids: vec![Uuid::now_v7()],
+            cast_at: DateTime::from_timestamp_micros(1_700_000_000_000_001).unwrap_or_default(),
+            key: "a|key with | bars".into(),
+            request_hash: "abc".into(),
+        };
+        assert_eq!(decode_mark(&encode_mark(&mark)), Some(mark));
+        assert_eq!(decode_tally(poll, "garbage"), None);
+    }
+}

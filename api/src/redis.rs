@@ -1,0 +1,220 @@
+//! The Redis connection, shared by the dedup fast path, live counters, rate limits and
+//! the tally bus.
+//!
+//! Redis is a cache, a limiter and a bus here, never the record: every command fails
+//! fast (no queueing while disconnected) and times out quickly, callers fall back
+//! without it, and each failure is counted (`tally_redis_errors_total`) and logged at
+//! most once per [`LOG_EVERY`]. The client reconnects by itself, forever, with capped
+//! exponential backoff; [`RedisClient::reconnections`] tells listeners when it is back.
+//!
+//! Key names carry the poll id as a `{hash tag}` where a key belongs to a poll, so that
+//! Redis Cluster keeps a poll's keys in one slot ([`Keys`]).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use fred::prelude::*;
+use fred::types::config::{Options as CommandOptions, TcpConfig};
+use fred::types::scripts::Script;
+use fred::types::{ClusterHash, CustomCommand};
+
+use uuid::Uuid;
+
+use crate::metrics::AppCounters;
+
+/// Longest a command may take before the caller falls back without Redis.
+pub const COMMAND_TIMEOUT: Duration = Duration::from_millis(250);
+/// Failures are logged at most this often (they are all counted).
+pub const LOG_EVERY: Duration = Duration::from_secs(10);
+
+/// The key names Tally uses, under a configurable prefix (several deployments, or test
+/// runs, can share one Redis).
+#[derive(Debug, Clone)]
+pub struct Keys {
+    prefix: Arc<str>,
+}
+
+impl Keys {
+    /// Keys under `prefix`.
+    pub fn new(prefix: &str) -> Self {
+        Keys {
+            prefix: prefix.into(),
+        }
+    }
+
+    /// A poll's live tally.
+    pub fn tally(&self, poll: Uuid) -> String {
+        format!("{}:{{{poll}}}:tally", self.prefix)
+    }
+
+    /// That `user` has a ballot on `poll`, and how it was cast.
+    pub fn voter(&self, poll: Uuid, user: Uuid) -> String {
+        format!("{}:{{{poll}}}:voter:{user}", self.prefix)
+    }
+
+    /// A poll's pub/sub channel of tallies.
+    pub fn tally_channel(&self, poll: Uuid) -> String {
+        format!("{}:{{{poll}}}:tallies", self.prefix)
+    }
+
+    /// A rate-limit bucket for one subject (a user, an address, an account).
+    pub fn rate(&self, bucket: &str, subject: &str) -> String {
+        format!("{}:rate:{bucket}:{{{subject}}}", self.prefix)
+    }
+}
+
+/// A shared, cloneable Redis client.
+#[derive(Clone)]
+pub struct RedisClient {
+    client: Client,
+    keys: Keys,
+    options: CommandOptions,
+    url: Arc<str>,
+    counters: Arc<AppCounters>,
+    /// Milliseconds since `started` at the last logged failure.
+    last_log: Arc<AtomicU64>,
+    started: Instant,
+}
+
+impl RedisClient {
+    /// Connects to `url`. The server need not be up: the client keeps trying in the
+    /// background and commands fail fast until it answers.
+    pub async fn connect(
+        url: &str,
+        prefix: &str,
+        counters: Arc<AppCounters>,
+    ) -> anyhow::Result<Self> {
+        let config = Config::from_url(url).context("parsing REDIS_URL")?;
+        let client = Builder::from_config(config)
+            .with_config(|c| {
+                // Start even when Redis is down; the reconnect policy takes over.
+                c.fail_fast = false;
+            })
+            .with_connection_config(|c| {
+                c.connection_timeout = Duration::from_secs(2);
+                c.max_command_attempts = 1;
+                c.tcp = TcpConfig {
+                    nodelay: Some(true),
+                    ..Default::default()
+                };
+            })
+            .set_policy(ReconnectPolicy::new_exponential(0, 100, 2_000, 2))
+            .build()
+            .context("building the Redis client")?;
+        client.init().await.context("starting the Redis client")?;
+        Ok(RedisClient {
+            client,
+            keys: Keys::new(prefix),
+            options: CommandOptions {
+                fail_fast: true,
+                timeout: Some(COMMAND_TIMEOUT),
+                max_attempts: Some(1),
+                ..Default::default()
+            },
+            url: url.into(),
+            counters,
+            last_log: Arc::new(AtomicU64::new(0)),
+            started: Instant::now(),
+        })
+    }
+
+    /// The key names.
+    pub fn keys(&self) -> &Keys {
+        &self.keys
+    }
+
+    /// The client for one command: fails fast when disconnected, times out quickly.
+    pub fn cmd(&self) -> fred::clients::WithOptions<Client> {
+        self.client.with_options(&self.options)
+    }
+
+    /// The underlying client (for scripts, which take a `&Client`).
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The command options every call uses.
+    pub fn options(&self) -> &CommandOptions {
+        &self.options
+    }
+
+    /// The URL connected to (for a second connection, e.g. the subscriber).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Runs a Lua script by its hash with one key, loading it first when the server does
+    /// not know it (after a restart, say).
+    ///
+    /// Sent as a custom command rather than through fred's `evalsha`: that one ignores
+    /// per-command options (no fail-fast, no timeout, so it would hang while Redis is
+    /// down) and is never pipelined, which serialises every script on the connection.
+    pub async fn run_script<R: FromValue>(
+        &self,
+        script: &Script,
+        key: String,
+        args: Vec<String>,
+    ) -> Result<R, Error> {
+        let slot = fred::util::redis_keyslot(key.as_bytes());
+        let mut call: Vec<String> = Vec::with_capacity(args.len() + 3);
+        call.push(script.sha1().to_string());
+        call.push("1".to_owned());
+        call.push(key);
+        call.extend(args);
+        let evalsha = CustomCommand::new_static("EVALSHA", ClusterHash::Custom(slot), false);
+        match self
+            .cmd()
+            .custom::<R, _>(evalsha.clone(), call.clone())
+            .await
+        {
+            Err(e) if e.details().starts_with("NOSCRIPT") => {
+                let lua = script.lua().map(ToString::to_string).unwrap_or_default();
+                let load = CustomCommand::new_static("SCRIPT", ClusterHash::Custom(slot), false);
+                self.cmd()
+                    .custom::<String, _>(load, vec!["LOAD".to_owned(), lua])
+                    .await?;
+                self.cmd().custom(evalsha, call).await
+            }
+            other => other,
+        }
+    }
+
+    /// Whether the connection is up now.
+    pub fn is_connected(&self) -> bool {
+        self.client.is_connected()
+    }
+
+    /// Whether Redis answers a PING now.
+    pub async fn ping(&self) -> bool {
+        self.cmd().ping::<String>(None).await.is_ok()
+    }
+
+    /// Notifies each time the connection comes back after a loss.
+    pub fn reconnections(&self) -> tokio::sync::broadcast::Receiver<fred::types::config::Server> {
+        self.client.reconnect_rx()
+    }
+
+    /// Counts a failed command and logs it, at most once per [`LOG_EVERY`].
+    pub fn failed(&self, what: &str, error: &Error) {
+        self.counters.redis_errors.fetch_add(1, Ordering::Relaxed);
+        tracing::debug!(operation = what, error = %error, "Redis command failed");
+        let now = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let last = self.last_log.load(Ordering::Relaxed);
+        let every = u64::try_from(LOG_EVERY.as_millis()).unwrap_or(u64::MAX);
+        if (last == 0 || now.saturating_sub(last) >= every)
+            && self
+                .last_log
+                .compare_exchange(last, now.max(1), Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            tracing::warn!(operation = what, error = %error, "Redis command failed; carrying on without it");
+        }
+    }
+
+    /// Closes the connection.
+    pub async fn quit(&self) {
+        let _ = self.client.quit().await;
+    }
+}

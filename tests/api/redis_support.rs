@@ -1,0 +1,139 @@
+//! Redis for the tests: the shared one (at `TEST_REDIS_URL`, default
+//! `redis://127.0.0.1:6379`), or a `redis-server` a test starts, stops and restarts on
+//! its own port. A missing Redis fails the test with a message; nothing is skipped.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The shared test Redis, checked to answer.
+pub fn shared_redis_url() -> String {
+    let url =
+        std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+    let address = address_of(&url);
+    if command(&address, &["PING"]).as_deref() != Ok("PONG") {
+        panic!(
+            "Redis is needed for these tests and does not answer at {url}.\nStart it with \
+             `redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save \"\" --appendonly no` \
+             or point TEST_REDIS_URL at one."
+        );
+    }
+    url
+}
+
+/// `host:port` of a `redis://host:port[/db]` URL.
+pub fn address_of(url: &str) -> String {
+    let rest = url.trim_start_matches("redis://");
+    rest.split('/').next().unwrap_or(rest).to_owned()
+}
+
+/// Sends one command and returns the reply as text (`nil` as an error).
+pub fn command(address: &str, args: &[&str]) -> Result<String, String> {
+    let mut stream = TcpStream::connect(address).map_err(|e| e.to_string())?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(2)))
+        .map_err(|e| e.to_string())?;
+    let mut request = format!("*{}\r\n", args.len());
+    for arg in args {
+        request.push_str(&format!("${}\r\n{arg}\r\n", arg.len()));
+    }
+    stream
+        .write_all(request.as_bytes())
+        .map_err(|e| e.to_string())?;
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    reader.read_line(&mut line).map_err(|e| e.to_string())?;
+    let line = line.trim_end();
+    match line.chars().next() {
+        Some('+') | Some(':') => Ok(line[1..].to_owned()),
+        Some('-') => Err(line[1..].to_owned()),
+        Some('$') if line == "$-1" => Err("nil".to_owned()),
+        Some('$') => {
+            let mut value = String::new();
+            reader.read_line(&mut value).map_err(|e| e.to_string())?;
+            Ok(value.trim_end().to_owned())
+        }
+        _ => Err(format!("unexpected reply {line:?}")),
+    }
+}
+
+/// A `redis-server` of the test's own.
+pub struct TestRedis {
+    /// `127.0.0.1:<port>`.
+    pub address: String,
+    child: Option<Child>,
+}
+
+impl TestRedis {
+    /// Starts a server on a free port and waits until it answers.
+    pub fn start() -> TestRedis {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let mut redis = TestRedis {
+            address: format!("127.0.0.1:{port}"),
+            child: None,
+        };
+        redis.restart();
+        redis
+    }
+
+    /// `redis://` URL of the server.
+    pub fn url(&self) -> String {
+        format!("redis://{}", self.address)
+    }
+
+    /// Kills the server at once (no shutdown, like a crash).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the server again on the same port, empty, and waits until it answers.
+    pub fn restart(&mut self) {
+        self.stop();
+        let port = self
+            .address
+            .rsplit(':')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let child = Command::new("redis-server")
+            .args([
+                "--port",
+                &port,
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start redis-server ({e}); install Debian's redis-server package")
+            });
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while command(&self.address, &["PING"]).as_deref() != Ok("PONG") {
+            assert!(
+                Instant::now() < deadline,
+                "redis-server did not start on {}",
+                self.address
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for TestRedis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
