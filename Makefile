@@ -1,7 +1,7 @@
 # Tally's everyday commands. Each target is a thin wrapper over a script in scripts/,
 # so the README, CI and people all run the same thing.
 
-.PHONY: run test schema lint
+.PHONY: run test schema lint bench
 
 ## Run Tally on this machine: embedded SQLite, no Redis needed, at http://127.0.0.1:8080
 run:
@@ -19,3 +19,7 @@ schema:
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+
+## The vote benchmark (release build, fresh PostgreSQL database, its own Redis).
+bench:
+	./scripts/bench.sh

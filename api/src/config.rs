@@ -162,6 +162,13 @@ pub struct RedisConfig {
     /// `redis://host:port/db`. Unset: no Redis.
     #[arg(id = "redis_url", long = "redis-url", env = "REDIS_URL")]
     pub url: Option<String>,
+    /// Connections to Redis; commands are spread over them.
+    #[arg(
+        long = "redis-connections",
+        env = "TALLY_REDIS_CONNECTIONS",
+        default_value_t = 4
+    )]
+    pub connections: usize,
     /// Prefix of every Redis key, so deployments (or test runs) can share a Redis.
     #[arg(
         long = "redis-key-prefix",

@@ -68,7 +68,9 @@ impl Keys {
 /// A shared, cloneable Redis client.
 #[derive(Clone)]
 pub struct RedisClient {
-    client: Client,
+    /// Several connections: one client's commands all go through one task, which
+    /// becomes the bottleneck at thousands of votes a second.
+    pool: Pool,
     keys: Keys,
     options: CommandOptions,
     url: Arc<str>,
@@ -84,10 +86,11 @@ impl RedisClient {
     pub async fn connect(
         url: &str,
         prefix: &str,
+        connections: usize,
         counters: Arc<AppCounters>,
     ) -> anyhow::Result<Self> {
         let config = Config::from_url(url).context("parsing REDIS_URL")?;
-        let client = Builder::from_config(config)
+        let pool = Builder::from_config(config)
             .with_config(|c| {
                 // Start even when Redis is down; the reconnect policy takes over.
                 c.fail_fast = false;
@@ -101,11 +104,11 @@ impl RedisClient {
                 };
             })
             .set_policy(ReconnectPolicy::new_exponential(0, 100, 2_000, 2))
-            .build()
+            .build_pool(connections.max(1))
             .context("building the Redis client")?;
-        client.init().await.context("starting the Redis client")?;
+        pool.init().await.context("starting the Redis client")?;
         Ok(RedisClient {
-            client,
+            pool,
             keys: Keys::new(prefix),
             options: CommandOptions {
                 fail_fast: true,
@@ -127,12 +130,7 @@ impl RedisClient {
 
     /// The client for one command: fails fast when disconnected, times out quickly.
     pub fn cmd(&self) -> fred::clients::WithOptions<Client> {
-        self.client.with_options(&self.options)
-    }
-
-    /// The underlying client (for scripts, which take a `&Client`).
-    pub fn client(&self) -> &Client {
-        &self.client
+        self.pool.next().with_options(&self.options)
     }
 
     /// The command options every call uses.
@@ -183,7 +181,7 @@ impl RedisClient {
 
     /// Whether the connection is up now.
     pub fn is_connected(&self) -> bool {
-        self.client.is_connected()
+        self.pool.next().is_connected()
     }
 
     /// Whether Redis answers a PING now.
@@ -193,7 +191,7 @@ impl RedisClient {
 
     /// Notifies each time the connection comes back after a loss.
     pub fn reconnections(&self) -> tokio::sync::broadcast::Receiver<fred::types::config::Server> {
-        self.client.reconnect_rx()
+        self.pool.next().reconnect_rx()
     }
 
     /// Counts a failed command and logs it, at most once per [`LOG_EVERY`].
@@ -215,6 +213,6 @@ impl RedisClient {
 
     /// Closes the connection.
     pub async fn quit(&self) {
-        let _ = self.client.quit().await;
+        let _ = self.pool.quit().await;
     }
 }

@@ -100,9 +100,15 @@ impl Application {
 
         // Redis when configured; in-process stand-ins otherwise.
         let redis = match &config.redis.url {
-            Some(url) => {
-                Some(RedisClient::connect(url, &config.redis.key_prefix, counters.clone()).await?)
-            }
+            Some(url) => Some(
+                RedisClient::connect(
+                    url,
+                    &config.redis.key_prefix,
+                    config.redis.connections,
+                    counters.clone(),
+                )
+                .await?,
+            ),
             None => None,
         };
         let (live_store, rate_store): (Arc<dyn LiveStore>, Arc<dyn RateStore>) = match &redis {

@@ -94,21 +94,23 @@ async fn vote_bench(args: VoteArgs) -> anyhow::Result<()> {
         audience: target.jwt_audience.clone(),
     };
     let started = std::time::Instant::now();
-    let users = setup::create_users(&db, &run, args.users + 1, &tokens).await?;
     let polls = match args.mode {
         Mode::Many => args.polls.max(1),
         Mode::Hot | Mode::Storm => 1,
     };
-    let poll_list = setup::create_polls(target.address, &users[0], polls, 4).await?;
+    // The first `polls` users own the polls; the rest vote.
+    let mut users = setup::create_users(&db, &run, args.users + polls, &tokens).await?;
+    let voters = users.split_off(polls);
+    let poll_list = setup::create_polls(target.address, &users, polls, 4).await?;
     println!(
-        "setup: {} users, {} poll(s) in {:.1}s (run {run})",
-        users.len() - 1,
+        "setup: {} voters, {} poll(s) in {:.1}s (run {run})",
+        voters.len(),
         poll_list.len(),
         started.elapsed().as_secs_f64()
     );
     let poll_ids: Vec<String> = poll_list.iter().map(|(id, _)| id.clone()).collect();
     let plan = Arc::new(Plan {
-        users: users[1..].to_vec(),
+        users: voters,
         polls: poll_list,
         mode: args.mode,
         run,

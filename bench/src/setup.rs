@@ -87,17 +87,17 @@ pub async fn create_users(
     Ok(users)
 }
 
-/// Creates `count` polls with `options` options each as `owner`; returns each poll's id
-/// and option ids.
+/// Creates `count` polls with `options` options each, poll `i` owned by `owners[i]` (so
+/// no owner meets the poll-creation rate limit); returns each poll's id and option ids.
 pub async fn create_polls(
     address: SocketAddr,
-    owner: &BenchUser,
+    owners: &[BenchUser],
     count: usize,
     options: usize,
 ) -> anyhow::Result<Vec<(String, Vec<String>)>> {
     let mut connection = Connection::open(address).await?;
     let mut polls = Vec::with_capacity(count);
-    for i in 0..count {
+    for (i, owner) in owners.iter().cycle().take(count).enumerate() {
         let body = json!({
             "query": "mutation($input: CreatePollInput!) { createPoll(input: $input) { id options { id } } }",
             "variables": { "input": {

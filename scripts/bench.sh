@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# The vote benchmark: builds Tally in release mode, starts it on a fresh PostgreSQL
+# database and a Redis of its own, and runs tally-bench in four modes:
+#   hot       every user votes once on one poll
+#   many      every user votes once, spread over 100 polls
+#   storm     every vote retried 3 times with its key, then tried under a fresh key
+#   redis-down  hot, with Redis killed a third of the way in and restarted at two thirds
+# Each run prints recorded votes/s, latency percentiles and outcomes, then checks the
+# database (ballots == recorded answers, counters == ballots).
+#
+# Settings (environment): BENCH_SECONDS (20), BENCH_CONCURRENCY (512), BENCH_USERS
+# (300000), BENCH_MODES ("hot many storm redis-down"), BENCH_PG
+# (postgres://postgres@127.0.0.1:5432), BENCH_REDIS_PORT (6390), BENCH_PORT (18090).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seconds="${BENCH_SECONDS:-20}"
+concurrency="${BENCH_CONCURRENCY:-512}"
+users="${BENCH_USERS:-300000}"
+modes="${BENCH_MODES:-hot many storm redis-down}"
+pg="${BENCH_PG:-postgres://postgres@127.0.0.1:5432}"
+redis_port="${BENCH_REDIS_PORT:-6390}"
+port="${BENCH_PORT:-18090}"
+secret="bench-secret-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+database="tally_bench"
+
+cargo build --release -q -p tally -p tally-bench
+
+server_pid=""
+redis_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+  [ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null || true
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+start_redis() {
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no >/dev/null &
+  redis_pid=$!
+  for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && return; sleep 0.1; done
+  echo "redis-server did not start on port $redis_port" >&2; exit 1
+}
+
+start_server() {
+  psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS $database WITH (FORCE)" -c "CREATE DATABASE $database" >/dev/null
+  DATABASE_URL="$pg/$database" REDIS_URL="redis://127.0.0.1:$redis_port" TALLY_JWT_SECRET="$secret" \
+    TALLY_LISTEN="127.0.0.1:$port" RUST_LOG=warn ./target/release/tally >/tmp/tally-bench-server.log 2>&1 &
+  server_pid=$!
+  for _ in $(seq 100); do curl -sf "127.0.0.1:$port/healthz" >/dev/null && return; sleep 0.1; done
+  echo "the server did not start; see /tmp/tally-bench-server.log" >&2; exit 1
+}
+
+stop_server() {
+  kill "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+}
+
+bench() {
+  DATABASE_URL="$pg/$database" TALLY_JWT_SECRET="$secret" ./target/release/tally-bench votes \
+    --address "127.0.0.1:$port" --duration "$seconds" --concurrency "$concurrency" --users "$users" "$@"
+}
+
+start_redis
+for mode in $modes; do
+  echo "== $mode (concurrency $concurrency, ${seconds}s)"
+  start_server
+  case "$mode" in
+    redis-down)
+      (
+        sleep $((seconds / 3 + 5))
+        echo "-- killing Redis"; kill "$redis_pid"
+        sleep $((seconds / 3))
+        echo "-- restarting Redis"
+        redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes >/dev/null
+      ) &
+      chaos=$!
+      bench --mode hot
+      wait "$chaos"
+      redis_pid=$(pgrep -f "redis-server 127.0.0.1:$redis_port" | head -1 || true)
+      curl -s "127.0.0.1:$port/metrics" | grep -E '^tally_(redis_errors|reconcile_repairs)_total'
+      ;;
+    *) bench --mode "$mode" ;;
+  esac
+  curl -s "127.0.0.1:$port/metrics" | grep -E '^tally_vote_(batches_total|batch_size_max|fast_path_total)'
+  stop_server
+done
