@@ -34,6 +34,9 @@ pub struct Config {
     /// Rate limits.
     #[command(flatten)]
     pub rate_limits: RateLimitConfig,
+    /// Live tallies to subscribers.
+    #[command(flatten)]
+    pub realtime: RealtimeConfig,
 }
 
 impl Config {
@@ -102,6 +105,10 @@ pub struct HttpConfig {
     /// How long shutdown waits for in-flight requests, in seconds.
     #[arg(long, env = "TALLY_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
     pub shutdown_grace_secs: u64,
+    /// Directory of the built web app, served at `/` (client-side routes fall back to
+    /// its `index.html`).
+    #[arg(long, env = "TALLY_STATIC_DIR", default_value = "./frontend/dist")]
+    pub static_dir: PathBuf,
     /// Take the client address from the first `X-Forwarded-For` entry (set this only
     /// behind a proxy that writes that header); otherwise the peer address is used.
     #[arg(long, env = "TALLY_TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set)]
@@ -283,6 +290,31 @@ pub struct VoteConfig {
     /// Most vote transactions running at once (PostgreSQL; SQLite always uses one).
     #[arg(long = "vote-writers", env = "TALLY_VOTE_WRITERS", default_value_t = 2)]
     pub writers: usize,
+}
+
+/// Live tallies over WebSocket (`/graphql/ws`, graphql-transport-ws).
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Live tallies")]
+pub struct RealtimeConfig {
+    /// Most tally messages per second per poll to each subscriber (updates in between
+    /// are folded into the next one).
+    #[arg(long, env = "TALLY_TALLY_UPDATES_PER_SECOND", default_value_t = 4)]
+    pub updates_per_second: u32,
+    /// Most WebSocket connections this instance accepts.
+    #[arg(long, env = "TALLY_WS_MAX_CONNECTIONS", default_value_t = 16_384)]
+    pub max_connections: usize,
+    /// Most subscriptions one connection may hold at once.
+    #[arg(long, env = "TALLY_WS_MAX_SUBSCRIPTIONS", default_value_t = 32)]
+    pub max_subscriptions: usize,
+    /// How long a new connection has to send `connection_init`, in milliseconds.
+    #[arg(long, env = "TALLY_WS_INIT_TIMEOUT_MS", default_value_t = 10_000)]
+    pub init_timeout_ms: u64,
+    /// How often the server pings an idle connection, in seconds.
+    #[arg(long, env = "TALLY_WS_KEEPALIVE_SECS", default_value_t = 30)]
+    pub keepalive_secs: u64,
+    /// How often polls past their `closesAt` are closed and announced, in milliseconds.
+    #[arg(long, env = "TALLY_CLOSER_INTERVAL_MS", default_value_t = 1_000)]
+    pub closer_interval_ms: u64,
 }
 
 /// Rate limits: GCRA buckets with a sustained rate and a burst. The defaults leave

@@ -14,6 +14,7 @@
 //! | [`store`] | every SQL query, on PostgreSQL or SQLite; the vote writer |
 //! | [`limits`] | rate limits (Redis GCRA, or in process) |
 //! | [`live`] | live tallies and voter marks beside the database, and their reconciliation |
+//! | [`realtime`] | the tally bus: in-process fan-out, Redis pub/sub, the poll closer |
 //! | [`redis`] | the optional Redis connection and its key names |
 //! | [`metrics`] | the counters served at `/metrics` |
 //! | [`clock`] | the time port |
@@ -31,6 +32,7 @@ pub mod http;
 pub mod limits;
 pub mod live;
 pub mod metrics;
+pub mod realtime;
 pub mod redis;
 pub mod service;
 pub mod startup;

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use crate::auth::passwords::PasswordHasher;
@@ -15,11 +16,14 @@ use crate::auth::tokens::TokenKeys;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::graphql::{self, Services};
+use crate::http::ws::WsLimits;
 use crate::http::{self, AppState, HttpLimits};
 use crate::limits::{Limiter, LocalLimiter, RateStore, RedisLimiter};
 use crate::live::{LiveState, LiveStore, LocalLive, RedisLive, spawn_reconciler};
 use crate::metrics::AppCounters;
 use crate::metrics::Metrics;
+use crate::realtime::closer::spawn_closer;
+use crate::realtime::{Hub, Realtime, RedisBus};
 use crate::redis::RedisClient;
 use crate::service::{AccountService, PollService, ResultsService, VoteService};
 use crate::store::{Store, VoteWriter, WriterConfig};
@@ -125,7 +129,29 @@ impl Application {
                 Arc::new(LocalLimiter::new(clock.clone())),
             ),
         };
-        let live = LiveState::new(live_store, store.clone(), clock.clone(), counters.clone());
+        // The tally bus: in-process fan-out; Redis pub/sub across instances (wired to the
+        // live state below, which it asks for current tallies after a reconnect).
+        let realtime = Realtime::new(Hub::new(config.realtime.updates_per_second));
+        let background = CancellationToken::new();
+        let live = LiveState::new(
+            live_store,
+            store.clone(),
+            clock.clone(),
+            counters.clone(),
+            Arc::new(realtime.clone()),
+        );
+        let mut tasks = Vec::new();
+        if let Some(redis) = &redis {
+            let (bus, bus_tasks) = RedisBus::start(
+                redis.clone(),
+                realtime.hub().clone(),
+                Arc::new(live.clone()),
+                background.clone(),
+            )
+            .await?;
+            realtime.attach(bus);
+            tasks.extend(bus_tasks);
+        }
         let limiter = Limiter::new(rate_store, config.rate_limits.clone(), counters.clone());
 
         let (writer, writer_task) = VoteWriter::start(
@@ -134,13 +160,19 @@ impl Application {
             Arc::new(live.clone()),
             writer_config(&config, &store),
         );
-        let background = CancellationToken::new();
-        let reconciler = spawn_reconciler(
+        tasks.push(spawn_closer(
+            store.clone(),
+            live.clone(),
+            clock.clone(),
+            Duration::from_millis(config.realtime.closer_interval_ms),
+            background.clone(),
+        ));
+        tasks.push(spawn_reconciler(
             live.clone(),
             Duration::from_secs(config.redis.reconcile_interval_secs),
             redis.as_ref().map(RedisClient::reconnections),
             background.clone(),
-        );
+        ));
         let metrics = Metrics {
             store: store.metrics(),
             writer: writer.clone(),
@@ -155,7 +187,7 @@ impl Application {
         );
         let services = Services {
             accounts: accounts.clone(),
-            polls: PollService::new(store.clone(), limiter.clone(), clock.clone()),
+            polls: PollService::new(store.clone(), limiter.clone(), live.clone(), clock.clone()),
             votes: VoteService::new(
                 store.clone(),
                 writer.clone(),
@@ -164,6 +196,7 @@ impl Application {
                 clock.clone(),
             ),
             results: ResultsService::new(live, clock.clone()),
+            realtime,
         };
         let schema = graphql::build(services, &config.graphql);
         let state = AppState {
@@ -173,6 +206,12 @@ impl Application {
             redis: redis.clone(),
             http: HttpLimits::from_config(&config),
             metrics: metrics.clone(),
+            ws: WsLimits {
+                connections: Arc::new(Semaphore::new(config.realtime.max_connections)),
+                max_subscriptions: config.realtime.max_subscriptions,
+                init_timeout: Duration::from_millis(config.realtime.init_timeout_ms),
+                keepalive: Duration::from_secs(config.realtime.keepalive_secs.max(1)),
+            },
         };
 
         let listener = TcpListener::bind(config.http.listen)
@@ -182,13 +221,13 @@ impl Application {
         Ok(Application {
             listener,
             address,
-            router: http::router(state),
+            router: http::router(state, &config.http.static_dir),
             store,
             redis,
             writer,
             writer_task,
             background,
-            tasks: vec![reconciler],
+            tasks,
             metrics,
             shutdown: CancellationToken::new(),
             grace: Duration::from_secs(config.http.shutdown_grace_secs),

@@ -112,8 +112,13 @@ pub struct TestDb {
 }
 
 enum Cleanup {
+    /// Another test app owns the database.
+    None,
     SqliteDir(PathBuf),
-    PostgresSchema { admin_url: String, schema: String },
+    PostgresSchema {
+        admin_url: String,
+        schema: String,
+    },
 }
 
 impl TestDb {
@@ -162,6 +167,7 @@ impl TestDb {
 impl Drop for TestDb {
     fn drop(&mut self) {
         match &self.cleanup {
+            Cleanup::None => {}
             Cleanup::SqliteDir(dir) => {
                 let _ = std::fs::remove_dir_all(dir);
             }
@@ -298,6 +304,19 @@ impl TestApp {
         configure(&mut config);
         let clock = Arc::new(ManualClock::new(SystemClock.now()));
         Self::start(backend, db, config, clock.clone(), clock).await
+    }
+
+    /// Starts a second instance of `other`'s deployment: same database, same Redis
+    /// and key prefix, same secret; its own port and clock.
+    pub async fn spawn_beside(other: &TestApp) -> TestApp {
+        let db = TestDb {
+            url: other.db.url.clone(),
+            cleanup: Cleanup::None,
+        };
+        let mut config = other.config.clone();
+        config.http.listen = "127.0.0.1:0".parse().expect("address");
+        let clock = Arc::new(ManualClock::new(other.clock.now_utc()));
+        Self::start(other.backend, db, config, clock.clone(), clock).await
     }
 
     /// Starts Tally on the system clock, for tests that compare real instants; its

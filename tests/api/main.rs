@@ -6,6 +6,7 @@
 
 mod helpers;
 mod redis_support;
+mod ws_support;
 
 mod accounts;
 mod concurrency;
@@ -18,6 +19,7 @@ mod polls;
 mod query_count;
 mod rate_limits;
 mod results;
+mod subscriptions;
 mod tokens;
 mod votes;
 mod writer;

@@ -16,11 +16,13 @@ mod poll_node;
 mod polls;
 mod results;
 mod scalars;
+mod subscriptions;
 mod votes;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 use crate::config::GraphqlLimits;
+use crate::realtime::Realtime;
 use crate::service::{AccountService, PollService, ResultsService, VoteService};
 
 pub use context::RequestMeta;
@@ -39,8 +41,13 @@ pub struct MutationRoot(
     votes::VoteMutation,
 );
 
+/// The entry points for watching things change (over WebSocket).
+#[derive(MergedSubscription, Default)]
+#[graphql(name = "Subscription")]
+pub struct SubscriptionRoot(subscriptions::ResultsSubscription);
+
 /// The executable schema.
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// The services resolvers call, injected into the schema at start-up.
 #[derive(Clone)]
@@ -53,13 +60,15 @@ pub struct Services {
     pub votes: VoteService,
     /// Tallies and their visibility.
     pub results: ResultsService,
+    /// The tally bus, for subscriptions.
+    pub realtime: Realtime,
 }
 
-fn builder(limits: &GraphqlLimits) -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+fn builder(limits: &GraphqlLimits) -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot::default(),
     )
     .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
@@ -79,6 +88,7 @@ pub fn build(services: Services, limits: &GraphqlLimits) -> AppSchema {
         .data(services.polls)
         .data(services.votes)
         .data(services.results)
+        .data(services.realtime)
         .data(loaders)
         .finish()
 }

@@ -3,23 +3,29 @@
 //! | route | what |
 //! |---|---|
 //! | `POST /graphql`, `GET /graphql` | GraphQL over HTTP ([`graphql`]) |
+//! | `GET /graphql/ws` | GraphQL over WebSocket, `graphql-transport-ws` ([`ws`]) |
 //! | `GET /graphiql` | the GraphiQL IDE |
 //! | `GET /healthz` | the process is up |
 //! | `GET /readyz` | the database (and Redis, when configured) answer |
 //! | `GET /metrics` | counters in the Prometheus text format ([`crate::metrics`]) |
+//! | anything else | the built web app (`TALLY_STATIC_DIR`), `index.html` for client routes |
 
 mod graphql;
 mod health;
+pub mod ws;
 
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderName, Request};
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
+use std::path::Path;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
@@ -69,19 +75,38 @@ pub struct AppState {
     pub http: HttpLimits,
     /// Live counters, for `/metrics`.
     pub metrics: Metrics,
+    /// Limits of the WebSocket endpoint.
+    pub ws: ws::WsLimits,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// The built web app, when there is one; client-side routes get its `index.html`.
+fn web_app(dir: &Path) -> Router {
+    let index = dir.join("index.html");
+    if !index.exists() {
+        tracing::warn!(dir = %dir.display(), "no built web app here; / answers 404 (run `make run`, which builds it)");
+        return Router::new().fallback(|| async {
+            (
+                StatusCode::NOT_FOUND,
+                "The web app is not built. `make run` builds and serves it; the API is at /graphql.",
+            )
+        });
+    }
+    Router::new().fallback_service(ServeDir::new(dir).not_found_service(ServeFile::new(index)))
+}
+
 /// All routes with their layers.
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState, static_dir: &Path) -> Router {
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/graphql/ws", get(ws::upgrade))
         .route("/graphiql", get(graphiql))
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .route("/metrics", get(metrics))
         .with_state(state)
+        .merge(web_app(static_dir))
         // Outermost last: the id is set before the trace span is made, and echoed back.
         // (Only /graphql reads a body, and it enforces the size limit itself so that the
         // refusal is a GraphQL error.)

@@ -11,6 +11,7 @@
 //!   proves nothing, so a lost Redis costs speed, never correctness;
 //! - [`reconcile`] compares tallies with the database on an interval and repairs them.
 
+pub mod codec;
 mod local;
 mod reconcile;
 mod redis;
@@ -28,9 +29,11 @@ pub use reconcile::spawn_reconciler;
 pub use redis::RedisLive;
 
 use crate::clock::Clock;
-use crate::domain::{Tally, Vote};
+use crate::domain::{PollStatus, Tally, Vote};
 use crate::error::AppResult;
 use crate::metrics::AppCounters;
+use crate::realtime::redis_bus::CurrentTallies;
+use crate::realtime::{TallyEvent, TallyPublisher};
 use crate::store::{CommitSink, Committed, Store};
 
 /// How a voter's ballot was cast: enough to replay the first answer or refuse another.
@@ -92,6 +95,7 @@ pub struct LiveState {
     store: Store,
     clock: Arc<dyn Clock>,
     counters: Arc<AppCounters>,
+    publisher: Arc<dyn TallyPublisher>,
     /// Polls whose tally changed lately (or whose live write failed), with when: the
     /// reconciler checks these until they have been quiet for a while.
     touched: Arc<Mutex<HashMap<Uuid, Instant>>>,
@@ -104,14 +108,26 @@ impl LiveState {
         store: Store,
         clock: Arc<dyn Clock>,
         counters: Arc<AppCounters>,
+        publisher: Arc<dyn TallyPublisher>,
     ) -> Self {
         LiveState {
             live,
             store,
             clock,
             counters,
+            publisher,
             touched: Arc::default(),
         }
+    }
+
+    fn live_events(tallies: &[Tally]) -> Vec<TallyEvent> {
+        tallies
+            .iter()
+            .map(|tally| TallyEvent {
+                tally: tally.clone(),
+                is_final: false,
+            })
+            .collect()
     }
 
     fn touch(&self, polls: impl IntoIterator<Item = Uuid>) {
@@ -155,7 +171,23 @@ impl LiveState {
     /// A tally changed outside the vote writer (a change or retraction).
     pub async fn tally_changed(&self, tally: Tally) {
         self.touch([tally.poll_id]);
-        let _ = self.live.put_tallies(&[tally]).await;
+        let _ = self.live.put_tallies(std::slice::from_ref(&tally)).await;
+        self.publisher.publish(Self::live_events(&[tally])).await;
+    }
+
+    /// A poll closed: its final tally goes out to every subscriber.
+    pub async fn poll_closed(&self, poll: Uuid) -> AppResult<()> {
+        let tallies = self.store.tallies(&[poll], self.clock.now()).await?;
+        let _ = self.live.put_tallies(&tallies).await;
+        let events = tallies
+            .into_iter()
+            .map(|tally| TallyEvent {
+                tally,
+                is_final: true,
+            })
+            .collect();
+        self.publisher.publish(events).await;
+        Ok(())
     }
 
     /// A ballot was retracted: its voter may vote again.
@@ -194,5 +226,29 @@ impl CommitSink for LiveState {
             self.live.put_tallies(&batch.tallies),
             self.live.put_marks(&marks)
         );
+        self.publisher
+            .publish(Self::live_events(&batch.tallies))
+            .await;
+    }
+}
+
+#[async_trait]
+impl CurrentTallies for LiveState {
+    async fn current(&self, polls: &[Uuid]) -> Vec<TallyEvent> {
+        let (tallies, rows) = tokio::join!(self.tallies(polls), self.store.find_polls(polls));
+        let (Ok(tallies), Ok(rows)) = (tallies, rows) else {
+            tracing::warn!("could not read current tallies to resynchronise subscribers");
+            return Vec::new();
+        };
+        let now = self.clock.now();
+        tallies
+            .into_iter()
+            .map(|tally| TallyEvent {
+                is_final: rows
+                    .iter()
+                    .any(|p| p.id == tally.poll_id && p.status(now) == PollStatus::Closed),
+                tally,
+            })
+            .collect()
     }
 }

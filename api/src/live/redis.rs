@@ -13,6 +13,7 @@ use fred::prelude::*;
 use fred::types::scripts::Script;
 use uuid::Uuid;
 
+use super::codec::{decode_tally, encode_tally};
 use super::{LiveStore, Mark, Unavailable};
 use crate::domain::Tally;
 use crate::domain::vote::{join_ids, split_ids};
@@ -71,46 +72,6 @@ fn micros(at: DateTime<Utc>) -> i64 {
 
 fn from_micros(micros: i64) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp_micros(micros)
-}
-
-/// `version|total|as_of_micros|option:count,…`
-pub fn encode_tally(tally: &Tally) -> String {
-    let counts: Vec<String> = tally
-        .counts
-        .iter()
-        .map(|(option, n)| format!("{option}:{n}"))
-        .collect();
-    format!(
-        "{}|{}|{}|{}",
-        tally.version,
-        tally.total_votes,
-        micros(tally.as_of),
-        counts.join(",")
-    )
-}
-
-/// The tally of `poll` from its encoded form; `None` when it does not parse.
-pub fn decode_tally(poll: Uuid, text: &str) -> Option<Tally> {
-    let mut parts = text.splitn(4, '|');
-    let version = parts.next()?.parse().ok()?;
-    let total_votes = parts.next()?.parse().ok()?;
-    let as_of = from_micros(parts.next()?.parse().ok()?)?;
-    let counts = parts
-        .next()?
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .map(|pair| {
-            let (option, n) = pair.split_once(':')?;
-            Some((Uuid::parse_str(option).ok()?, n.parse().ok()?))
-        })
-        .collect::<Option<Vec<_>>>()?;
-    Some(Tally {
-        poll_id: poll,
-        total_votes,
-        version,
-        counts,
-        as_of,
-    })
 }
 
 /// `vote_id|request_hash|cast_at_micros|option,…|key`

@@ -10,5 +10,5 @@ pub mod votes;
 
 pub use accounts::{AccountService, Session};
 pub use polls::{PollFilter, PollPage, PollService};
-pub use results::{PollResults, ResultsService};
+pub use results::{PollResults, ResultsService, SubscriptionAccess};
 pub use votes::{VoteReceipt, VoteService};

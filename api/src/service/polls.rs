@@ -8,6 +8,7 @@ use crate::clock::Clock;
 use crate::domain::{Poll, PollDraft, PollOption, PollStatus};
 use crate::error::{AppError, AppResult};
 use crate::limits::{Bucket, Limiter};
+use crate::live::LiveState;
 use crate::store::{PollPageQuery, Store};
 
 /// Which polls a listing wants.
@@ -35,15 +36,17 @@ pub struct PollPage {
 pub struct PollService {
     store: Store,
     limiter: Limiter,
+    live: LiveState,
     clock: Arc<dyn Clock>,
 }
 
 impl PollService {
     /// The service over its ports.
-    pub fn new(store: Store, limiter: Limiter, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(store: Store, limiter: Limiter, live: LiveState, clock: Arc<dyn Clock>) -> Self {
         PollService {
             store,
             limiter,
+            live,
             clock,
         }
     }
@@ -100,8 +103,11 @@ impl PollService {
     }
 
     /// Closes a poll now; only its owner may. Closing a closed poll changes nothing.
+    /// Subscribers receive the final tally.
     pub async fn close(&self, id: Uuid, owner: Uuid) -> AppResult<Poll> {
-        self.store.close_poll(id, owner, &*self.clock).await
+        let poll = self.store.close_poll(id, owner, &*self.clock).await?;
+        self.live.poll_closed(poll.id).await?;
+        Ok(poll)
     }
 
     /// The instant the service judges statuses at.

@@ -71,6 +71,15 @@ impl PollResults {
     }
 }
 
+/// What a subscriber to a poll's results receives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubscriptionAccess {
+    /// Every tally.
+    Live,
+    /// Only the final tally, when the poll closes.
+    FinalOnly,
+}
+
 /// Reads tallies and decides who may see them.
 #[derive(Clone)]
 pub struct ResultsService {
@@ -107,9 +116,35 @@ impl ResultsService {
         }
     }
 
+    /// What a `pollResults` subscriber may receive: live tallies, only the final one
+    /// (AFTER_CLOSE before the close), or nothing (`RESULTS_HIDDEN`, as for queries).
+    /// An AFTER_VOTE poll is refused before the viewer has voted: they subscribe again
+    /// after voting, rather than hold a subscription that watches for their vote.
+    pub fn subscription_access(
+        &self,
+        poll: &Poll,
+        viewer: Option<Uuid>,
+        has_voted: bool,
+    ) -> AppResult<SubscriptionAccess> {
+        let closed = poll.status(self.clock.now()) == PollStatus::Closed;
+        if poll.results_visibility == ResultsVisibility::AfterClose
+            && !closed
+            && viewer != Some(poll.owner_id)
+        {
+            return Ok(SubscriptionAccess::FinalOnly);
+        }
+        self.check_visible(poll, viewer, has_voted)
+            .map(|()| SubscriptionAccess::Live)
+    }
+
     /// Current tallies of these polls (live, rebuilt from the database where missing).
     pub async fn tallies(&self, polls: &[Uuid]) -> AppResult<Vec<Tally>> {
         self.live.tallies(polls).await
+    }
+
+    /// The instant results are judged at.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
     }
 
     /// Results of `poll` from its tally, as of now.

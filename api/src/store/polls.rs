@@ -5,7 +5,8 @@ use entity::{poll_options, polls, votes};
 use sea_orm::sea_query::LockType;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -183,6 +184,32 @@ impl Store {
         let has_next = rows.len() as u64 > page.first;
         rows.truncate(usize::try_from(page.first).unwrap_or(usize::MAX));
         Ok((rows.into_iter().map(Poll::from).collect(), has_next))
+    }
+
+    /// Marks closed (at their `closesAt`) up to `limit` polls whose `closesAt` has passed
+    /// and returns them; a poll is returned by one call only, whatever the callers.
+    pub async fn close_due_polls(&self, now: DateTime<Utc>, limit: u64) -> AppResult<Vec<Uuid>> {
+        let due = Query::select()
+            .column(polls::Column::Id)
+            .from(polls::Entity)
+            .and_where(Expr::col(polls::Column::ClosedAt).is_null())
+            .and_where(Expr::col(polls::Column::ClosesAt).lte(now))
+            .limit(limit)
+            .to_owned();
+        let update = Query::update()
+            .table(polls::Entity)
+            .value(polls::Column::ClosedAt, Expr::col(polls::Column::ClosesAt))
+            .value(polls::Column::UpdatedAt, now)
+            .and_where(Expr::col(polls::Column::Id).in_subquery(due))
+            .and_where(Expr::col(polls::Column::ClosedAt).is_null())
+            .returning_col(polls::Column::Id)
+            .to_owned();
+        let txn = self.begin_write().await?;
+        let rows = txn.query_all(&update).await?;
+        txn.commit().await?;
+        rows.iter()
+            .map(|row| row.try_get::<Uuid>("", "id").map_err(Into::into))
+            .collect()
     }
 
     /// Closes a poll for its owner, now. Idempotent: a poll already closed (by its owner

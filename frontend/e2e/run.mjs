@@ -1,0 +1,578 @@
+#!/usr/bin/env node
+// End-to-end test of the built app against a real Tally server.
+//
+// Starts the server (TALLY_BIN, default ../target/debug/tally) on a free port with a fresh
+// SQLite data directory, serving frontend/dist; drives Debian's Chromium through
+// playwright-core with two users: sign up, create and share a poll, vote, watch each
+// other's votes arrive live, close the poll, check the final result. Saves a screenshot
+// of the results page to test-results/results.png. Exits non-zero on any failure.
+//
+// Needs `npm run build` first (it tests frontend/dist) and a server binary
+// (`cargo build -p tally` in the repository root).
+import { spawn, execFileSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const frontendDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const distDir = path.join(frontendDir, 'dist');
+const resultsDir = path.join(frontendDir, 'test-results');
+const serverLogPath = path.join(resultsDir, 'server.log');
+/** How fast another viewer must see a vote, from the moment the voter's page confirmed it. */
+const LIVE_DEADLINE_MS = 2000;
+
+/** @param {string} message */
+function fail(message) {
+  console.error(`e2e: ${message}`);
+  console.error('e2e: 0 passed, 1 failed');
+  process.exit(1);
+}
+
+// --- preconditions ---------------------------------------------------------------------
+
+function checkDist() {
+  const index = path.join(distDir, 'index.html');
+  if (!existsSync(index)) {
+    fail(`${path.relative(process.cwd(), distDir) || 'dist'}/index.html is missing: run \`npm run build\` in frontend/ first.`);
+  }
+  const built = statSync(index).mtimeMs;
+  const newer = ['src', 'index.html', '../schema.graphql']
+    .map((p) => path.join(frontendDir, p))
+    .filter((p) => existsSync(p) && newestMtime(p) > built);
+  if (newer.length) {
+    console.warn(`e2e: warning: dist/ is older than ${newer.map((p) => path.relative(frontendDir, p)).join(', ')}; run \`npm run build\` to test the current code.`);
+  }
+}
+
+/** @param {string} p @returns {number} */
+function newestMtime(p) {
+  const stat = statSync(p);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = stat.mtimeMs;
+  for (const entry of /** @type {string[]} */ (execFileSync('find', [p, '-type', 'f'], { encoding: 'utf8' }).split('\n').filter(Boolean))) {
+    newest = Math.max(newest, statSync(entry).mtimeMs);
+  }
+  return newest;
+}
+
+function serverBinary() {
+  const bin = path.resolve(frontendDir, process.env.TALLY_BIN ?? '../target/debug/tally');
+  if (!existsSync(bin)) {
+    fail(`no server binary at ${bin}: build it with \`cargo build -p tally\` in the repository root, or set TALLY_BIN.`);
+  }
+  return bin;
+}
+
+function chromiumPath() {
+  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+  try {
+    return execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
+  } catch {
+    fail('chromium is not installed: run `bash scripts/ensure-chromium.sh` (npm run e2e does).');
+    return '';
+  }
+}
+
+/** @returns {Promise<number>} */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+// --- the server --------------------------------------------------------------------------
+
+/**
+ * @param {string} bin
+ * @param {number} port
+ * @param {string} dataDir
+ */
+function startServer(bin, port, dataDir) {
+  /** @type {Record<string, string>} */
+  const env = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    // A clean configuration: none of the caller's server settings or databases.
+    if (value === undefined || key.startsWith('TALLY_') || key === 'DATABASE_URL' || key === 'REDIS_URL') continue;
+    env[key] = value;
+  }
+  Object.assign(env, {
+    TALLY_LISTEN: `127.0.0.1:${port}`,
+    TALLY_DATA_DIR: dataDir,
+    TALLY_STATIC_DIR: distDir,
+    TALLY_ENV: 'development',
+    RUST_LOG: process.env.RUST_LOG ?? 'info',
+  });
+  const log = createWriteStream(serverLogPath);
+  const child = spawn(bin, ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  return child;
+}
+
+/**
+ * @param {string} base
+ * @param {import('node:child_process').ChildProcess} child
+ */
+async function waitHealthy(base, child) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the server exited with code ${child.exitCode} before it was healthy`);
+    try {
+      const response = await fetch(`${base}/healthz`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(200);
+  }
+  throw new Error('the server did not answer GET /healthz within 60 s');
+}
+
+/** @param {import('node:child_process').ChildProcess} child */
+async function stopServer(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const timeout = sleep(8000).then(() => 'timeout');
+  if ((await Promise.race([exited, timeout])) === 'timeout') {
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+function serverLogTail(lines = 40) {
+  try {
+    return readFileSync(serverLogPath, 'utf8').trim().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no server log)';
+  }
+}
+
+// --- helpers -------------------------------------------------------------------------------
+
+/** @param {number} ms */
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Polls `check` until it returns true, or throws `message` after `timeout` ms.
+ * @param {() => Promise<boolean>} check
+ * @param {number} timeout
+ * @param {string | (() => Promise<string>)} message
+ */
+async function waitUntil(check, timeout, message) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // the page may be between renders
+    }
+    if (Date.now() >= deadline) {
+      throw new Error(typeof message === 'string' ? message : await message());
+    }
+    await sleep(50);
+  }
+}
+
+/**
+ * GraphQL over HTTP from the test itself (for the checks a browser cannot make).
+ * @param {string} base
+ * @param {string} query
+ * @param {Record<string, unknown>} variables
+ * @param {string} [token]
+ * @returns {Promise<GraphQLResponse>}
+ */
+async function graphql(base, query, variables, token) {
+  /** @type {Record<string, string>} */
+  const headers = { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const response = await fetch(`${base}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+  return /** @type {GraphQLResponse} */ (await response.json());
+}
+
+/**
+ * @typedef {{ data?: unknown, errors?: Array<{ message: string, extensions?: { code?: string } }> }} GraphQLResponse
+ */
+
+/**
+ * The value at `keys` inside `value` (objects and arrays), or undefined.
+ * @param {unknown} value
+ * @param {Array<string | number>} keys
+ * @returns {unknown}
+ */
+function dig(value, ...keys) {
+  let current = value;
+  for (const key of keys) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = Reflect.get(current, key);
+  }
+  return current;
+}
+
+/** @param {import('playwright-core').Page} page */
+async function sessionToken(page) {
+  const raw = await page.evaluate(() => localStorage.getItem('tally.session'));
+  const token = raw ? JSON.parse(raw).token : undefined;
+  if (typeof token !== 'string') throw new Error('no session token in localStorage after signing up');
+  return token;
+}
+
+/**
+ * @param {import('playwright-core').Page} page
+ * @param {number} position
+ */
+async function votesAt(page, position) {
+  const value = await page.getByTestId(`result-${position}`).getAttribute('data-votes', { timeout: 1000 });
+  return Number(value);
+}
+
+/**
+ * @param {import('playwright-core').Page} page
+ * @param {number[]} expected votes per option position
+ */
+async function hasVotes(page, expected) {
+  for (const [position, votes] of expected.entries()) {
+    if ((await votesAt(page, position)) !== votes) return false;
+  }
+  return true;
+}
+
+/** @param {import('playwright-core').Page} page */
+async function describeResults(page) {
+  const rows = await page.getByTestId('results').locator('li').allInnerTexts().catch(() => []);
+  const live = await page.getByTestId('live-indicator').getAttribute('data-state').catch(() => '?');
+  return `results now: [${rows.map((r) => r.replace(/\s+/g, ' ')).join(' | ')}], live indicator: ${live}`;
+}
+
+// --- the scenario ------------------------------------------------------------------------
+
+/** @type {Array<{ name: string, ok: boolean, ms: number }>} */
+const steps = [];
+
+/**
+ * @param {string} name
+ * @param {() => Promise<void>} body
+ */
+async function step(name, body) {
+  const started = Date.now();
+  try {
+    await body();
+  } catch (error) {
+    steps.push({ name, ok: false, ms: Date.now() - started });
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`step "${name}" failed: ${reason}`);
+  }
+  const ms = Date.now() - started;
+  steps.push({ name, ok: true, ms });
+  console.log(`  ✓ ${name} (${ms} ms)`);
+}
+
+/**
+ * @param {string} base
+ * @param {import('playwright-core').Browser} browser
+ */
+async function scenario(base, browser) {
+  const suffix = Math.random().toString(36).slice(2, 8);
+  const alice = { name: `alice_${suffix}`, password: 'correct horse battery' };
+  const bob = { name: `bob_${suffix}`, password: 'staple battery horse' };
+  const title = `Which colour for the ${suffix} bikeshed?`;
+
+  const ownerContext = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 900 } });
+  await ownerContext.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+  const voterContext = await browser.newContext({ baseURL: base, viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const owner = await ownerContext.newPage();
+  const voter = await voterContext.newPage();
+  /** @type {string[]} */
+  const pageErrors = [];
+  /** @type {Set<number>} */
+  const documentStatus = new Set();
+  for (const [who, page] of /** @type {const} */ ([['owner', owner], ['voter', voter]])) {
+    page.on('pageerror', (error) => pageErrors.push(`${who}: ${error.message}`));
+    page.on('console', (message) => {
+      // Failed requests are judged below, from their responses.
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
+        pageErrors.push(`${who} console: ${message.text()}`);
+      }
+    });
+    page.on('response', (response) => {
+      if (response.status() < 400) return;
+      if (response.request().resourceType() === 'document' && response.status() === 404) {
+        documentStatus.add(response.status());
+        return; // the index.html fallback's status; warned about once below
+      }
+      pageErrors.push(`${who}: HTTP ${response.status()} for ${response.request().method()} ${response.url()}`);
+    });
+  }
+  /** @type {Record<string, number>} */
+  const navigations = { owner: 0, voter: 0 };
+  owner.on('framenavigated', (frame) => frame === owner.mainFrame() && (navigations.owner += 1));
+  voter.on('framenavigated', (frame) => frame === voter.mainFrame() && (navigations.voter += 1));
+
+  const pages = { owner, voter };
+  let pollUrl = '';
+
+  try {
+    await step('the app is served at / with client-side routes', async () => {
+      await owner.goto('/');
+      await owner.getByRole('heading', { level: 1 }).waitFor({ timeout: 10_000 });
+      const response = await owner.request.get('/polls/new');
+      const body = await response.text();
+      if (!body.includes('<div id="root">')) throw new Error('/polls/new did not fall back to index.html');
+      if (!response.ok()) documentStatus.add(response.status());
+    });
+
+    /**
+     * @param {import('playwright-core').Page} page
+     * @param {{ name: string, password: string }} user
+     */
+    const signUp = async (page, user) => {
+      await page.goto('/signup');
+      await page.getByLabel('Username').fill(user.name);
+      await page.getByLabel('Password').fill(user.password);
+      await page.getByRole('button', { name: 'Sign up' }).click();
+      await waitUntil(
+        async () => (await page.getByTestId('signed-in-as').innerText()).includes(user.name),
+        15_000,
+        async () => `the header does not say "Signed in as ${user.name}"; page says: ${(await page.locator('main').innerText()).slice(0, 300)}`,
+      );
+    };
+    await step('two people sign up in their own browsers', async () => {
+      await Promise.all([signUp(owner, alice), signUp(voter, bob)]);
+    });
+
+    await step('the owner creates a poll', async () => {
+      await owner.getByRole('link', { name: 'New poll' }).click();
+      await owner.getByLabel('Question').fill(title);
+      await owner.getByLabel('Description (optional)').fill('Pick the one you like best.');
+      await owner.getByLabel('Option 1', { exact: true }).fill('Red');
+      await owner.getByLabel('Option 2', { exact: true }).fill('Blue');
+      await owner.getByRole('button', { name: 'Add option' }).click();
+      await owner.getByLabel('Option 3', { exact: true }).fill('Green');
+      await owner.getByLabel('Let voters change or retract their vote').check();
+      await owner.getByRole('button', { name: 'Create poll' }).click();
+      await owner.waitForURL(/\/polls\/[0-9a-f-]{36}$/, { timeout: 10_000 });
+      const heading = await owner.getByRole('heading', { level: 1 }).innerText();
+      if (heading !== title) throw new Error(`poll page heading is "${heading}", expected "${title}"`);
+    });
+
+    await step('the owner copies the share link, and a QR code is shown', async () => {
+      pollUrl = await owner.getByTestId('share-link').inputValue();
+      if (!pollUrl.startsWith(`${base}/polls/`)) throw new Error(`share link "${pollUrl}" is not ${base}/polls/…`);
+      await owner.getByRole('button', { name: 'Copy link' }).click();
+      await waitUntil(async () => (await owner.getByTestId('copy-status').innerText()).includes('copied'), 3000, 'no "Link copied" confirmation');
+      const copied = await owner.evaluate(() => navigator.clipboard.readText()).catch(() => null);
+      if (copied !== null && copied !== pollUrl) throw new Error(`clipboard holds "${copied}", expected "${pollUrl}"`);
+      const qrPath = await owner.getByTestId('qr-code').locator('path').getAttribute('d');
+      if (!qrPath || qrPath.length < 100) throw new Error('the QR code has no modules');
+    });
+
+    await step('the other person opens the shared link', async () => {
+      await voter.goto(pollUrl);
+      const heading = await voter.getByRole('heading', { level: 1 }).innerText({ timeout: 10_000 });
+      if (heading !== title) throw new Error(`voter sees heading "${heading}"`);
+      for (const page of [owner, voter]) {
+        await page.evaluate(() => Object.assign(window, { __e2eNoReload: true }));
+      }
+      navigations.owner = 0;
+      navigations.voter = 0;
+    });
+
+    await step('both pages receive live results over the WebSocket', async () => {
+      for (const [who, page] of Object.entries(pages)) {
+        await waitUntil(
+          async () => (await page.getByTestId('live-indicator').getAttribute('data-state')) === 'live',
+          10_000,
+          async () => `${who}'s results never went live (${await describeResults(page)}); does the server have the pollResults subscription at /graphql/ws?`,
+        );
+      }
+    });
+
+    /**
+     * @param {import('playwright-core').Page} page
+     * @param {string} option
+     */
+    const vote = async (page, option) => {
+      const form = page.getByTestId('vote-form');
+      await form.getByLabel(option, { exact: true }).check();
+      await form.getByRole('button', { name: 'Vote' }).click();
+      await waitUntil(
+        async () => (await page.getByTestId('my-vote').innerText()).includes(`You voted for ${option}`),
+        10_000,
+        async () => `no "You voted for ${option}"; vote message: ${await page.getByTestId('vote-message').innerText().catch(() => 'none')}`,
+      );
+    };
+
+    await step(`the owner votes; the other sees it live within ${LIVE_DEADLINE_MS} ms`, async () => {
+      await vote(owner, 'Red');
+      await waitUntil(() => hasVotes(voter, [1, 0, 0]), LIVE_DEADLINE_MS, async () => `voter did not see Red: 1 in time; ${await describeResults(voter)}`);
+      await waitUntil(
+        async () => (await voter.getByTestId('announcer-polite').innerText()).includes('Results updated'),
+        3000,
+        'the update was not announced in the polite live region',
+      );
+    });
+
+    await step(`the other votes; the owner sees it live within ${LIVE_DEADLINE_MS} ms`, async () => {
+      await vote(voter, 'Blue');
+      await waitUntil(() => hasVotes(owner, [1, 1, 0]), LIVE_DEADLINE_MS, async () => `owner did not see Blue: 1 in time; ${await describeResults(owner)}`);
+      for (const [who, page] of Object.entries(pages)) {
+        const total = await page.getByTestId('total-votes').innerText();
+        if (!total.startsWith('2 votes')) throw new Error(`${who} shows total "${total}"`);
+      }
+    });
+
+    await step(`the other changes their vote; the owner sees it live within ${LIVE_DEADLINE_MS} ms`, async () => {
+      await voter.getByRole('button', { name: 'Change vote' }).click();
+      const form = voter.getByTestId('vote-form');
+      await form.getByLabel('Green', { exact: true }).check();
+      await form.getByRole('button', { name: 'Save my new vote' }).click();
+      await waitUntil(async () => (await voter.getByTestId('my-vote').innerText()).includes('You voted for Green'), 10_000, 'no "You voted for Green"');
+      await waitUntil(() => hasVotes(owner, [1, 0, 1]), LIVE_DEADLINE_MS, async () => `owner did not see the change in time; ${await describeResults(owner)}`);
+    });
+
+    await step('no page was reloaded for any of that', async () => {
+      for (const [who, page] of Object.entries(pages)) {
+        const marker = await page.evaluate(() => Reflect.get(window, '__e2eNoReload') === true);
+        if (!marker || navigations[who] !== 0) throw new Error(`${who}'s page was reloaded or navigated`);
+      }
+    });
+
+    await step('the owner closes the poll; both see the final result', async () => {
+      await owner.getByRole('button', { name: 'Close poll…' }).click();
+      await owner.getByRole('button', { name: 'Close poll now' }).click();
+      for (const [who, page] of Object.entries(pages)) {
+        await waitUntil(
+          async () =>
+            (await page.getByTestId('poll').getAttribute('data-status')) === 'CLOSED' &&
+            (await page.getByRole('heading', { name: 'Final results' }).isVisible()) &&
+            (await page.getByTestId('results').getAttribute('data-final')) === 'true',
+          5000,
+          async () => `${who} does not show the closed poll's final results; ${await describeResults(page)}`,
+        );
+        if (!(await hasVotes(page, [1, 0, 1]))) throw new Error(`${who}'s final result is wrong; ${await describeResults(page)}`);
+      }
+    });
+
+    await step('voting is refused once closed', async () => {
+      for (const [who, page] of Object.entries(pages)) {
+        if (!(await page.getByTestId('voting-closed').isVisible())) throw new Error(`${who} is not told the poll is closed`);
+        if ((await page.getByTestId('vote-form').count()) > 0) throw new Error(`${who} still has a ballot form`);
+        if ((await page.getByRole('button', { name: /Change vote|Retract vote/ }).count()) > 0) {
+          throw new Error(`${who} can still change or retract`);
+        }
+      }
+      const pollId = pollUrl.split('/').pop();
+      const charlie = await graphql(base, 'mutation($input: RegisterInput!) { register(input: $input) { token } }', {
+        input: { username: `carol_${suffix}`, password: 'another good password' },
+      });
+      const token = dig(charlie.data, 'register', 'token');
+      if (typeof token !== 'string') throw new Error(`could not register a third user: ${JSON.stringify(charlie.errors)}`);
+      const poll = await graphql(base, 'query($id: ID!) { poll(id: $id) { options { id } } }', { id: pollId }, token);
+      const optionId = dig(poll.data, 'poll', 'options', 0, 'id');
+      const refused = await graphql(
+        base,
+        'mutation($input: CastVoteInput!) { castVote(input: $input) { replayed } }',
+        { input: { pollId, optionIds: [optionId], idempotencyKey: `e2e-${suffix}` } },
+        token,
+      );
+      const code = refused.errors?.[0]?.extensions?.code;
+      if (code !== 'POLL_NOT_OPEN') throw new Error(`castVote on the closed poll answered ${JSON.stringify(refused)}`);
+    });
+
+    await step('a screenshot of the results page is saved', async () => {
+      await owner.getByTestId('results-panel').scrollIntoViewIfNeeded();
+      await owner.screenshot({ path: path.join(resultsDir, 'results.png'), fullPage: true });
+      await voter.screenshot({ path: path.join(resultsDir, 'results-phone.png'), fullPage: true });
+    });
+
+    await step('"My polls" lists created and voted polls a page at a time', async () => {
+      const token = await sessionToken(owner);
+      for (let i = 1; i <= 11; i += 1) {
+        const created = await graphql(
+          base,
+          'mutation($input: CreatePollInput!) { createPoll(input: $input) { id } }',
+          { input: { title: `Extra poll ${i} ${suffix}`, options: ['Yes', 'No'] } },
+          token,
+        );
+        if (!dig(created.data, 'createPoll', 'id')) throw new Error(`createPoll failed: ${JSON.stringify(created.errors)}`);
+      }
+      await owner.getByRole('link', { name: 'My polls' }).click();
+      const createdList = owner.getByTestId('created-polls');
+      await waitUntil(async () => (await createdList.locator('li').count()) === 10, 5000, 'the first page of created polls does not show 10 polls');
+      await createdList.getByRole('button', { name: 'Load more' }).click();
+      await waitUntil(async () => (await createdList.locator('li').count()) === 12, 5000, async () => `after "Load more" there are ${await createdList.locator('li').count()} polls, expected 12`);
+      if ((await createdList.getByRole('button', { name: 'Load more' }).count()) > 0) throw new Error('"Load more" is still offered after the last page');
+      const focused = await owner.evaluate(() => document.activeElement?.textContent ?? '');
+      if (!focused.startsWith('Extra poll 1 ') && !focused.startsWith(title)) throw new Error(`focus after "Load more" is on "${focused}"`);
+
+      await voter.getByRole('link', { name: 'My polls' }).click();
+      await waitUntil(async () => (await voter.getByTestId('voted-polls').innerText()).includes(title), 5000, 'the voted poll is not under "Polls I voted in"');
+    });
+
+    if (pageErrors.length) throw new Error(`the pages logged errors:\n    ${pageErrors.join('\n    ')}`);
+    if (documentStatus.size) {
+      console.warn(`e2e: warning: client-side routes were served with HTTP ${[...documentStatus].join(', ')} (index.html fallback); browsers render them, but the status should be 200`);
+    }
+  } catch (error) {
+    for (const [who, page] of Object.entries(pages)) {
+      await page.screenshot({ path: path.join(resultsDir, `failure-${who}.png`), fullPage: true }).catch(() => {});
+    }
+    if (pageErrors.length) console.error(`e2e: errors in the pages:\n  ${pageErrors.join('\n  ')}`);
+    throw error;
+  } finally {
+    await ownerContext.close();
+    await voterContext.close();
+  }
+}
+
+async function main() {
+  checkDist();
+  const bin = serverBinary();
+  const executablePath = chromiumPath();
+  mkdirSync(resultsDir, { recursive: true });
+  const port = await freePort();
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'tally-e2e-'));
+  const base = `http://127.0.0.1:${port}`;
+  console.log(`e2e: server ${path.relative(frontendDir, bin)} on ${base}, data in ${dataDir}`);
+  const server = startServer(bin, port, dataDir);
+  /** @type {import('playwright-core').Browser | undefined} */
+  let browser;
+  let failure = null;
+  try {
+    await waitHealthy(base, server);
+    browser = await chromium.launch({
+      executablePath,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    await scenario(base, browser);
+  } catch (error) {
+    failure = error instanceof Error ? error.message : String(error);
+  } finally {
+    await browser?.close().catch(() => {});
+    await stopServer(server);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  const passed = steps.filter((s) => s.ok).length;
+  if (failure) {
+    console.error(`\ne2e: FAILED: ${failure}`);
+    console.error(`e2e: screenshots in ${path.relative(process.cwd(), resultsDir) || '.'}/failure-*.png; server log tail:\n${serverLogTail()}`);
+    console.error(`e2e: ${passed} passed, 1 failed`);
+    process.exit(1);
+  }
+  console.log(`e2e: screenshot saved to ${path.relative(process.cwd(), path.join(resultsDir, 'results.png'))}`);
+  console.log(`e2e: ${passed} passed, 0 failed`);
+}
+
+await main();

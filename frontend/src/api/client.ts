@@ -1,0 +1,108 @@
+// The urql client: queries and mutations over HTTP (POST /graphql), live results over
+// WebSocket (graphql-transport-ws at /graphql/ws), both signed with the session's token.
+import {
+  Client,
+  cacheExchange,
+  fetchExchange,
+  mapExchange,
+  subscriptionExchange,
+} from '@urql/core';
+import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
+
+/** The WebSocket URL of the API on the page's own origin (the dev server proxies it). */
+export function graphqlWsUrl(location: { protocol: string; host: string }): string {
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${scheme}//${location.host}/graphql/ws`;
+}
+
+/** Milliseconds to wait before WebSocket reconnect attempt `retries` (0-based). */
+export function reconnectDelay(retries: number, random: () => number = Math.random): number {
+  return Math.min(1000 * 2 ** retries, 15_000) + Math.floor(random() * 1000);
+}
+
+export type LiveConnection = 'idle' | 'connecting' | 'connected' | 'closed';
+
+/** The WebSocket's state, for the "live" indicator. */
+export class LiveConnectionState {
+  private state: LiveConnection = 'idle';
+  private listeners = new Set<() => void>();
+
+  get = (): LiveConnection => this.state;
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  set(state: LiveConnection): void {
+    if (state === this.state) return;
+    this.state = state;
+    this.listeners.forEach((l) => l());
+  }
+}
+
+export interface ApiClient {
+  client: Client;
+  live: LiveConnectionState;
+  /** Closes the WebSocket; the client must not be used afterwards. */
+  dispose(): void;
+}
+
+export interface ApiClientOptions {
+  token: string | null;
+  /** Called when the API refuses the token (expired, revoked secret, …). */
+  onUnauthenticated: () => void;
+}
+
+export function createApiClient({ token, onUnauthenticated }: ApiClientOptions): ApiClient {
+  const live = new LiveConnectionState();
+  const ws: WsClient = createWsClient({
+    url: graphqlWsUrl(window.location),
+    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+    lazy: true,
+    retryAttempts: 30,
+    retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, reconnectDelay(retries))),
+    on: {
+      connecting: () => live.set('connecting'),
+      connected: () => live.set('connected'),
+      closed: () => live.set('closed'),
+    },
+  });
+
+  const client = new Client({
+    url: '/graphql',
+    preferGetMethod: false,
+    fetchOptions: () => (token ? { headers: { authorization: `Bearer ${token}` } } : {}),
+    exchanges: [
+      mapExchange({
+        onError(error) {
+          const unauthenticated = error.graphQLErrors.some(
+            (e) => e.extensions?.code === 'UNAUTHENTICATED',
+          );
+          if (token && unauthenticated) onUnauthenticated();
+        },
+      }),
+      cacheExchange,
+      fetchExchange,
+      subscriptionExchange({
+        forwardSubscription(request) {
+          const input = { ...request, query: request.query ?? '' };
+          return {
+            subscribe(sink) {
+              const unsubscribe = ws.subscribe(input, sink);
+              return { unsubscribe };
+            },
+          };
+        },
+      }),
+    ],
+  });
+
+  return {
+    client,
+    live,
+    dispose: () => {
+      void ws.dispose();
+    },
+  };
+}

@@ -1,0 +1,100 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fieldId, initialPollForm, newOptionDraft, toCreatePollInput, validatePollForm, type PollFormState } from './pollForm';
+
+const now = new Date('2026-11-28T12:00:00Z');
+const originalTz = process.env.TZ;
+beforeEach(() => {
+  process.env.TZ = 'UTC';
+});
+afterEach(() => {
+  process.env.TZ = originalTz;
+});
+
+function form(patch: Partial<PollFormState> = {}, options = ['Red', 'Blue', 'Green']): PollFormState {
+  return { ...initialPollForm(), title: 'Colour?', options: options.map((t) => newOptionDraft(t)), ...patch };
+}
+
+describe('validatePollForm', () => {
+  it('accepts a plain poll', () => {
+    expect(validatePollForm(form(), now)).toEqual({});
+  });
+
+  it('wants a title of 1–200 characters', () => {
+    expect(validatePollForm(form({ title: '   ' }), now).title).toBe('Enter a question.');
+    expect(validatePollForm(form({ title: 'x'.repeat(201) }), now).title).toMatch(/200 characters/);
+  });
+
+  it('wants 2–20 non-empty, different options, each at its own field', () => {
+    expect(validatePollForm(form({}, ['Only']), now).options).toMatch(/2 to 20/);
+    expect(validatePollForm(form({}, Array.from({ length: 21 }, (_, i) => `o${i}`)), now).options).toMatch(/2 to 20/);
+    const errors = validatePollForm(form({}, ['Red', '', ' red ', 'x'.repeat(201)]), now);
+    expect(errors['options.1']).toBe('Enter option 2, or remove it.');
+    expect(errors['options.2']).toBe('Option 3 is the same as option 1.');
+    expect(errors['options.3']).toMatch(/200 characters/);
+    expect(errors['options.0']).toBeUndefined();
+  });
+
+  it('checks minChoices and maxChoices of a MULTIPLE poll', () => {
+    expect(validatePollForm(form({ kind: 'MULTIPLE', minChoices: '2', maxChoices: '3' }), now)).toEqual({});
+    expect(validatePollForm(form({ kind: 'MULTIPLE', maxChoices: '4' }), now).maxChoices).toMatch(/At most 3/);
+    expect(validatePollForm(form({ kind: 'MULTIPLE', minChoices: '3', maxChoices: '2' }), now).maxChoices).toMatch(/at least the fewest/);
+    expect(validatePollForm(form({ kind: 'MULTIPLE', minChoices: '0' }), now).minChoices).toBeDefined();
+    expect(validatePollForm(form({ kind: 'MULTIPLE', minChoices: '1.5' }), now).minChoices).toBeDefined();
+    expect(validatePollForm(form({ kind: 'MULTIPLE', minChoices: '4' }), now).minChoices).toMatch(/at least the fewest/);
+    // SINGLE ignores them.
+    expect(validatePollForm(form({ kind: 'SINGLE', minChoices: '9' }), now)).toEqual({});
+  });
+
+  it('wants closesAt in the future and after opensAt', () => {
+    expect(validatePollForm(form({ closesAt: '2026-11-28T11:00' }), now).closesAt).toMatch(/future/);
+    expect(validatePollForm(form({ opensAt: '2026-12-02T10:00', closesAt: '2026-12-01T10:00' }), now).closesAt).toMatch(/after the opening/);
+    expect(validatePollForm(form({ opensAt: '2026-12-01T10:00', closesAt: '2026-12-02T10:00' }), now)).toEqual({});
+    expect(validatePollForm(form({ opensAt: 'soon' }), now).opensAt).toBeDefined();
+  });
+});
+
+describe('toCreatePollInput', () => {
+  it('sends every setting, trimmed, with times as RFC 3339 with offset', () => {
+    const input = toCreatePollInput(
+      form({
+        title: '  Colour? ',
+        description: ' Pick one. ',
+        kind: 'MULTIPLE',
+        minChoices: '1',
+        maxChoices: '2',
+        opensAt: '2026-12-01T10:00',
+        closesAt: '2026-12-02T18:30',
+        resultsVisibility: 'AFTER_VOTE',
+        allowVoteChange: true,
+      }, [' Red', 'Blue ', 'Green']),
+    );
+    expect(input).toEqual({
+      title: 'Colour?',
+      description: 'Pick one.',
+      options: ['Red', 'Blue', 'Green'],
+      kind: 'MULTIPLE',
+      minChoices: 1,
+      maxChoices: 2,
+      opensAt: '2026-12-01T10:00:00+00:00',
+      closesAt: '2026-12-02T18:30:00+00:00',
+      resultsVisibility: 'AFTER_VOTE',
+      allowVoteChange: true,
+    });
+  });
+
+  it('leaves out what is empty, and choice limits of a SINGLE poll', () => {
+    expect(toCreatePollInput(form({ minChoices: '2' }))).toEqual({
+      title: 'Colour?',
+      options: ['Red', 'Blue', 'Green'],
+      kind: 'SINGLE',
+      resultsVisibility: 'ALWAYS',
+      allowVoteChange: false,
+    });
+  });
+
+  it('keeps option positions, so input.options.N errors land on the right input', () => {
+    const state = form({}, ['a', 'b', 'c']);
+    expect(toCreatePollInput(state).options[2]).toBe(state.options[2]?.text);
+    expect(fieldId('options.2')).toBe('poll-options-2');
+  });
+});

@@ -1,0 +1,171 @@
+// The "new poll" form: its state, the checks it makes before sending (the same rules the
+// API enforces, so most mistakes are caught without a round trip), and the input it sends.
+import type { CreatePollInput, PollKind, ResultsVisibility } from '../gql/graphql';
+import { localInputToIso } from './datetime';
+
+export const LIMITS = {
+  titleMax: 200,
+  descriptionMax: 2000,
+  optionsMin: 2,
+  optionsMax: 20,
+  optionTextMax: 200,
+} as const;
+
+export interface OptionDraft {
+  /** Stable React key; never sent. */
+  key: string;
+  text: string;
+}
+
+export interface PollFormState {
+  title: string;
+  description: string;
+  options: OptionDraft[];
+  kind: PollKind;
+  /** As typed in the number inputs; "" means the API's default. */
+  minChoices: string;
+  maxChoices: string;
+  /** `datetime-local` values; "" means none. */
+  opensAt: string;
+  closesAt: string;
+  resultsVisibility: ResultsVisibility;
+  allowVoteChange: boolean;
+}
+
+let nextKey = 0;
+export function newOptionDraft(text = ''): OptionDraft {
+  nextKey += 1;
+  return { key: `option-${nextKey}`, text };
+}
+
+export function initialPollForm(): PollFormState {
+  return {
+    title: '',
+    description: '',
+    options: [newOptionDraft(), newOptionDraft()],
+    kind: 'SINGLE',
+    minChoices: '',
+    maxChoices: '',
+    opensAt: '',
+    closesAt: '',
+    resultsVisibility: 'ALWAYS',
+    allowVoteChange: false,
+  };
+}
+
+/** How the API compares option texts, approximately: trimmed, NFC, lower case. */
+export function optionKey(text: string): string {
+  return text.trim().normalize('NFC').toLowerCase();
+}
+
+function chars(text: string): number {
+  return [...text.trim()].length;
+}
+
+function parseCount(value: string): number | null | undefined {
+  if (value.trim() === '') return null;
+  const n = Number(value);
+  return Number.isInteger(n) ? n : undefined;
+}
+
+/** Field → message for every rule the form breaks; empty when it may be sent. */
+export function validatePollForm(state: PollFormState, now: Date = new Date()): Record<string, string> {
+  const errors: Record<string, string> = {};
+  const title = chars(state.title);
+  if (title === 0) errors.title = 'Enter a question.';
+  else if (title > LIMITS.titleMax) errors.title = `Keep the question to ${LIMITS.titleMax} characters (it has ${title}).`;
+
+  if (chars(state.description) > LIMITS.descriptionMax) {
+    errors.description = `Keep the description to ${LIMITS.descriptionMax} characters.`;
+  }
+
+  const count = state.options.length;
+  if (count < LIMITS.optionsMin || count > LIMITS.optionsMax) {
+    errors.options = `A poll has ${LIMITS.optionsMin} to ${LIMITS.optionsMax} options.`;
+  }
+  const seen = new Map<string, number>();
+  state.options.forEach((option, i) => {
+    const length = chars(option.text);
+    if (length === 0) errors[`options.${i}`] = `Enter option ${i + 1}, or remove it.`;
+    else if (length > LIMITS.optionTextMax) errors[`options.${i}`] = `Keep option ${i + 1} to ${LIMITS.optionTextMax} characters.`;
+    else {
+      const first = seen.get(optionKey(option.text));
+      if (first !== undefined) errors[`options.${i}`] = `Option ${i + 1} is the same as option ${first + 1}.`;
+      else seen.set(optionKey(option.text), i);
+    }
+  });
+
+  if (state.kind === 'MULTIPLE') {
+    const min = parseCount(state.minChoices);
+    const max = parseCount(state.maxChoices);
+    if (min === undefined || (min !== null && min < 1)) errors.minChoices = 'Enter a whole number of at least 1, or leave it empty.';
+    if (max === undefined || (max !== null && max < 1)) errors.maxChoices = 'Enter a whole number of at least 1, or leave it empty.';
+    const effectiveMin = typeof min === 'number' ? min : 1;
+    const effectiveMax = typeof max === 'number' ? max : count;
+    if (!errors.maxChoices && typeof max === 'number' && max > count) {
+      errors.maxChoices = `At most ${count}: the poll has ${count} options.`;
+    } else if (!errors.minChoices && !errors.maxChoices && effectiveMin > effectiveMax) {
+      errors[typeof max === 'number' ? 'maxChoices' : 'minChoices'] =
+        'The most choices must be at least the fewest choices.';
+    }
+  }
+
+  const opens = localInputToIso(state.opensAt);
+  const closes = localInputToIso(state.closesAt);
+  if (opens === undefined) errors.opensAt = 'Enter a valid date and time, or leave it empty.';
+  if (closes === undefined) errors.closesAt = 'Enter a valid date and time, or leave it empty.';
+  if (typeof closes === 'string') {
+    const closesAt = new Date(closes).getTime();
+    if (closesAt <= now.getTime()) errors.closesAt = 'The closing time must be in the future.';
+    else if (typeof opens === 'string' && closesAt <= new Date(opens).getTime()) {
+      errors.closesAt = 'The closing time must be after the opening time.';
+    }
+  }
+  return errors;
+}
+
+/** The `createPoll` input for a form that passed {@link validatePollForm}. */
+export function toCreatePollInput(state: PollFormState): CreatePollInput {
+  const input: CreatePollInput = {
+    title: state.title.trim(),
+    options: state.options.map((o) => o.text.trim()),
+    kind: state.kind,
+    resultsVisibility: state.resultsVisibility,
+    allowVoteChange: state.allowVoteChange,
+  };
+  const description = state.description.trim();
+  if (description) input.description = description;
+  if (state.kind === 'MULTIPLE') {
+    const min = parseCount(state.minChoices);
+    const max = parseCount(state.maxChoices);
+    if (typeof min === 'number') input.minChoices = min;
+    if (typeof max === 'number') input.maxChoices = max;
+  }
+  const opens = localInputToIso(state.opensAt);
+  const closes = localInputToIso(state.closesAt);
+  if (opens) input.opensAt = opens;
+  if (closes) input.closesAt = closes;
+  return input;
+}
+
+/** The order fields appear in the form, to focus the first one with an error. */
+export function fieldOrder(state: PollFormState): string[] {
+  return [
+    'title',
+    'description',
+    'options',
+    ...state.options.map((_, i) => `options.${i}`),
+    'kind',
+    'minChoices',
+    'maxChoices',
+    'opensAt',
+    'closesAt',
+    'resultsVisibility',
+    'allowVoteChange',
+  ];
+}
+
+/** The DOM id of a field's input (and `${id}-error` for its message). */
+export function fieldId(key: string): string {
+  return `poll-${key.replace(/\./g, '-')}`;
+}

@@ -1,0 +1,306 @@
+// Create a poll, with every setting `createPoll` has.
+import { useRef, useState, type FormEvent } from 'react';
+import { useNavigate } from 'react-router';
+import { useMutation } from 'urql';
+import { CreatePollMutation } from '../api/documents';
+import { apiErrors, describeError, formErrors, retryAfter } from '../api/errors';
+import { useAnnounce } from '../components/Announcer';
+import { ErrorSummary, type SummaryItem } from '../components/ErrorSummary';
+import { describedBy, TextAreaField, TextField } from '../components/Field';
+import { PageHeading } from '../components/PageHeading';
+import type { PollKind, ResultsVisibility } from '../gql/graphql';
+import { useCountdown } from '../hooks/useCountdown';
+import { useDocumentTitle } from '../hooks/useDocumentTitle';
+import { useOnline } from '../hooks/useOnline';
+import {
+  fieldId,
+  fieldOrder,
+  initialPollForm,
+  LIMITS,
+  newOptionDraft,
+  toCreatePollInput,
+  validatePollForm,
+  type PollFormState,
+} from '../lib/pollForm';
+import { VISIBILITY } from '../lib/pollText';
+
+const VISIBILITIES: ResultsVisibility[] = ['ALWAYS', 'AFTER_VOTE', 'AFTER_CLOSE', 'OWNER_ONLY'];
+
+function timeZoneName(): string {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone;
+  } catch {
+    return 'your time zone';
+  }
+}
+
+export function NewPollPage() {
+  useDocumentTitle('New poll');
+  const navigate = useNavigate();
+  const announce = useAnnounce();
+  const online = useOnline();
+  const wait = useCountdown();
+  const [form, setForm] = useState<PollFormState>(initialPollForm);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [general, setGeneral] = useState<string[]>([]);
+  const [attempt, setAttempt] = useState(0);
+  const [{ fetching }, createPoll] = useMutation(CreatePollMutation);
+  const addButton = useRef<HTMLButtonElement>(null);
+
+  function update<K extends keyof PollFormState>(key: K, value: PollFormState[K]) {
+    setForm((f) => ({ ...f, [key]: value }));
+  }
+
+  function setOption(index: number, text: string) {
+    setForm((f) => ({ ...f, options: f.options.map((o, i) => (i === index ? { ...o, text } : o)) }));
+  }
+
+  function addOption() {
+    if (form.options.length >= LIMITS.optionsMax) return;
+    const index = form.options.length;
+    setForm((f) => ({ ...f, options: [...f.options, newOptionDraft()] }));
+    // Focus the new input once it is rendered.
+    window.requestAnimationFrame(() => document.getElementById(fieldId(`options.${index}`))?.focus());
+  }
+
+  function removeOption(index: number) {
+    if (form.options.length <= LIMITS.optionsMin) return;
+    setForm((f) => ({ ...f, options: f.options.filter((_, i) => i !== index) }));
+    // Errors are keyed by position: they no longer fit.
+    setErrors((e) => Object.fromEntries(Object.entries(e).filter(([k]) => !k.startsWith('options.'))));
+    announce(`Option ${index + 1} removed.`);
+    const next = Math.min(index, form.options.length - 2);
+    window.requestAnimationFrame(() => {
+      const target = document.getElementById(fieldId(`options.${next}`));
+      (target ?? addButton.current)?.focus();
+    });
+  }
+
+  async function onSubmit(event: FormEvent) {
+    event.preventDefault();
+    const local = validatePollForm(form);
+    if (Object.keys(local).length) {
+      setErrors(local);
+      setGeneral([]);
+      setAttempt((n) => n + 1);
+      return;
+    }
+    const result = await createPoll({ input: toCreatePollInput(form) });
+    const id = result.data?.createPoll.id;
+    if (id) {
+      announce('Poll created.');
+      navigate(`/polls/${id}`, { state: { created: true } });
+      return;
+    }
+    const all = apiErrors(result.error);
+    const split = formErrors(all);
+    setErrors(split.fields);
+    setGeneral(split.general.map((e) => describeError(e, { online })));
+    const seconds = retryAfter(all);
+    if (seconds) wait.start(seconds);
+    setAttempt((n) => n + 1);
+  }
+
+  const order = fieldOrder(form);
+  const summary: SummaryItem[] = [
+    ...general.map((message) => ({ message })),
+    ...Object.entries(errors)
+      .sort(([a], [b]) => order.indexOf(a) - order.indexOf(b))
+      .map(([key, message]) => ({ target: fieldId(key), message })),
+  ];
+
+  const multiple = form.kind === 'MULTIPLE';
+  const optionCount = form.options.length;
+
+  return (
+    <div className="narrow">
+      <PageHeading>Create a poll</PageHeading>
+      <ErrorSummary items={summary} attempt={attempt} />
+      <form onSubmit={onSubmit} noValidate className="stack poll-form">
+        <TextField
+          id={fieldId('title')}
+          label="Question"
+          value={form.title}
+          onChange={(e) => update('title', e.target.value)}
+          hint={`Up to ${LIMITS.titleMax} characters.`}
+          error={errors.title}
+          required
+        />
+        <TextAreaField
+          id={fieldId('description')}
+          label="Description (optional)"
+          value={form.description}
+          onChange={(e) => update('description', e.target.value)}
+          hint={`More about the question, up to ${LIMITS.descriptionMax} characters.`}
+          error={errors.description}
+          rows={3}
+        />
+
+        <fieldset
+          className={`fieldset${errors.options ? ' field-invalid' : ''}`}
+          id={fieldId('options')}
+          tabIndex={-1}
+          aria-describedby={describedBy(fieldId('options'), true, errors.options)}
+        >
+          <legend>Options</legend>
+          <p className="field-hint" id={`${fieldId('options')}-hint`}>
+            {LIMITS.optionsMin} to {LIMITS.optionsMax} different answers, in the order voters will see them.
+          </p>
+          {errors.options && (
+            <p className="field-error" id={`${fieldId('options')}-error`}>
+              {errors.options}
+            </p>
+          )}
+          <ol className="option-inputs">
+            {form.options.map((option, i) => {
+              const key = `options.${i}`;
+              const id = fieldId(key);
+              return (
+                <li key={option.key} className={`option-input${errors[key] ? ' field-invalid' : ''}`}>
+                  <label htmlFor={id}>Option {i + 1}</label>
+                  <div className="option-input-row">
+                    <input
+                      id={id}
+                      value={option.text}
+                      onChange={(e) => setOption(i, e.target.value)}
+                      aria-invalid={errors[key] ? true : undefined}
+                      aria-describedby={errors[key] ? `${id}-error` : undefined}
+                    />
+                    <button
+                      type="button"
+                      className="button button-small button-secondary"
+                      onClick={() => removeOption(i)}
+                      disabled={optionCount <= LIMITS.optionsMin}
+                      aria-label={`Remove option ${i + 1}`}
+                    >
+                      Remove
+                    </button>
+                  </div>
+                  {errors[key] && (
+                    <p className="field-error" id={`${id}-error`}>
+                      {errors[key]}
+                    </p>
+                  )}
+                </li>
+              );
+            })}
+          </ol>
+          <button
+            ref={addButton}
+            type="button"
+            className="button button-secondary"
+            onClick={addOption}
+            disabled={optionCount >= LIMITS.optionsMax}
+          >
+            Add option
+          </button>
+        </fieldset>
+
+        <fieldset className="fieldset" id={fieldId('kind')} tabIndex={-1}>
+          <legend>How many options may a voter choose?</legend>
+          {(['SINGLE', 'MULTIPLE'] as PollKind[]).map((kind) => (
+            <div className="choice" key={kind}>
+              <input
+                type="radio"
+                id={`kind-${kind}`}
+                name="kind"
+                checked={form.kind === kind}
+                onChange={() => update('kind', kind)}
+              />
+              <label htmlFor={`kind-${kind}`}>{kind === 'SINGLE' ? 'One (single choice)' : 'Several (multiple choice)'}</label>
+            </div>
+          ))}
+          {multiple && (
+            <div className="inline-fields">
+              <TextField
+                id={fieldId('minChoices')}
+                label="Fewest choices"
+                type="number"
+                inputMode="numeric"
+                min={1}
+                max={optionCount}
+                value={form.minChoices}
+                onChange={(e) => update('minChoices', e.target.value)}
+                hint="Empty means 1."
+                error={errors.minChoices}
+              />
+              <TextField
+                id={fieldId('maxChoices')}
+                label="Most choices"
+                type="number"
+                inputMode="numeric"
+                min={1}
+                max={optionCount}
+                value={form.maxChoices}
+                onChange={(e) => update('maxChoices', e.target.value)}
+                hint={`Empty means all ${optionCount}.`}
+                error={errors.maxChoices}
+              />
+            </div>
+          )}
+        </fieldset>
+
+        <fieldset className="fieldset">
+          <legend>When can people vote?</legend>
+          <p className="field-hint">Times are in your time zone ({timeZoneName()}).</p>
+          <div className="inline-fields">
+            <TextField
+              id={fieldId('opensAt')}
+              label="Opens (optional)"
+              type="datetime-local"
+              value={form.opensAt}
+              onChange={(e) => update('opensAt', e.target.value)}
+              hint="Empty opens it now."
+              error={errors.opensAt}
+            />
+            <TextField
+              id={fieldId('closesAt')}
+              label="Closes (optional)"
+              type="datetime-local"
+              value={form.closesAt}
+              onChange={(e) => update('closesAt', e.target.value)}
+              hint="Empty: it stays open until you close it."
+              error={errors.closesAt}
+            />
+          </div>
+        </fieldset>
+
+        <fieldset className="fieldset" id={fieldId('resultsVisibility')} tabIndex={-1}>
+          <legend>Who sees the results?</legend>
+          {VISIBILITIES.map((v) => (
+            <div className="choice" key={v}>
+              <input
+                type="radio"
+                id={`visibility-${v}`}
+                name="resultsVisibility"
+                checked={form.resultsVisibility === v}
+                onChange={() => update('resultsVisibility', v)}
+                aria-describedby={`visibility-${v}-help`}
+              />
+              <label htmlFor={`visibility-${v}`}>{VISIBILITY[v].label}</label>
+              <p className="field-hint" id={`visibility-${v}-help`}>
+                {VISIBILITY[v].help}
+              </p>
+            </div>
+          ))}
+        </fieldset>
+
+        <div className="choice">
+          <input
+            type="checkbox"
+            id={fieldId('allowVoteChange')}
+            checked={form.allowVoteChange}
+            onChange={(e) => update('allowVoteChange', e.target.checked)}
+          />
+          <label htmlFor={fieldId('allowVoteChange')}>Let voters change or retract their vote while the poll is open</label>
+        </div>
+
+        <div className="actions">
+          <button type="submit" className="button" disabled={fetching || wait.remaining > 0}>
+            {fetching ? 'Creating…' : wait.remaining > 0 ? `Try again in ${wait.remaining} s` : 'Create poll'}
+          </button>
+        </div>
+      </form>
+    </div>
+  );
+}

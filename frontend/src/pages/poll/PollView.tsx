@@ -1,0 +1,151 @@
+// One poll: what it asks, voting, live results, sharing and (for its owner) closing.
+import { useCallback, useEffect } from 'react';
+import { useLocation } from 'react-router';
+import { errorsAt, hasCode, type ApiError } from '../../api/errors';
+import { useAuth } from '../../auth/AuthProvider';
+import { Notice } from '../../components/Notice';
+import { PageHeading } from '../../components/PageHeading';
+import { SharePanel } from '../../components/SharePanel';
+import { StatusBadge } from '../../components/StatusBadge';
+import { useDocumentTitle } from '../../hooks/useDocumentTitle';
+import { choiceHint } from '../../lib/choices';
+import { formatDateTime, instant } from '../../lib/datetime';
+import { VISIBILITY } from '../../lib/pollText';
+import { LiveFeed } from './LiveFeed';
+import { OwnerPanel } from './OwnerPanel';
+import { ResultsPanel } from './ResultsPanel';
+import type { PollData } from './types';
+import { useLiveTally } from './useLiveTally';
+import { VotePanel } from './VotePanel';
+
+interface PollViewProps {
+  poll: PollData;
+  /** Errors that came with the poll (e.g. RESULTS_HIDDEN at poll.results). */
+  errors: ApiError[];
+  refetch(): void;
+}
+
+const MAX_TIMER_MS = 24 * 60 * 60 * 1000;
+
+/** Reloads the poll when it opens or closes by the clock, so its status is right. */
+function useStatusTimer(poll: PollData, refetch: () => void) {
+  useEffect(() => {
+    const now = Date.now();
+    const next = [instant(poll.opensAt), instant(poll.closesAt)]
+      .filter((t) => !Number.isNaN(t) && t > now)
+      .sort((a, b) => a - b)[0];
+    if (next === undefined || next - now > MAX_TIMER_MS) return;
+    const timer = window.setTimeout(refetch, next - now + 500);
+    return () => window.clearTimeout(timer);
+  }, [poll.opensAt, poll.closesAt, poll.status, refetch]);
+}
+
+function PollMeta({ poll }: { poll: PollData }) {
+  return (
+    <dl className="poll-meta">
+      <div>
+        <dt>Status</dt>
+        <dd>
+          <StatusBadge status={poll.status} />
+        </dd>
+      </div>
+      <div>
+        <dt>Asked by</dt>
+        <dd>{poll.owner.username}</dd>
+      </div>
+      <div>
+        <dt>Choices</dt>
+        <dd>{choiceHint(poll)}</dd>
+      </div>
+      {poll.opensAt && (
+        <div>
+          <dt>{poll.status === 'SCHEDULED' ? 'Opens' : 'Opened'}</dt>
+          <dd>{formatDateTime(poll.opensAt)}</dd>
+        </div>
+      )}
+      {(poll.closedAt ?? poll.closesAt) && (
+        <div>
+          <dt>{poll.status === 'CLOSED' ? 'Closed' : 'Closes'}</dt>
+          <dd>{formatDateTime((poll.closedAt ?? poll.closesAt) as string)}</dd>
+        </div>
+      )}
+      <div>
+        <dt>Results</dt>
+        <dd>{VISIBILITY[poll.resultsVisibility].help}</dd>
+      </div>
+      <div>
+        <dt>Changing votes</dt>
+        <dd>{poll.allowVoteChange ? 'Allowed while open' : 'Not allowed'}</dd>
+      </div>
+    </dl>
+  );
+}
+
+export function PollView({ poll, errors, refetch }: PollViewProps) {
+  useDocumentTitle(poll.title);
+  const { session } = useAuth();
+  const location = useLocation();
+  const created = (location.state as { created?: boolean } | null)?.created === true;
+  const hidden = poll.results === null && hasCode(errorsAt(errors, ['poll', 'results']), 'RESULTS_HIDDEN');
+  const isOwner = session?.user.id === poll.owner.id;
+
+  // Subscribe while the results are visible and can still change; for AFTER_CLOSE polls
+  // also while hidden, to get the final tally the moment the poll closes.
+  const subscribe =
+    poll.status !== 'CLOSED' &&
+    (poll.results ? !poll.results.final : hidden && poll.resultsVisibility === 'AFTER_CLOSE');
+  const live = useLiveTally({ initial: poll.results, enabled: subscribe, hidden });
+  const { tally, onTally: offerTally, onError, restart, epoch } = live;
+
+  // The live feed saying "final" means the poll closed: reload it for its new status.
+  const onTally = useCallback(
+    (incoming: NonNullable<PollData['results']>) => {
+      offerTally(incoming);
+      if (incoming.final && poll.status !== 'CLOSED') refetch();
+    },
+    [offerTally, poll.status, refetch],
+  );
+
+  useStatusTimer(poll, refetch);
+
+  const url = `${window.location.origin}/polls/${poll.id}`;
+
+  return (
+    <article className="poll" data-testid="poll" data-status={poll.status}>
+      {subscribe && <LiveFeed key={epoch} pollId={poll.id} onTally={onTally} onError={onError} />}
+      <header className="poll-header">
+        <PageHeading>{poll.title}</PageHeading>
+        {poll.description && <p className="poll-description">{poll.description}</p>}
+      </header>
+      {created && poll.status !== 'CLOSED' && (
+        <Notice tone="success" testId="created-notice">
+          <p>Your poll is ready. Share the link below to collect votes.</p>
+        </Notice>
+      )}
+      <div className="poll-grid">
+        <div className="poll-main stack">
+          <VotePanel poll={poll} signedIn={Boolean(session)} onChanged={refetch} />
+          <ResultsPanel
+            poll={poll}
+            tally={tally}
+            hidden={hidden}
+            live={live.state}
+            signedIn={Boolean(session)}
+            onRefresh={() => {
+              refetch();
+              restart();
+            }}
+          />
+        </div>
+        <aside className="poll-side stack" aria-label="About this poll">
+          <section className="card" aria-labelledby="about-title">
+            <h2 id="about-title">About this poll</h2>
+            <PollMeta poll={poll} />
+          </section>
+          {isOwner && <OwnerPanel poll={poll} onClosed={refetch} />}
+          <SharePanel url={url} />
+        </aside>
+      </div>
+    </article>
+  );
+}

@@ -1,0 +1,98 @@
+// The ballot: radio buttons for SINGLE, checkboxes for MULTIPLE (no more than maxChoices
+// can be ticked). Used to cast a vote and to change one.
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { checkChoice, choiceHint, isAtMaximum, toggleChoice, type ChoiceRules } from '../../lib/choices';
+
+interface VoteFormProps {
+  pollId: string;
+  options: ReadonlyArray<{ id: string; text: string }>;
+  rules: ChoiceRules;
+  initial?: readonly string[];
+  submitLabel: string;
+  busyLabel: string;
+  busy: boolean;
+  /** Why submitting is not possible right now (offline, rate limited), if it is not. */
+  blockedReason?: string;
+  onSubmit(optionIds: string[]): void;
+  onCancel?: () => void;
+  /** Move focus to the ballot when it appears (e.g. after "Change vote"). */
+  focusOnMount?: boolean;
+}
+
+export function VoteForm({ pollId, options, rules, initial = [], submitLabel, busyLabel, busy, blockedReason, onSubmit, onCancel, focusOnMount = false }: VoteFormProps) {
+  const id = useId();
+  const [selected, setSelected] = useState<string[]>([...initial]);
+  const [problem, setProblem] = useState<string | null>(null);
+  const fieldset = useRef<HTMLFieldSetElement>(null);
+  const allIds = options.map((o) => o.id);
+  const multiple = rules.kind === 'MULTIPLE';
+  const full = isAtMaximum(selected, rules);
+
+  useEffect(() => {
+    if (focusOnMount) fieldset.current?.focus();
+  }, [focusOnMount]);
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    const check = checkChoice(selected, rules);
+    if (!check.ok) {
+      setProblem(check.message);
+      fieldset.current?.focus();
+      return;
+    }
+    setProblem(null);
+    onSubmit(selected);
+  }
+
+  const describe = [`${id}-hint`, problem ? `${id}-problem` : ''].filter(Boolean).join(' ');
+  return (
+    <form onSubmit={submit} noValidate className="vote-form" data-testid="vote-form">
+      <fieldset ref={fieldset} tabIndex={-1} aria-describedby={describe} className={`fieldset${problem ? ' field-invalid' : ''}`}>
+        <legend>Your vote</legend>
+        <p className="field-hint" id={`${id}-hint`}>
+          {choiceHint(rules)}
+          {multiple && ` ${selected.length} of ${rules.maxChoices} chosen.`}
+        </p>
+        {problem && (
+          <p className="field-error" id={`${id}-problem`} role="alert">
+            {problem}
+          </p>
+        )}
+        <div className="vote-options">
+          {options.map((option) => {
+            const inputId = `${id}-${option.id}`;
+            const checked = selected.includes(option.id);
+            return (
+              <div className="choice vote-choice" key={option.id}>
+                <input
+                  id={inputId}
+                  type={multiple ? 'checkbox' : 'radio'}
+                  name={`vote-${pollId}`}
+                  value={option.id}
+                  checked={checked}
+                  disabled={multiple && full && !checked}
+                  onChange={() => {
+                    setSelected((s) => toggleChoice(s, option.id, rules, allIds));
+                    setProblem(null);
+                  }}
+                />
+                <label htmlFor={inputId}>{option.text}</label>
+              </div>
+            );
+          })}
+        </div>
+      </fieldset>
+      {blockedReason && <p className="field-hint">{blockedReason}</p>}
+      <div className="actions">
+        <button type="submit" className="button" disabled={busy || Boolean(blockedReason)}>
+          {busy ? busyLabel : submitLabel}
+        </button>
+        {onCancel && (
+          <button type="button" className="button button-secondary" onClick={onCancel} disabled={busy}>
+            Cancel
+          </button>
+        )}
+      </div>
+    </form>
+  );
+}

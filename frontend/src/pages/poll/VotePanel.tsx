@@ -1,0 +1,201 @@
+// Casting, changing and retracting the viewer's ballot, each attempt with its own
+// idempotency key, reused only when retrying the same intent after an uncertain failure.
+import { useEffect, useRef, useState } from 'react';
+import { Link } from 'react-router';
+import { useMutation } from 'urql';
+import { CastVoteMutation, ChangeVoteMutation, RetractVoteMutation } from '../../api/documents';
+import { apiErrors, describeError, hasCode, retryAfter, type ApiError } from '../../api/errors';
+import { useAnnounce } from '../../components/Announcer';
+import { Notice, type NoticeTone } from '../../components/Notice';
+import { useCountdown } from '../../hooks/useCountdown';
+import { useOnline } from '../../hooks/useOnline';
+import { formatDateTime } from '../../lib/datetime';
+import { attemptFor, keepKeyAfter, type VoteAction, type VoteAttempt } from '../../lib/idempotency';
+import type { PollData } from './types';
+import { VoteForm } from './VoteForm';
+
+interface Message {
+  tone: NoticeTone;
+  text: string;
+  seq: number;
+}
+
+interface VotePanelProps {
+  poll: PollData;
+  signedIn: boolean;
+  /** Reload the poll (its status, the ballot and the results). */
+  onChanged(): void;
+}
+
+export function listOf(items: readonly string[]): string {
+  return new Intl.ListFormat('en', { style: 'long', type: 'conjunction' }).format(items);
+}
+
+const UNCERTAIN_HINT = ' If it did reach Tally, trying again will not count it twice.';
+
+export function VotePanel({ poll, signedIn, onChanged }: VotePanelProps) {
+  const [editing, setEditing] = useState(false);
+  const [message, setMessage] = useState<Message | null>(null);
+  const pending = useRef<VoteAttempt | null>(null);
+  const changeButton = useRef<HTMLButtonElement>(null);
+  const announce = useAnnounce();
+  const online = useOnline();
+  const wait = useCountdown();
+  const [castState, cast] = useMutation(CastVoteMutation);
+  const [changeState, change] = useMutation(ChangeVoteMutation);
+  const [retractState, retract] = useMutation(RetractVoteMutation);
+  const busy = castState.fetching || changeState.fetching || retractState.fetching;
+
+  function show(tone: NoticeTone, text: string) {
+    setMessage((m) => ({ tone, text, seq: (m?.seq ?? 0) + 1 }));
+    announce(text, tone === 'error' ? 'assertive' : 'polite');
+  }
+
+  async function send(action: VoteAction, optionIds: string[]): Promise<void> {
+    const attempt = attemptFor(pending.current, action, optionIds);
+    pending.current = attempt;
+    const key = attempt.key;
+    const pollId = poll.id;
+    let errors: ApiError[];
+    let done: string | null = null;
+    if (action === 'cast') {
+      const r = await cast({ input: { pollId, optionIds, idempotencyKey: key } });
+      errors = apiErrors(r.error);
+      if (r.data) done = r.data.castVote.replayed ? 'Your vote had already been counted.' : 'Your vote was counted.';
+    } else if (action === 'change') {
+      const r = await change({ input: { pollId, optionIds, idempotencyKey: key } });
+      errors = apiErrors(r.error);
+      if (r.data) done = 'Your vote was changed.';
+    } else {
+      const r = await retract({ input: { pollId, idempotencyKey: key } });
+      errors = apiErrors(r.error);
+      if (r.data) done = 'Your vote was retracted. You can vote again while the poll is open.';
+    }
+
+    if (done) {
+      pending.current = null;
+      setEditing(false);
+      show('success', done);
+      onChanged();
+      return;
+    }
+    if (!keepKeyAfter(errors)) pending.current = null;
+    const text = errors.map((e) => describeError(e, { online })).join(' ');
+    const uncertain = hasCode(errors, 'NETWORK') || hasCode(errors, 'TIMEOUT') || hasCode(errors, 'INTERNAL');
+    show('error', uncertain && action === 'cast' ? `${text}${UNCERTAIN_HINT}` : text);
+    const seconds = retryAfter(errors);
+    if (seconds) wait.start(seconds);
+    const stale = ['ALREADY_VOTED', 'POLL_NOT_OPEN', 'NOT_FOUND', 'FORBIDDEN', 'INVALID_OPTION'];
+    if (errors.some((e) => stale.includes(e.code))) {
+      setEditing(false);
+      onChanged();
+    }
+  }
+
+  function cancelEditing() {
+    setEditing(false);
+    window.requestAnimationFrame(() => changeButton.current?.focus());
+  }
+
+  const blockedReason = !online
+    ? 'You are offline. Connect to the internet to vote.'
+    : wait.remaining > 0
+      ? `Please wait ${wait.remaining} s before trying again.`
+      : undefined;
+
+  // A confirmation of an earlier action is stale once the poll has closed.
+  useEffect(() => {
+    if (poll.status === 'CLOSED') setMessage((m) => (m?.tone === 'success' ? null : m));
+  }, [poll.status]);
+
+  const rules = { kind: poll.kind, minChoices: poll.minChoices, maxChoices: poll.maxChoices };
+  const options = [...poll.options].sort((a, b) => a.position - b.position);
+  const myVote = poll.myVote;
+  const open = poll.status === 'OPEN';
+
+  let body: React.ReactNode;
+  if (poll.status === 'CLOSED') {
+    body = (
+      <p className="voting-state" data-testid="voting-closed">
+        This poll is closed. Voting has ended{poll.closedAt || poll.closesAt ? ` (${formatDateTime((poll.closedAt ?? poll.closesAt) as string)})` : ''}.
+      </p>
+    );
+  } else if (poll.status === 'SCHEDULED') {
+    body = (
+      <p className="voting-state" data-testid="voting-scheduled">
+        Voting has not started yet{poll.opensAt ? `: it opens ${formatDateTime(poll.opensAt)}` : ''}.
+      </p>
+    );
+  } else if (!signedIn) {
+    body = (
+      <p className="voting-state">
+        <Link to={`/login?next=${encodeURIComponent(`/polls/${poll.id}`)}`}>Sign in</Link> or{' '}
+        <Link to={`/signup?next=${encodeURIComponent(`/polls/${poll.id}`)}`}>create an account</Link> to vote.
+      </p>
+    );
+  } else if (!myVote || editing) {
+    body = (
+      <VoteForm
+        key={editing ? 'change' : 'cast'}
+        pollId={poll.id}
+        options={options}
+        rules={rules}
+        initial={editing && myVote ? myVote.optionIds : []}
+        submitLabel={editing ? 'Save my new vote' : 'Vote'}
+        busyLabel={editing ? 'Saving…' : 'Sending vote…'}
+        busy={busy}
+        blockedReason={blockedReason}
+        onSubmit={(ids) => void send(editing ? 'change' : 'cast', ids)}
+        onCancel={editing ? cancelEditing : undefined}
+        focusOnMount={editing}
+      />
+    );
+  } else {
+    body = null;
+  }
+
+  const mine = myVote ? [...myVote.options].sort((a, b) => a.position - b.position).map((o) => o.text) : [];
+
+  return (
+    <section className="card vote-panel" aria-labelledby="vote-title">
+      <h2 id="vote-title">Vote</h2>
+      {message && (
+        <Notice tone={message.tone} focusOnShow focusKey={message.seq} testId="vote-message">
+          <p>{message.text}</p>
+        </Notice>
+      )}
+      {myVote && !editing && (
+        <div className="my-vote" data-testid="my-vote">
+          <p>
+            You voted for <strong>{listOf(mine)}</strong>.
+          </p>
+          {poll.allowVoteChange && open && (
+            <div className="actions">
+              <button
+                ref={changeButton}
+                type="button"
+                className="button button-secondary"
+                onClick={() => {
+                  setMessage(null);
+                  setEditing(true);
+                }}
+                disabled={busy}
+              >
+                Change vote
+              </button>
+              <button
+                type="button"
+                className="button button-secondary"
+                onClick={() => void send('retract', [])}
+                disabled={busy || Boolean(blockedReason)}
+              >
+                {retractState.fetching ? 'Retracting…' : 'Retract vote'}
+              </button>
+            </div>
+          )}
+        </div>
+      )}
+      {body}
+    </section>
+  );
+}

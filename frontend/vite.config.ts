@@ -1,0 +1,25 @@
+import { defineConfig } from 'vitest/config';
+import react from '@vitejs/plugin-react';
+
+// The API server (`make run` in the repository root) listens on 127.0.0.1:8080. In
+// development Vite serves the app and forwards the API to it, WebSocket included
+// (`/graphql/ws`, live results), so the app talks to its own origin as in production.
+const api = process.env.TALLY_API ?? 'http://127.0.0.1:8080';
+
+export default defineConfig({
+  plugins: [react()],
+  server: {
+    proxy: {
+      '/graphql': { target: api, ws: true, changeOrigin: true },
+      '/healthz': { target: api },
+    },
+  },
+  build: {
+    outDir: 'dist',
+    sourcemap: true,
+  },
+  test: {
+    include: ['src/**/*.test.ts'],
+    environment: 'node',
+  },
+});

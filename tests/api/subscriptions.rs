@@ -1,0 +1,345 @@
+//! Live results over WebSocket: what subscribers receive, across instances, and the
+//! protocol's close codes.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use tally::config::Config;
+
+use crate::helpers::{Backend, TestApp, error_code, option_ids, use_redis};
+use crate::redis_support::shared_redis_url;
+use crate::ws_support::{Received, WsClient};
+
+fn quick(config: &mut Config) {
+    config.realtime.init_timeout_ms = 300;
+    config.realtime.closer_interval_ms = 50;
+    config.realtime.max_subscriptions = 3;
+}
+
+async fn close_poll(app: &TestApp, owner: &crate::helpers::TestUser, poll: &str) {
+    let body = app
+        .graphql(
+            Some(&owner.token),
+            "mutation($id: ID!) { closePoll(id: $id) { id } }",
+            json!({ "id": poll }),
+        )
+        .await;
+    assert!(body["data"]["closePoll"].is_object(), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscriber_gets_the_current_tally_then_each_change_with_a_higher_version() {
+    let app = TestApp::spawn_with(Backend::Sqlite, quick).await;
+    let owner = app.register("owner").await;
+    let poll = app.create_poll(&owner, json!({})).await;
+    let (id, options) = (poll["id"].as_str().unwrap(), option_ids(&poll));
+    let early = app.register("early").await;
+    app.cast_vote(&early, id, &[&options[0]], "k").await;
+
+    let mut client = WsClient::ready(&app, None).await;
+    client.subscribe_results("1", id).await;
+    let first = client.next_results("1").await;
+    assert_eq!(first["totalVotes"], 1);
+    assert_eq!(first["final"], false);
+    let mut version = first["version"].as_i64().unwrap();
+
+    for (i, voter) in app.register_many("voter", 3).await.iter().enumerate() {
+        app.cast_vote(voter, id, &[&options[1]], "k").await;
+        // Updates may be folded together; each one seen is newer and never partial.
+        let mut seen = client.next_results("1").await;
+        while seen["totalVotes"] != i + 2 {
+            assert!(seen["version"].as_i64().unwrap() > version);
+            version = seen["version"].as_i64().unwrap();
+            seen = client.next_results("1").await;
+        }
+        let counted: i64 = seen["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["votes"].as_i64().unwrap())
+            .sum();
+        assert_eq!(counted, seen["totalVotes"].as_i64().unwrap());
+        assert!(seen["version"].as_i64().unwrap() > version);
+        version = seen["version"].as_i64().unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_a_poll_sends_the_final_tally_then_completes() {
+    let app = TestApp::spawn_with(Backend::Postgres, quick).await;
+    let owner = app.register("owner").await;
+    let poll = app.create_poll(&owner, json!({})).await;
+    let id = poll["id"].as_str().unwrap();
+    let mut client = WsClient::ready(&app, None).await;
+    client.subscribe_results("s", id).await;
+    assert_eq!(client.next_results("s").await["final"], false);
+    close_poll(&app, &owner, id).await;
+    assert_eq!(client.next_results("s").await["final"], true);
+    assert_eq!(
+        client.receive().await,
+        Received::Message(json!({ "id": "s", "type": "complete" }))
+    );
+
+    // A closed poll: one final tally and done.
+    client.subscribe_results("t", id).await;
+    assert_eq!(client.next_results("t").await["final"], true);
+    assert_eq!(
+        client.receive().await,
+        Received::Message(json!({ "id": "t", "type": "complete" }))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_poll_reaching_closes_at_is_announced_final() {
+    let app = TestApp::spawn_with(Backend::Sqlite, quick).await;
+    let owner = app.register("owner").await;
+    let closes = app.clock.now_utc() + chrono::Duration::minutes(5);
+    let poll = app
+        .create_poll(&owner, json!({ "closesAt": closes.to_rfc3339() }))
+        .await;
+    let id = poll["id"].as_str().unwrap();
+    let mut client = WsClient::ready(&app, None).await;
+    client.subscribe_results("s", id).await;
+    assert_eq!(client.next_results("s").await["final"], false);
+    app.clock.advance(Duration::from_secs(5 * 60));
+    assert_eq!(client.next_results("s").await["final"], true);
+    assert_eq!(
+        client.receive().await,
+        Received::Message(json!({ "id": "s", "type": "complete" }))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vote_on_one_instance_reaches_a_subscriber_on_another_within_a_second() {
+    let url = shared_redis_url();
+    let a = TestApp::spawn_with(Backend::Postgres, |c| use_redis(c, url)).await;
+    let b = TestApp::spawn_beside(&a).await;
+    let owner = a.register("owner").await;
+    let poll = a.create_poll(&owner, json!({})).await;
+    let (id, options) = (poll["id"].as_str().unwrap(), option_ids(&poll));
+    let mut client = WsClient::ready(&a, None).await;
+    client.subscribe_results("s", id).await;
+    assert_eq!(client.next_results("s").await["totalVotes"], 0);
+
+    let voter = b.register("voter").await;
+    let cast = Instant::now();
+    let body = b.cast_vote(&voter, id, &[&options[2]], "k").await;
+    assert!(body["data"]["castVote"].is_object(), "{body}");
+    let seen = client.next_results("s").await;
+    assert_eq!(seen["totalVotes"], 1);
+    assert!(
+        cast.elapsed() < Duration::from_secs(1),
+        "took {:?}",
+        cast.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_never_reads_does_not_delay_another() {
+    let app = TestApp::spawn_with(Backend::Postgres, |c| {
+        c.realtime.updates_per_second = 1000;
+        c.realtime.max_subscriptions = 32;
+    })
+    .await;
+    let owner = app.register("owner").await;
+    let poll = app.create_poll(&owner, json!({})).await;
+    let (id, options) = (poll["id"].as_str().unwrap(), option_ids(&poll));
+    // The sluggard subscribes many times over and then never reads its socket.
+    let mut sluggard = WsClient::ready(&app, None).await;
+    for i in 0..32 {
+        sluggard.subscribe_results(&i.to_string(), id).await;
+    }
+    let mut reader = WsClient::ready(&app, None).await;
+    reader.subscribe_results("r", id).await;
+    reader.next_results("r").await;
+
+    let voters = app.register_many("voter", 40).await;
+    for (i, voter) in voters.iter().enumerate() {
+        let cast = Instant::now();
+        app.cast_vote(voter, id, &[&options[i % 3]], "k").await;
+        let mut seen = reader.next_results("r").await;
+        while seen["totalVotes"] != i + 1 {
+            seen = reader.next_results("r").await;
+        }
+        assert!(
+            cast.elapsed() < Duration::from_secs(1),
+            "vote {i} took {:?}",
+            cast.elapsed()
+        );
+    }
+    drop(sluggard);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn visibility_holds_on_the_subscription_too() {
+    let app = TestApp::spawn_with(Backend::Sqlite, quick).await;
+    let owner = app.register("owner").await;
+    let voter = app.register("voter").await;
+    let after_vote = app
+        .create_poll(&owner, json!({ "resultsVisibility": "AFTER_VOTE" }))
+        .await;
+    let owner_only = app
+        .create_poll(&owner, json!({ "resultsVisibility": "OWNER_ONLY" }))
+        .await;
+    let after_close = app
+        .create_poll(&owner, json!({ "resultsVisibility": "AFTER_CLOSE" }))
+        .await;
+
+    let mut client = WsClient::ready(&app, Some(&voter.token)).await;
+    for (sub, poll) in [("a", &after_vote), ("b", &owner_only)] {
+        client
+            .subscribe_results(sub, poll["id"].as_str().unwrap())
+            .await;
+        match client.receive().await {
+            Received::Message(m) => {
+                assert_eq!(m["type"], "error", "{m}");
+                assert_eq!(m["payload"][0]["extensions"]["code"], "RESULTS_HIDDEN");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    // After voting, the AFTER_VOTE poll's results flow.
+    let id = after_vote["id"].as_str().unwrap();
+    app.cast_vote(&voter, id, &[&option_ids(&after_vote)[0]], "k")
+        .await;
+    client.subscribe_results("c", id).await;
+    assert_eq!(client.next_results("c").await["totalVotes"], 1);
+
+    // AFTER_CLOSE: nothing while open, the final tally at the close.
+    let closed_id = after_close["id"].as_str().unwrap();
+    let mut watcher = WsClient::ready(&app, Some(&voter.token)).await;
+    watcher.subscribe_results("d", closed_id).await;
+    app.cast_vote(&voter, closed_id, &[&option_ids(&after_close)[0]], "k2")
+        .await;
+    assert_eq!(
+        watcher.receive_within(Duration::from_millis(500)).await,
+        None
+    );
+    close_poll(&app, &owner, closed_id).await;
+    let last = watcher.next_results("d").await;
+    assert_eq!(
+        (last["final"].clone(), last["totalVotes"].clone()),
+        (json!(true), json!(1))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_protocol_breach_closes_with_its_code() {
+    let app = TestApp::spawn_with(Backend::Sqlite, quick).await;
+    let user = app.register("user").await;
+    let poll = app.create_poll(&user, json!({})).await;
+    let id = poll["id"].as_str().unwrap();
+
+    let mut garbage = WsClient::connect(&app).await;
+    garbage.send_text("this is not json").await;
+    assert_eq!(garbage.receive().await, Received::Closed(4400));
+
+    let mut eager = WsClient::connect(&app).await;
+    eager.subscribe_results("1", id).await;
+    assert_eq!(eager.receive().await, Received::Closed(4401));
+
+    let mut forged = WsClient::connect(&app).await;
+    forged.send(json!({ "type": "connection_init", "payload": { "authorization": "Bearer forged.token.here" } })).await;
+    assert_eq!(forged.receive().await, Received::Closed(4403));
+
+    let mut silent = WsClient::connect(&app).await;
+    assert_eq!(silent.receive().await, Received::Closed(4408));
+
+    let mut twice = WsClient::ready(&app, Some(&user.token)).await;
+    twice.subscribe_results("1", id).await;
+    twice.next_results("1").await;
+    twice.subscribe_results("1", id).await;
+    assert_eq!(twice.receive().await, Received::Closed(4409));
+
+    let mut reinit = WsClient::ready(&app, None).await;
+    reinit.send(json!({ "type": "connection_init" })).await;
+    assert_eq!(reinit.receive().await, Received::Closed(4429));
+
+    let mut no_protocol = WsClient::connect_with_protocol(&app, None).await;
+    assert_eq!(no_protocol.receive().await, Received::Closed(4406));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_holds_a_limited_number_of_subscriptions_and_answers_pings() {
+    let app = TestApp::spawn_with(Backend::Sqlite, quick).await;
+    let user = app.register("user").await;
+    let poll = app.create_poll(&user, json!({})).await;
+    let id = poll["id"].as_str().unwrap();
+    let mut client = WsClient::ready(&app, None).await;
+    for n in 0..3 {
+        client.subscribe_results(&n.to_string(), id).await;
+        client.next_results(&n.to_string()).await;
+    }
+    client.subscribe_results("4", id).await;
+    match client.receive().await {
+        Received::Message(m) => {
+            assert_eq!(m["type"], "error");
+            assert_eq!(
+                m["payload"][0]["extensions"]["code"],
+                "TOO_MANY_SUBSCRIPTIONS"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    client.send(json!({ "type": "complete", "id": "0" })).await;
+    client.send(json!({ "type": "ping" })).await;
+    assert_eq!(
+        client.receive().await,
+        Received::Message(json!({ "type": "pong" }))
+    );
+    client.subscribe_results("5", id).await;
+    client.next_results("5").await;
+
+    // Queries run over the socket too: one result, then complete.
+    client.send(json!({ "type": "complete", "id": "1" })).await;
+    client
+        .send(
+            json!({ "id": "q", "type": "subscribe", "payload": { "query": "{ viewer { id } }" } }),
+        )
+        .await;
+    assert_eq!(
+        client.receive().await,
+        Received::Message(
+            json!({ "id": "q", "type": "next", "payload": { "data": { "viewer": null } } })
+        )
+    );
+    assert_eq!(
+        client.receive().await,
+        Received::Message(json!({ "id": "q", "type": "complete" }))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_redis_returns_subscribers_get_the_tally_they_missed() {
+    let mut redis = crate::redis_support::TestRedis::start();
+    let url = redis.url();
+    let a = TestApp::spawn_with(Backend::Postgres, |c| use_redis(c, url)).await;
+    let b = TestApp::spawn_beside(&a).await;
+    let owner = a.register("owner").await;
+    let poll = a.create_poll(&owner, json!({})).await;
+    let (id, options) = (poll["id"].as_str().unwrap(), option_ids(&poll));
+    let mut client = WsClient::ready(&a, None).await;
+    client.subscribe_results("s", id).await;
+    assert_eq!(client.next_results("s").await["totalVotes"], 0);
+
+    redis.stop();
+    // Cast on the other instance: with pub/sub down, this one cannot hear of it.
+    for voter in b.register_many("voter", 2).await {
+        let body = b.cast_vote(&voter, id, &[&options[0]], "k").await;
+        assert!(body["data"]["castVote"].is_object(), "{body}");
+    }
+    redis.restart();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match client.receive_within(left).await {
+            Some(Received::Message(m)) if m["type"] == "next" => {
+                if m["payload"]["data"]["pollResults"]["totalVotes"] == 2 {
+                    break;
+                }
+            }
+            other => panic!("no current tally after Redis came back: {other:?}"),
+        }
+    }
+    let _ = error_code;
+}
