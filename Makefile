@@ -7,7 +7,8 @@
 run:
 	./scripts/run.sh
 
-## Run every test: Rust unit and integration suites on SQLite and PostgreSQL.
+## Run every test: Rust (SQLite, PostgreSQL, Redis), the web app's build and unit tests,
+## and the end-to-end browser test.
 test:
 	./scripts/test.sh
 

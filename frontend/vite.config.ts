@@ -6,14 +6,15 @@ import react from '@vitejs/plugin-react';
 // (`/graphql/ws`, live results), so the app talks to its own origin as in production.
 const api = process.env.TALLY_API ?? 'http://127.0.0.1:8080';
 
+const proxy = {
+  '/graphql': { target: api, ws: true, changeOrigin: true },
+  '/healthz': { target: api },
+};
+
 export default defineConfig({
   plugins: [react()],
-  server: {
-    proxy: {
-      '/graphql': { target: api, ws: true, changeOrigin: true },
-      '/healthz': { target: api },
-    },
-  },
+  server: { proxy },
+  preview: { proxy },
   build: {
     outDir: 'dist',
     sourcemap: true,

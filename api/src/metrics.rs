@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::realtime::Hub;
 use crate::store::{StoreMetrics, VoteWriter};
 
 /// Counters of the parts that are not the store or the writer.
@@ -23,6 +24,18 @@ pub struct AppCounters {
     pub fast_path_answers: AtomicU64,
 }
 
+/// Resident memory of this process, in bytes (Linux; 0 elsewhere).
+pub fn resident_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| {
+            s.split_whitespace()
+                .nth(1)
+                .and_then(|p| p.parse::<u64>().ok())
+        })
+        .map_or(0, |pages| pages * 4096)
+}
+
 /// Handles on every live counter.
 #[derive(Clone)]
 pub struct Metrics {
@@ -32,141 +45,44 @@ pub struct Metrics {
     pub writer: VoteWriter,
     /// Everything else.
     pub app: Arc<AppCounters>,
-}
-
-fn line(out: &mut String, name: &str, kind: &str, help: &str, value: u64) {
-    let _ = writeln!(
-        out,
-        "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
-    );
+    /// Live-tally subscribers of this instance.
+    pub hub: Arc<Hub>,
 }
 
 impl Metrics {
     /// The counters in the Prometheus text exposition format.
     pub fn render(&self) -> String {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        let w = self.writer.metrics();
+        let (w, a) = (self.writer.metrics(), &self.app);
+        #[rustfmt::skip]
+        let rows: [(&str, &str, &str, u64); 19] = [
+            ("tally_vote_batches_total", "counter", "Vote transactions committed.", get(&w.batches)),
+            ("tally_vote_batch_calls_total", "counter", "castVote calls answered by committed batches.", get(&w.calls)),
+            ("tally_vote_batch_size_last", "gauge", "Calls in the last batch.", get(&w.last_batch_size)),
+            ("tally_vote_batch_size_max", "gauge", "Calls in the largest batch so far.", get(&w.max_batch_size)),
+            ("tally_vote_commit_micros_total", "counter", "Time spent in vote transactions, in microseconds.", get(&w.commit_micros_total)),
+            ("tally_vote_commit_micros_max", "gauge", "Longest vote transaction so far, in microseconds.", get(&w.commit_micros_max)),
+            ("tally_vote_batch_failures_total", "counter", "Batches whose transaction failed and were retried call by call.", get(&w.batch_failures)),
+            ("tally_vote_batch_retries_total", "counter", "Batches the database aborted (deadlock, conflict) and that ran again.", get(&w.transient_retries)),
+            ("tally_vote_overloaded_total", "counter", "castVote calls refused because the queue was full.", get(&w.rejected_overloaded)),
+            ("tally_vote_queue_depth", "gauge", "castVote calls waiting for the writer.", self.writer.queue_depth() as u64),
+            ("tally_db_statements_total", "counter", "Statements run by the store.", get(&self.store.statements)),
+            ("tally_db_statement_failures_total", "counter", "Statements that failed.", get(&self.store.failed)),
+            ("tally_redis_errors_total", "counter", "Redis commands that failed; the app fell back without them.", get(&a.redis_errors)),
+            ("tally_rate_limited_total", "counter", "Calls refused with RATE_LIMITED.", get(&a.rate_limited)),
+            ("tally_vote_fast_path_total", "counter", "castVote calls answered from the Redis fast path.", get(&a.fast_path_answers)),
+            ("tally_reconcile_runs_total", "counter", "Reconciliation passes of live counters.", get(&a.reconcile_runs)),
+            ("tally_reconcile_repairs_total", "counter", "Live counters found to differ from the database and repaired.", get(&a.reconcile_repairs)),
+            ("tally_subscribers", "gauge", "Live-tally subscriptions on this instance.", self.hub.subscribers() as u64),
+            ("tally_process_resident_bytes", "gauge", "Resident memory of the process.", resident_bytes()),
+        ];
         let mut out = String::new();
-        line(
-            &mut out,
-            "tally_vote_batches_total",
-            "counter",
-            "Vote transactions committed.",
-            get(&w.batches),
-        );
-        line(
-            &mut out,
-            "tally_vote_batch_calls_total",
-            "counter",
-            "castVote calls answered by committed batches.",
-            get(&w.calls),
-        );
-        line(
-            &mut out,
-            "tally_vote_batch_size_last",
-            "gauge",
-            "Calls in the last batch.",
-            get(&w.last_batch_size),
-        );
-        line(
-            &mut out,
-            "tally_vote_batch_size_max",
-            "gauge",
-            "Calls in the largest batch so far.",
-            get(&w.max_batch_size),
-        );
-        line(
-            &mut out,
-            "tally_vote_commit_micros_total",
-            "counter",
-            "Time spent in vote transactions, in microseconds.",
-            get(&w.commit_micros_total),
-        );
-        line(
-            &mut out,
-            "tally_vote_commit_micros_max",
-            "gauge",
-            "Longest vote transaction so far, in microseconds.",
-            get(&w.commit_micros_max),
-        );
-        line(
-            &mut out,
-            "tally_vote_batch_failures_total",
-            "counter",
-            "Batches whose transaction failed and were retried call by call.",
-            get(&w.batch_failures),
-        );
-        line(
-            &mut out,
-            "tally_vote_batch_retries_total",
-            "counter",
-            "Batches the database aborted (deadlock, conflict) and that ran again.",
-            get(&w.transient_retries),
-        );
-        line(
-            &mut out,
-            "tally_vote_overloaded_total",
-            "counter",
-            "castVote calls refused because the queue was full.",
-            get(&w.rejected_overloaded),
-        );
-        line(
-            &mut out,
-            "tally_vote_queue_depth",
-            "gauge",
-            "castVote calls waiting for the writer.",
-            self.writer.queue_depth() as u64,
-        );
-        line(
-            &mut out,
-            "tally_db_statements_total",
-            "counter",
-            "Statements run by the store.",
-            get(&self.store.statements),
-        );
-        line(
-            &mut out,
-            "tally_db_statement_failures_total",
-            "counter",
-            "Statements that failed.",
-            get(&self.store.failed),
-        );
-        let a = &self.app;
-        line(
-            &mut out,
-            "tally_redis_errors_total",
-            "counter",
-            "Redis commands that failed; the app fell back without them.",
-            get(&a.redis_errors),
-        );
-        line(
-            &mut out,
-            "tally_rate_limited_total",
-            "counter",
-            "Calls refused with RATE_LIMITED.",
-            get(&a.rate_limited),
-        );
-        line(
-            &mut out,
-            "tally_vote_fast_path_total",
-            "counter",
-            "castVote calls answered from the Redis fast path.",
-            get(&a.fast_path_answers),
-        );
-        line(
-            &mut out,
-            "tally_reconcile_runs_total",
-            "counter",
-            "Reconciliation passes of live counters.",
-            get(&a.reconcile_runs),
-        );
-        line(
-            &mut out,
-            "tally_reconcile_repairs_total",
-            "counter",
-            "Live counters found to differ from the database and repaired.",
-            get(&a.reconcile_repairs),
-        );
+        for (name, kind, help, value) in rows {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+            );
+        }
         out
     }
 }

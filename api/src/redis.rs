@@ -179,14 +179,22 @@ impl RedisClient {
         }
     }
 
-    /// Whether the connection is up now.
+    /// Whether every connection is up now.
     pub fn is_connected(&self) -> bool {
-        self.pool.next().is_connected()
+        self.pool.clients().iter().all(ClientLike::is_connected)
     }
 
-    /// Whether Redis answers a PING now.
+    /// Whether Redis answers a PING on every connection now.
     pub async fn ping(&self) -> bool {
-        self.cmd().ping::<String>(None).await.is_ok()
+        let pings = self
+            .pool
+            .clients()
+            .iter()
+            .map(|c| async move { c.with_options(&self.options).ping::<String>(None).await });
+        futures::future::join_all(pings)
+            .await
+            .iter()
+            .all(Result::is_ok)
     }
 
     /// Notifies each time the connection comes back after a loss.

@@ -177,6 +177,7 @@ impl Application {
             store: store.metrics(),
             writer: writer.clone(),
             app: counters,
+            hub: realtime.hub().clone(),
         };
         let accounts = AccountService::new(
             store.clone(),

@@ -3,6 +3,7 @@
 mod http;
 mod report;
 mod setup;
+mod subs;
 mod votes;
 
 use std::net::SocketAddr;
@@ -28,6 +29,8 @@ struct Cli {
 enum Command {
     /// castVote throughput and latency, then a check of the database.
     Votes(VoteArgs),
+    /// Live-tally delivery to many subscribers while votes flow.
+    Subs(SubsArgs),
 }
 
 /// Where the server is and how to sign in to it.
@@ -75,11 +78,121 @@ struct VoteArgs {
     rate: Option<f64>,
 }
 
+#[derive(Args)]
+struct SubsArgs {
+    #[command(flatten)]
+    target: Target,
+    /// WebSocket subscribers, all on one poll.
+    #[arg(long, default_value_t = 10_000)]
+    subscribers: usize,
+    /// Votes per second while measuring.
+    #[arg(long, default_value_t = 2_000.0)]
+    rate: f64,
+    /// Connections sending votes.
+    #[arg(long, default_value_t = 64)]
+    vote_concurrency: usize,
+    /// How long votes flow, in seconds.
+    #[arg(long, default_value_t = 30)]
+    duration: u64,
+    /// Subscribers connecting at once.
+    #[arg(long, default_value_t = 200)]
+    connect_concurrency: usize,
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Votes(args) => vote_bench(args).await,
+        Command::Subs(args) => subs_bench(args).await,
     }
+}
+
+async fn subs_bench(args: SubsArgs) -> anyhow::Result<()> {
+    use futures::StreamExt;
+    use std::sync::atomic::Ordering;
+
+    let target = &args.target;
+    let db = Database::connect(&target.database_url)
+        .await
+        .context("connecting to the server's database")?;
+    let run = format!("{:x}", uuid::Uuid::new_v4().as_u128() as u32);
+    let tokens = TokenSettings {
+        secret: target.jwt_secret.clone(),
+        issuer: target.jwt_issuer.clone(),
+        audience: target.jwt_audience.clone(),
+    };
+    let voters_needed = (args.rate * args.duration as f64 * 1.2) as usize + 100;
+    let mut users = setup::create_users(&db, &run, voters_needed + 1, &tokens).await?;
+    let voters = users.split_off(1);
+    let polls = setup::create_polls(target.address, &users, 1, 4).await?;
+    let poll = polls[0].0.clone();
+
+    let before = subs::server_memory(target.address).await?;
+    let observed = subs::Observed::new()?;
+    let started = std::time::Instant::now();
+    let connected: Vec<anyhow::Result<()>> = futures::stream::iter(0..args.subscribers)
+        .map(|i| subs::subscribe(target.address, &poll, i, observed.clone()))
+        .buffer_unordered(args.connect_concurrency.max(1))
+        .collect()
+        .await;
+    let failed = connected.iter().filter(|r| r.is_err()).count();
+    if let Some(Err(e)) = connected.iter().find(|r| r.is_err()) {
+        println!("first subscriber failure: {e:#}");
+    }
+    subs::settle(Duration::from_secs(3)).await;
+    let after = subs::server_memory(target.address).await?;
+    let ok = args.subscribers - failed;
+    println!(
+        "subscribers: {ok} connected ({failed} failed) in {:.1}s; server memory {:.1} MiB -> {:.1} MiB: {:.1} KB per idle subscriber",
+        started.elapsed().as_secs_f64(),
+        before as f64 / 1_048_576.0,
+        after as f64 / 1_048_576.0,
+        (after.saturating_sub(before)) as f64 / 1024.0 / ok.max(1) as f64
+    );
+
+    observed.recording.store(true, Ordering::Relaxed);
+    let plan = Arc::new(Plan {
+        users: voters,
+        polls,
+        mode: Mode::Hot,
+        run,
+    });
+    let (reports, elapsed) = votes::run(
+        target.address,
+        plan,
+        args.vote_concurrency,
+        Duration::from_secs(args.duration),
+        Some(args.rate),
+    )
+    .await?;
+    // Let the last tallies arrive.
+    subs::settle(Duration::from_secs(2)).await;
+    observed.recording.store(false, Ordering::Relaxed);
+    let summary = report::summarize(reports)?;
+    let lag = subs::merged_lag(&observed).await?;
+    let messages = observed.messages.load(Ordering::Relaxed);
+    let secs = elapsed.as_secs_f64();
+    println!(
+        "votes: {} recorded in {secs:.1}s ({:.0}/s); vote latency ms p50={:.1} p99={:.1}",
+        summary.recorded,
+        summary.recorded as f64 / secs,
+        summary.latency.value_at_quantile(0.5) as f64 / 1000.0,
+        summary.latency.value_at_quantile(0.99) as f64 / 1000.0,
+    );
+    println!(
+        "delivery: {messages} messages ({:.0}/s, {:.1} per subscriber per second); lag ms p50={:.1} p99={:.1} max={:.1}",
+        messages as f64 / secs,
+        messages as f64 / secs / ok.max(1) as f64,
+        lag.value_at_quantile(0.5) as f64 / 1000.0,
+        lag.value_at_quantile(0.99) as f64 / 1000.0,
+        lag.max() as f64 / 1000.0,
+    );
+    println!(
+        "order: {} out-of-order messages, {} subscribers dropped",
+        observed.out_of_order.load(Ordering::Relaxed),
+        observed.dropped.load(Ordering::Relaxed)
+    );
+    Ok(())
 }
 
 async fn vote_bench(args: VoteArgs) -> anyhow::Result<()> {

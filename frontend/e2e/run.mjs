@@ -363,8 +363,13 @@ async function scenario(base, browser) {
       await owner.getByLabel('Let voters change or retract their vote').check();
       await owner.getByRole('button', { name: 'Create poll' }).click();
       await owner.waitForURL(/\/polls\/[0-9a-f-]{36}$/, { timeout: 10_000 });
-      const heading = await owner.getByRole('heading', { level: 1 }).innerText();
-      if (heading !== title) throw new Error(`poll page heading is "${heading}", expected "${title}"`);
+      await waitUntil(
+        async () => (await owner.getByRole('heading', { level: 1 }).innerText()) === title,
+        10_000,
+        async () => `poll page heading is "${await owner.getByRole('heading', { level: 1 }).innerText()}", expected "${title}"`,
+      );
+      const focused = await owner.evaluate(() => document.activeElement?.tagName);
+      if (focused !== 'H1') throw new Error(`after creating, focus is on ${focused}, not the page heading`);
     });
 
     await step('the owner copies the share link, and a QR code is shown', async () => {
@@ -380,8 +385,11 @@ async function scenario(base, browser) {
 
     await step('the other person opens the shared link', async () => {
       await voter.goto(pollUrl);
-      const heading = await voter.getByRole('heading', { level: 1 }).innerText({ timeout: 10_000 });
-      if (heading !== title) throw new Error(`voter sees heading "${heading}"`);
+      await waitUntil(
+        async () => (await voter.getByRole('heading', { level: 1 }).innerText()) === title,
+        10_000,
+        async () => `voter sees heading "${await voter.getByRole('heading', { level: 1 }).innerText()}"`,
+      );
       for (const page of [owner, voter]) {
         await page.evaluate(() => Object.assign(window, { __e2eNoReload: true }));
       }

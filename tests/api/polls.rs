@@ -115,6 +115,7 @@ both_backends! {
         assert_eq!(unknown, json!({ "data": { "poll": null } }));
         let malformed = app.graphql(None, &poll_query(), json!({ "id": "42" })).await;
         assert_eq!(error_code(&malformed), Some("BAD_USER_INPUT"));
+        assert_eq!(malformed["data"], json!({ "poll": null }));
         assert_eq!(malformed["errors"][0]["extensions"]["field"], "id");
     }
 

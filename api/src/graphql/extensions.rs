@@ -80,6 +80,58 @@ fn count_aliases(set: &SelectionSet) -> usize {
         .sum()
 }
 
+/// Puts `null` where async-graphql left a failed field out (the GraphQL spec wants the
+/// key, as `null`, and typed clients rely on it). async-graphql drops a failed field
+/// from its object, and turns an object whose every field failed into `null`.
+///
+/// Walking the error's path from the root: a key missing from an object is set to
+/// `null`, and a `null` the path goes through can only be such an emptied object (a
+/// real `null` has no fields to fail), so it becomes `{}` again. At the root, the
+/// response's `data` is rebuilt only when the failed root field is nullable; a failed
+/// non-null root field (every mutation here) leaves `data` null, as the spec says.
+fn null_where_failed(
+    registry: &async_graphql::registry::Registry,
+    data: &mut async_graphql::Value,
+    path: &[async_graphql::PathSegment],
+) {
+    use async_graphql::{Name, PathSegment, Value};
+    if let (Value::Null, Some(PathSegment::Field(root))) = (&*data, path.first()) {
+        let nullable = registry
+            .types
+            .get(&registry.query_type)
+            .and_then(|query| query.field_by_name(root))
+            .is_some_and(|field| !field.ty.ends_with('!'));
+        if !nullable {
+            return;
+        }
+        *data = Value::Object(Default::default());
+    }
+    let mut node = data;
+    for (depth, segment) in path.iter().enumerate() {
+        if *node == Value::Null && depth > 0 {
+            *node = Value::Object(Default::default());
+        }
+        node = match (node, segment) {
+            (Value::Object(fields), PathSegment::Field(name)) => {
+                let key = Name::new(name);
+                if !fields.contains_key(&key) {
+                    fields.insert(key, Value::Null);
+                    return;
+                }
+                match fields.get_mut(name.as_str()) {
+                    Some(next) => next,
+                    None => return,
+                }
+            }
+            (Value::List(items), PathSegment::Index(i)) => match items.get_mut(*i) {
+                Some(next) => next,
+                None => return,
+            },
+            _ => return,
+        };
+    }
+}
+
 /// Aliases written anywhere in the document (each fragment counted once).
 pub fn aliases_in(document: &ExecutableDocument) -> usize {
     let in_operations: usize = document
@@ -99,6 +151,9 @@ pub fn aliases_in(document: &ExecutableDocument) -> usize {
 impl Extension for RequestGuard {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let mut response = next.run(ctx).await;
+        for error in &response.errors {
+            null_where_failed(&ctx.schema_env.registry, &mut response.data, &error.path);
+        }
         for error in &mut response.errors {
             let has_code = error
                 .extensions

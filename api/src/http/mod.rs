@@ -93,7 +93,7 @@ fn web_app(dir: &Path) -> Router {
             )
         });
     }
-    Router::new().fallback_service(ServeDir::new(dir).not_found_service(ServeFile::new(index)))
+    Router::new().fallback_service(ServeDir::new(dir).fallback(ServeFile::new(index)))
 }
 
 /// All routes with their layers.

@@ -1,8 +1,8 @@
 // Who is signed in, and the API client that speaks for them. A new client is made when
 // the token changes, so every query re-runs as the new viewer.
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { Provider as UrqlProvider } from 'urql';
-import { createApiClient, type LiveConnectionState } from '../api/client';
+import { createApiClient, type ApiClient, type LiveConnectionState } from '../api/client';
 import { clearSession, isExpired, loadSession, saveSession, SESSION_KEY, type Session } from './session';
 
 export type SignOutReason = 'user' | 'expired';
@@ -62,7 +62,13 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     () => createApiClient({ token, onUnauthenticated: () => signOut('expired') }),
     [token, signOut],
   );
-  useEffect(() => () => api.dispose(), [api]);
+  // Close the previous client's WebSocket once a new client replaced it. (Not in this
+  // effect's cleanup: React's StrictMode runs cleanups of live components in development.)
+  const previous = useRef<ApiClient | null>(null);
+  useEffect(() => {
+    if (previous.current && previous.current !== api) previous.current.dispose();
+    previous.current = api;
+  }, [api]);
 
   const value = useMemo<AuthValue>(
     () => ({ session, notice, signIn, signOut, live: api.live }),

@@ -1,5 +1,6 @@
 // "There is a problem" box listing each field error as a link to its field. It takes focus
-// when it appears (and on each new failed submit) so the reader hears what to fix.
+// when it appears (and on each new failed submit) so the reader hears what to fix; being
+// focused, it has no live role (which would read it twice).
 import { useEffect, useRef } from 'react';
 
 export interface SummaryItem {
@@ -16,7 +17,7 @@ export function ErrorSummary({ items, attempt }: { items: SummaryItem[]; attempt
   }, [attempt]);
   if (!items.length) return null;
   return (
-    <div ref={ref} className="notice notice-error error-summary" role="alert" tabIndex={-1} aria-labelledby="error-summary-title" data-testid="error-summary">
+    <div ref={ref} className="notice notice-error error-summary" tabIndex={-1} aria-labelledby="error-summary-title" data-testid="error-summary">
       <p className="notice-title" id="error-summary-title">
         {items.length === 1 ? 'There is a problem' : `There are ${items.length} problems`}
       </p>

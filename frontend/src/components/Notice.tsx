@@ -1,5 +1,7 @@
-// A message box. Errors use role="alert"; others role="status". `focusOnShow` moves focus
-// to it (after an action) so the reader lands on the outcome.
+// A message box. How it reaches screen reader users is the caller's choice:
+// - `focusOnShow`: focus moves to it (its text is read; no live role, so it is not read twice);
+// - `role`: a live region of its own (for messages that appear without an action);
+// - neither: the caller announces it through the Announcer.
 import { useEffect, useRef, type ReactNode } from 'react';
 
 export type NoticeTone = 'error' | 'info' | 'success' | 'warning';
@@ -11,22 +13,17 @@ interface NoticeProps {
   /** Focus the notice when it appears and whenever `focusKey` changes. */
   focusOnShow?: boolean;
   focusKey?: unknown;
+  role?: 'alert' | 'status';
   testId?: string;
 }
 
-export function Notice({ tone, title, children, focusOnShow = false, focusKey, testId }: NoticeProps) {
+export function Notice({ tone, title, children, focusOnShow = false, focusKey, role, testId }: NoticeProps) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (focusOnShow) ref.current?.focus();
   }, [focusOnShow, focusKey]);
   return (
-    <div
-      ref={ref}
-      className={`notice notice-${tone}`}
-      role={tone === 'error' ? 'alert' : 'status'}
-      tabIndex={-1}
-      data-testid={testId}
-    >
+    <div ref={ref} className={`notice notice-${tone}`} role={role} tabIndex={-1} data-testid={testId}>
       {title && <p className="notice-title">{title}</p>}
       <div className="notice-body">{children}</div>
     </div>

@@ -37,7 +37,6 @@ function AuthForm({ mode }: { mode: Mode }) {
   const [password, setPassword] = useState('');
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [general, setGeneral] = useState<ApiError[]>([]);
-  const [attempt, setAttempt] = useState(0);
 
   const [registerState, register] = useMutation(RegisterMutation);
   const [loginState, login] = useMutation(LoginMutation);
@@ -80,8 +79,8 @@ function AuthForm({ mode }: { mode: Mode }) {
     const split = formErrors(errors);
     setFieldErrors(split.fields);
     setGeneral(split.general);
-    setAttempt((n) => n + 1);
     const seconds = retryAfter(errors);
+    if (split.general.length) announce(split.general.map((e) => describeError(e, { online })).join(' '), 'assertive');
     if (seconds) wait.start(seconds);
     if (errors.some((e) => e.code === 'USERNAME_TAKEN')) {
       setFieldErrors({ username: 'That username is taken. Please choose another one.' });
@@ -107,9 +106,11 @@ function AuthForm({ mode }: { mode: Mode }) {
   return (
     <div className="narrow">
       <PageHeading>{text.title}</PageHeading>
-      {notice && mode === 'login' && <Notice tone="warning">{notice}</Notice>}
+      {notice && mode === 'login' && <Notice tone="warning" role="status">
+          {notice}
+        </Notice>}
       {general.length > 0 && (
-        <Notice tone="error" focusOnShow focusKey={attempt} testId="form-error">
+        <Notice tone="error" testId="form-error">
           {general.map((e, i) => (
             <p key={i}>{describeError(e, { online })}</p>
           ))}

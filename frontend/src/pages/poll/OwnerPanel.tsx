@@ -15,7 +15,7 @@ interface OwnerPanelProps {
 
 export function OwnerPanel({ poll, onClosed }: OwnerPanelProps) {
   const [confirming, setConfirming] = useState(false);
-  const [error, setError] = useState<{ text: string; seq: number } | null>(null);
+  const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState(false);
   const [{ fetching }, closePoll] = useMutation(ClosePollMutation);
   const announce = useAnnounce();
@@ -26,21 +26,22 @@ export function OwnerPanel({ poll, onClosed }: OwnerPanelProps) {
     const result = await closePoll({ id: poll.id });
     if (result.data) {
       setConfirming(false);
+      setError(null);
       setDone(true);
-      announce('Poll closed. Its results are final.');
       onClosed();
       return;
     }
     const text = apiErrors(result.error).map((e) => describeError(e, { online })).join(' ');
-    setError((e) => ({ text, seq: (e?.seq ?? 0) + 1 }));
+    setError(text);
+    announce(text, 'assertive');
   }
 
   return (
     <section className="card owner-panel" aria-labelledby="owner-title">
       <h2 id="owner-title">Manage</h2>
       {error && (
-        <Notice tone="error" focusOnShow focusKey={error.seq}>
-          <p>{error.text}</p>
+        <Notice tone="error">
+          <p>{error}</p>
         </Notice>
       )}
       {poll.status === 'CLOSED' ? (

@@ -86,15 +86,17 @@ export function PollView({ poll, errors, refetch }: PollViewProps) {
   const { session } = useAuth();
   const location = useLocation();
   const created = (location.state as { created?: boolean } | null)?.created === true;
-  const hidden = poll.results === null && hasCode(errorsAt(errors, ['poll', 'results']), 'RESULTS_HIDDEN');
+  // The server leaves `results` out (rather than null) next to RESULTS_HIDDEN: test both.
+  const results = poll.results ?? null;
+  const hidden = !results && hasCode(errorsAt(errors, ['poll', 'results']), 'RESULTS_HIDDEN');
   const isOwner = session?.user.id === poll.owner.id;
 
   // Subscribe while the results are visible and can still change; for AFTER_CLOSE polls
   // also while hidden, to get the final tally the moment the poll closes.
   const subscribe =
     poll.status !== 'CLOSED' &&
-    (poll.results ? !poll.results.final : hidden && poll.resultsVisibility === 'AFTER_CLOSE');
-  const live = useLiveTally({ initial: poll.results, enabled: subscribe, hidden });
+    (results ? !results.final : hidden && poll.resultsVisibility === 'AFTER_CLOSE');
+  const live = useLiveTally({ initial: results, enabled: subscribe, hidden });
   const { tally, onTally: offerTally, onError, restart, epoch } = live;
 
   // The live feed saying "final" means the poll closed: reload it for its new status.
@@ -118,7 +120,7 @@ export function PollView({ poll, errors, refetch }: PollViewProps) {
         {poll.description && <p className="poll-description">{poll.description}</p>}
       </header>
       {created && poll.status !== 'CLOSED' && (
-        <Notice tone="success" testId="created-notice">
+        <Notice tone="success" role="status" testId="created-notice">
           <p>Your poll is ready. Share the link below to collect votes.</p>
         </Notice>
       )}

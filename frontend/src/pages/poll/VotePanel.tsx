@@ -46,9 +46,11 @@ export function VotePanel({ poll, signedIn, onChanged }: VotePanelProps) {
   const [retractState, retract] = useMutation(RetractVoteMutation);
   const busy = castState.fetching || changeState.fetching || retractState.fetching;
 
+  // Outcomes take focus (they are read out, and the next step starts there); errors are
+  // announced assertively and leave focus on the control, ready for another try.
   function show(tone: NoticeTone, text: string) {
     setMessage((m) => ({ tone, text, seq: (m?.seq ?? 0) + 1 }));
-    announce(text, tone === 'error' ? 'assertive' : 'polite');
+    if (tone === 'error') announce(text, 'assertive');
   }
 
   async function send(action: VoteAction, optionIds: string[]): Promise<void> {
@@ -160,7 +162,7 @@ export function VotePanel({ poll, signedIn, onChanged }: VotePanelProps) {
     <section className="card vote-panel" aria-labelledby="vote-title">
       <h2 id="vote-title">Vote</h2>
       {message && (
-        <Notice tone={message.tone} focusOnShow focusKey={message.seq} testId="vote-message">
+        <Notice tone={message.tone} focusOnShow={message.tone !== 'error'} focusKey={message.seq} testId="vote-message">
           <p>{message.text}</p>
         </Notice>
       )}

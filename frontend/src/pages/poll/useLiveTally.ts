@@ -48,7 +48,7 @@ export function useLiveTally({ initial, enabled, hidden }: Options): LiveTally {
 
   useEffect(() => {
     // Hidden again (e.g. a retracted ballot on an AFTER_VOTE poll): stop showing them.
-    if (initial === null && hidden) dispatch({ reset: true });
+    if (!initial && hidden) dispatch({ reset: true });
     else offer(initial);
   }, [initial, hidden, offer]);
 

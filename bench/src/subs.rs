@@ -1,0 +1,172 @@
+//! The subscription load: many WebSocket subscribers on one poll while votes flow.
+//!
+//! Lag is measured per message as the time it reached the client minus the tally's
+//! `asOf` (the instant the batch took its clock reading, just before its commit; client
+//! and server share this machine's clock), so it is vote committed → message at the
+//! client, slightly overstated by the commit itself.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use anyhow::Context;
+use futures::{SinkExt, StreamExt};
+use hdrhistogram::Histogram;
+use serde_json::{Value, json};
+use tokio::sync::Mutex;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+/// What the subscribers saw, together.
+pub struct Observed {
+    /// Lag of every message received while recording, in microseconds.
+    pub lag: Vec<Mutex<Histogram<u64>>>,
+    /// Messages received while recording.
+    pub messages: AtomicU64,
+    /// Messages whose version was not higher than the one before (must be none).
+    pub out_of_order: AtomicU64,
+    /// Subscribers that lost their connection.
+    pub dropped: AtomicU64,
+    /// Whether messages count now.
+    pub recording: AtomicBool,
+}
+
+impl Observed {
+    /// Nothing seen yet.
+    pub fn new() -> anyhow::Result<Arc<Self>> {
+        let shards = (0..16)
+            .map(|_| Histogram::new_with_bounds(1, 600_000_000, 3).map(Mutex::new))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Arc::new(Observed {
+            lag: shards,
+            messages: AtomicU64::new(0),
+            out_of_order: AtomicU64::new(0),
+            dropped: AtomicU64::new(0),
+            recording: AtomicBool::new(false),
+        }))
+    }
+}
+
+const SUBSCRIPTION: &str = "subscription($id: ID!) { pollResults(pollId: $id) { totalVotes version asOf final options { votes } } }";
+
+/// Opens one subscriber: connects, initialises, subscribes, waits for the first tally,
+/// then spawns its reader. Returns once the first tally arrived.
+pub async fn subscribe(
+    address: SocketAddr,
+    poll: &str,
+    index: usize,
+    observed: Arc<Observed>,
+) -> anyhow::Result<()> {
+    let mut request = format!("ws://{address}/graphql/ws").into_client_request()?;
+    request
+        .headers_mut()
+        .insert("sec-websocket-protocol", "graphql-transport-ws".parse()?);
+    let (mut socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .context("connecting a subscriber")?;
+    socket
+        .send(Message::Text(
+            json!({ "type": "connection_init" }).to_string().into(),
+        ))
+        .await?;
+    socket
+        .send(Message::Text(
+            json!({ "id": "1", "type": "subscribe", "payload": { "query": SUBSCRIPTION, "variables": { "id": poll } } })
+                .to_string()
+                .into(),
+        ))
+        .await?;
+    let mut last_version;
+    loop {
+        match socket.next().await {
+            Some(Ok(Message::Text(text))) => {
+                let message: Value = serde_json::from_str(&text)?;
+                if message["type"] == "next" {
+                    last_version = message["payload"]["data"]["pollResults"]["version"]
+                        .as_i64()
+                        .unwrap_or(-1);
+                    break;
+                }
+                if message["type"] == "error" {
+                    anyhow::bail!("subscription refused: {message}");
+                }
+            }
+            Some(Ok(_)) => {}
+            other => anyhow::bail!("subscriber closed before its first tally: {other:?}"),
+        }
+    }
+    tokio::spawn(async move {
+        while let Some(frame) = socket.next().await {
+            let Ok(Message::Text(text)) = frame else {
+                if frame.is_err() {
+                    observed.dropped.fetch_add(1, Ordering::Relaxed);
+                    return;
+                }
+                continue;
+            };
+            if !observed.recording.load(Ordering::Relaxed) {
+                continue;
+            }
+            let received = chrono::Utc::now();
+            let Ok(message) = serde_json::from_str::<Value>(&text) else {
+                continue;
+            };
+            let results = &message["payload"]["data"]["pollResults"];
+            let Some(version) = results["version"].as_i64() else {
+                continue;
+            };
+            if version <= last_version {
+                observed.out_of_order.fetch_add(1, Ordering::Relaxed);
+            }
+            last_version = version;
+            observed.messages.fetch_add(1, Ordering::Relaxed);
+            if let Some(as_of) = results["asOf"]
+                .as_str()
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            {
+                let lag = (received - as_of.with_timezone(&chrono::Utc))
+                    .num_microseconds()
+                    .unwrap_or(0)
+                    .max(1);
+                let mut shard = observed.lag[index % observed.lag.len()].lock().await;
+                shard.saturating_record(u64::try_from(lag).unwrap_or(1));
+            }
+        }
+    });
+    Ok(())
+}
+
+/// The server's resident memory, from its `/metrics`.
+pub async fn server_memory(address: SocketAddr) -> anyhow::Result<u64> {
+    let stream = tokio::net::TcpStream::connect(address).await?;
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+    tokio::spawn(connection);
+    let request = http::Request::get("/metrics")
+        .header(http::header::HOST, address.to_string())
+        .body(http_body_util::Empty::<bytes::Bytes>::new())?;
+    let response = sender.send_request(request).await?;
+    let body = http_body_util::BodyExt::collect(response.into_body())
+        .await?
+        .to_bytes();
+    let text = String::from_utf8_lossy(&body);
+    text.lines()
+        .find_map(|line| line.strip_prefix("tally_process_resident_bytes "))
+        .and_then(|v| v.trim().parse().ok())
+        .context("no tally_process_resident_bytes in /metrics")
+}
+
+/// Merged lag histogram.
+pub async fn merged_lag(observed: &Observed) -> anyhow::Result<Histogram<u64>> {
+    let mut all = Histogram::<u64>::new_with_bounds(1, 600_000_000, 3)?;
+    for shard in &observed.lag {
+        all.add(&*shard.lock().await)?;
+    }
+    Ok(all)
+}
+
+/// Waits for `pause`, e.g. for connections to settle before measuring memory.
+pub async fn settle(pause: Duration) {
+    tokio::time::sleep(pause).await;
+}
