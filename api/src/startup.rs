@@ -25,7 +25,7 @@ use crate::metrics::Metrics;
 use crate::realtime::closer::spawn_closer;
 use crate::realtime::{Hub, Realtime, RedisBus};
 use crate::redis::RedisClient;
-use crate::service::{AccountService, PollService, ResultsService, VoteService};
+use crate::service::{AccountService, PollService, ResultsService, SubscriptionGate, VoteService};
 use crate::store::{Store, VoteWriter, WriterConfig};
 
 /// Ports a test may replace; production uses [`Ports::default`].
@@ -186,18 +186,23 @@ impl Application {
             limiter.clone(),
             clock.clone(),
         );
+        let polls = PollService::new(store.clone(), limiter.clone(), live.clone(), clock.clone());
+        let votes = VoteService::new(
+            store.clone(),
+            writer.clone(),
+            live.clone(),
+            limiter,
+            clock.clone(),
+        );
+        let results = ResultsService::new(live, clock.clone());
+        let gate = SubscriptionGate::new(polls.clone(), votes.clone(), results.clone());
         let services = Services {
             accounts: accounts.clone(),
-            polls: PollService::new(store.clone(), limiter.clone(), live.clone(), clock.clone()),
-            votes: VoteService::new(
-                store.clone(),
-                writer.clone(),
-                live.clone(),
-                limiter,
-                clock.clone(),
-            ),
-            results: ResultsService::new(live, clock.clone()),
+            polls,
+            votes,
+            results,
             realtime,
+            gate: gate.clone(),
         };
         let schema = graphql::build(services, &config.graphql);
         let state = AppState {
@@ -213,6 +218,8 @@ impl Application {
                 init_timeout: Duration::from_millis(config.realtime.init_timeout_ms),
                 keepalive: Duration::from_secs(config.realtime.keepalive_secs.max(1)),
             },
+            gate,
+            shared: Arc::default(),
         };
 
         let listener = TcpListener::bind(config.http.listen)

@@ -185,6 +185,14 @@ async fn visibility_holds_on_the_subscription_too() {
         .create_poll(&owner, json!({ "resultsVisibility": "AFTER_CLOSE" }))
         .await;
 
+    // The owner watches the OWNER_ONLY poll first: identical subscriptions share one
+    // execution, and that must not let anyone else in.
+    let mut owners = WsClient::ready(&app, Some(&owner.token)).await;
+    owners
+        .subscribe_results("o", owner_only["id"].as_str().unwrap())
+        .await;
+    assert_eq!(owners.next_results("o").await["totalVotes"], 0);
+
     let mut client = WsClient::ready(&app, Some(&voter.token)).await;
     for (sub, poll) in [("a", &after_vote), ("b", &owner_only)] {
         client
@@ -342,4 +350,38 @@ async fn after_redis_returns_subscribers_get_the_tally_they_missed() {
         }
     }
     let _ = error_code;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscribers_sharing_a_feed_join_late_and_leave_independently() {
+    let app = TestApp::spawn_with(Backend::Sqlite, quick).await;
+    let owner = app.register("owner").await;
+    let poll = app.create_poll(&owner, json!({})).await;
+    let (id, options) = (poll["id"].as_str().unwrap(), option_ids(&poll));
+    let voters = app.register_many("voter", 2).await;
+
+    let mut first = WsClient::ready(&app, None).await;
+    first.subscribe_results("a", id).await;
+    assert_eq!(first.next_results("a").await["totalVotes"], 0);
+    app.cast_vote(&voters[0], id, &[&options[0]], "k").await;
+    while first.next_results("a").await["totalVotes"] != 1 {}
+
+    // A late subscriber to the same feed starts from the current tally, not the first.
+    let mut late = WsClient::ready(&app, None).await;
+    late.subscribe_results("b", id).await;
+    assert_eq!(late.next_results("b").await["totalVotes"], 1);
+
+    // The first one leaves; the late one keeps receiving.
+    first.send(json!({ "id": "a", "type": "complete" })).await;
+    drop(first);
+    app.cast_vote(&voters[1], id, &[&options[1]], "k").await;
+    while late.next_results("b").await["totalVotes"] != 2 {}
+
+    // And a closed poll still ends every subscriber of the feed with the final tally.
+    close_poll(&app, &owner, id).await;
+    assert_eq!(late.next_results("b").await["final"], true);
+    assert_eq!(
+        late.receive().await,
+        Received::Message(json!({ "id": "b", "type": "complete" }))
+    );
 }

@@ -23,7 +23,7 @@ use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 use crate::config::GraphqlLimits;
 use crate::realtime::Realtime;
-use crate::service::{AccountService, PollService, ResultsService, VoteService};
+use crate::service::{AccountService, PollService, ResultsService, SubscriptionGate, VoteService};
 
 pub use context::RequestMeta;
 
@@ -62,6 +62,8 @@ pub struct Services {
     pub results: ResultsService,
     /// The tally bus, for subscriptions.
     pub realtime: Realtime,
+    /// Who may subscribe to what.
+    pub gate: SubscriptionGate,
 }
 
 fn builder(limits: &GraphqlLimits) -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
@@ -88,6 +90,7 @@ pub fn build(services: Services, limits: &GraphqlLimits) -> AppSchema {
         .data(services.polls)
         .data(services.votes)
         .data(services.results)
+        .data(services.gate)
         .data(services.realtime)
         .data(loaders)
         .finish()

@@ -7,10 +7,10 @@ use super::context::ContextExt;
 use super::ids::parse_id;
 use super::loaders::{Loaders, from_load_error};
 use super::results::PollResultsNode;
-use crate::domain::{self, Poll, PollOption, PollStatus};
+use crate::domain::{Poll, PollOption, PollStatus};
 use crate::error::AppError;
 use crate::realtime::{Realtime, TallyEvent};
-use crate::service::{ResultsService, SubscriptionAccess};
+use crate::service::{ResultsService, SubscriptionAccess, SubscriptionGate};
 
 /// Subscription roots about results.
 #[derive(Default)]
@@ -47,29 +47,12 @@ impl ResultsSubscription {
     ) -> Result<impl Stream<Item = PollResultsNode> + use<>> {
         let poll_id = parse_id("pollId", &poll_id)?;
         let viewer = ctx.viewer().optional()?;
-        let loaders = ctx.service::<Loaders>();
-        let poll = loaders
-            .polls
-            .load_one(poll_id)
-            .await
-            .map_err(from_load_error)?
-            .ok_or(AppError::NotFound("poll"))?;
-        let has_voted = match viewer {
-            Some(user)
-                if poll.results_visibility == domain::ResultsVisibility::AfterVote
-                    && user != poll.owner_id =>
-            {
-                loaders
-                    .ballots
-                    .load_one((user, poll_id))
-                    .await
-                    .map_err(from_load_error)?
-                    .is_some()
-            }
-            _ => false,
-        };
+        let (poll, access) = ctx
+            .service::<SubscriptionGate>()
+            .admit(poll_id, viewer)
+            .await?;
         let results = ctx.service::<ResultsService>().clone();
-        let access = results.subscription_access(&poll, viewer, has_voted)?;
+        let loaders = ctx.service::<Loaders>();
         let options = loaders
             .options
             .load_one(poll_id)

@@ -13,7 +13,11 @@
 mod graphql;
 mod health;
 pub mod ws;
+mod ws_shared;
 
+pub use ws_shared::SharedFeeds;
+
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -32,7 +36,7 @@ use crate::config::Config;
 use crate::graphql::AppSchema;
 use crate::metrics::Metrics;
 use crate::redis::RedisClient;
-use crate::service::AccountService;
+use crate::service::{AccountService, SubscriptionGate};
 use crate::store::Store;
 
 /// Limits the HTTP layer enforces itself.
@@ -77,6 +81,10 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Limits of the WebSocket endpoint.
     pub ws: ws::WsLimits,
+    /// Who may subscribe to what.
+    pub gate: SubscriptionGate,
+    /// Shared executions of identical subscriptions.
+    pub shared: Arc<SharedFeeds>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

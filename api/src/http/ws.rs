@@ -17,7 +17,8 @@
 //! | 4429 | a second `connection_init` |
 //!
 //! One task serves a connection: it reads the client, pulls the connection's
-//! subscription streams and writes what they yield. Streams are fed from "latest value"
+//! subscription streams and writes what they yield. Identical `pollResults`
+//! subscriptions share one execution across connections ([`super::ws_shared`]). Streams are fed from "latest value"
 //! sources, so a client that does not read only stalls itself, never other subscribers,
 //! and buffers nothing. Sign-in is the `authorization` field of the `connection_init`
 //! payload (`Bearer <token>`); without it the connection is anonymous.
@@ -26,7 +27,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_graphql::{Request, Response, Variables};
+use async_graphql::{Request, Variables};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -39,6 +40,7 @@ use tokio::sync::Semaphore;
 use tokio_stream::StreamMap;
 
 use super::AppState;
+use super::ws_shared::{Outgoing, poll_results_target};
 use crate::auth::Viewer;
 use crate::graphql::RequestMeta;
 
@@ -153,7 +155,7 @@ struct Connection {
     meta: RequestMeta,
     /// `None` until `connection_init` was accepted.
     viewer: Option<Viewer>,
-    streams: StreamMap<String, BoxStream<'static, Option<Response>>>,
+    streams: StreamMap<String, BoxStream<'static, Outgoing>>,
 }
 
 impl Connection {
@@ -178,8 +180,8 @@ impl Connection {
                     break Closing(4408, "Connection initialisation timeout".into());
                 }
                 message = incoming.next() => match message {
-                    Some(Ok(Message::Text(text))) => match self.handle(&text) {
-                        Ok(reply) => reply,
+                    Some(Ok(Message::Text(text))) => match self.handle(&text).await {
+                        Ok(reply) => reply.map(|v| v.to_string()),
                         Err(closing) => break closing,
                     },
                     Some(Ok(Message::Binary(_))) => {
@@ -191,11 +193,13 @@ impl Connection {
                 Some((id, item)) = self.streams.next(), if !self.streams.is_empty() => {
                     Some(self.outgoing(id, item))
                 }
-                _ = keepalive.tick(), if self.viewer.is_some() => Some(json!({ "type": "ping" })),
+                _ = keepalive.tick(), if self.viewer.is_some() => {
+                    Some(json!({ "type": "ping" }).to_string())
+                }
             };
             if let Some(reply) = reply
                 && outgoing
-                    .send(Message::Text(Utf8Bytes::from(reply.to_string())))
+                    .send(Message::Text(Utf8Bytes::from(reply)))
                     .await
                     .is_err()
             {
@@ -210,7 +214,7 @@ impl Connection {
     }
 
     /// Handles one client message; `Ok(Some(reply))` to answer, `Err` to close.
-    fn handle(&mut self, text: &str) -> Result<Option<Value>, Closing> {
+    async fn handle(&mut self, text: &str) -> Result<Option<Value>, Closing> {
         let message: ClientMessage = serde_json::from_str(text)
             .map_err(|e| Closing(4400, format!("Invalid message: {e}")))?;
         match message {
@@ -235,7 +239,7 @@ impl Connection {
                 if self.streams.len() >= self.state.ws.max_subscriptions {
                     return Ok(Some(too_many(&id, self.state.ws.max_subscriptions)));
                 }
-                self.start(id, payload, viewer);
+                self.start(id, payload, viewer).await;
                 Ok(None)
             }
             ClientMessage::Complete { id } => {
@@ -257,39 +261,71 @@ impl Connection {
         }
     }
 
-    fn start(&mut self, id: String, payload: SubscribePayload, viewer: Viewer) {
+    async fn start(&mut self, id: String, payload: SubscribePayload, viewer: Viewer) {
+        let variables = payload.variables.unwrap_or(Value::Null);
         let mut request = Request::new(payload.query)
-            .data(viewer)
+            .data(viewer.clone())
             .data(self.meta.clone());
         if let Some(name) = payload.operation_name {
             request = request.operation_name(name);
         }
-        if let Some(variables) = payload.variables {
-            request = request.variables(Variables::from_json(variables));
+        if !variables.is_null() {
+            request = request.variables(Variables::from_json(variables.clone()));
         }
-        // Each item, then `None` to say the stream ended (StreamMap drops ended streams
-        // silently, and the client must be told `complete`).
-        let stream = self
-            .state
-            .schema
-            .execute_stream(request)
-            .map(Some)
-            .chain(futures::stream::once(async { None }))
-            .boxed();
+        // A plain `pollResults` subscription the viewer is admitted to joins a shared
+        // execution; anything else (including a refusal, which the execution reports)
+        // runs on its own.
+        let target = poll_results_target(
+            &request.query,
+            request.operation_name.as_deref(),
+            &variables,
+        );
+        let admitted = match (target, viewer.optional()) {
+            (Some(poll), Ok(user)) => self
+                .state
+                .gate
+                .admit(poll, user)
+                .await
+                .ok()
+                .map(|(_, access)| (poll, access)),
+            _ => None,
+        };
+        let stream = match admitted {
+            Some((poll, access)) => {
+                self.state
+                    .shared
+                    .join(&self.state.schema, poll, access, request, &variables)
+            }
+            None => self
+                .state
+                .schema
+                .execute_stream(request)
+                .map(|response| Outgoing::Response(Box::new(response)))
+                .chain(futures::stream::once(async { Outgoing::End }))
+                .boxed(),
+        };
         self.streams.insert(id, stream);
     }
 
     /// The message for an item of subscription `id`.
-    fn outgoing(&mut self, id: String, item: Option<Response>) -> Value {
+    fn outgoing(&mut self, id: String, item: Outgoing) -> String {
         match item {
             // Refused before any data (validation, or the resolver's own error): the
             // protocol's `error` message, and the operation is over.
-            Some(response) if response.data == async_graphql::Value::Null && response.is_err() => {
+            Outgoing::Response(response)
+                if response.data == async_graphql::Value::Null && response.is_err() =>
+            {
                 self.streams.remove(&id);
-                json!({ "id": id, "type": "error", "payload": response.errors })
+                json!({ "id": id, "type": "error", "payload": response.errors }).to_string()
             }
-            Some(response) => json!({ "id": id, "type": "next", "payload": response }),
-            None => json!({ "id": id, "type": "complete" }),
+            Outgoing::Response(response) => {
+                json!({ "id": id, "type": "next", "payload": response }).to_string()
+            }
+            Outgoing::Rendered(payload) => format!(
+                r#"{{"id":{},"type":"next","payload":{payload}}}"#,
+                Value::String(id)
+            ),
+            Outgoing::End => json!({ "id": id, "type": "complete" }).to_string(),
         }
     }
 }

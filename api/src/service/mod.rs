@@ -6,9 +6,11 @@ pub mod accounts;
 mod poll_rules;
 pub mod polls;
 pub mod results;
+pub mod subscription_gate;
 pub mod votes;
 
 pub use accounts::{AccountService, Session};
 pub use polls::{PollFilter, PollPage, PollService};
 pub use results::{PollResults, ResultsService, SubscriptionAccess};
+pub use subscription_gate::SubscriptionGate;
 pub use votes::{VoteReceipt, VoteService};

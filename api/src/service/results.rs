@@ -72,7 +72,7 @@ impl PollResults {
 }
 
 /// What a subscriber to a poll's results receives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SubscriptionAccess {
     /// Every tally.
     Live,

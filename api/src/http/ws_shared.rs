@@ -1,0 +1,217 @@
+//! Shared executions of `pollResults`: subscribers sending the same subscription (same
+//! document and variables) and admitted to the same kind of access share one
+//! execution, whose messages are rendered to JSON once and handed to each of them.
+//!
+//! A viral poll's ten thousand watchers would otherwise each resolve and serialise
+//! every tally themselves. What a message contains does not depend on who receives it
+//! (only whether they may receive it, which [`SubscriptionGate`] decides for each
+//! subscriber before they join), so sharing changes nothing they can see. Each
+//! subscriber reads the latest rendered message through a `watch`, so a slow one skips
+//! to the newest and never holds the others back.
+//!
+//! [`SubscriptionGate`]: crate::service::SubscriptionGate
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+
+use async_graphql::Request;
+use async_graphql::parser::types::{OperationType, Selection};
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use serde_json::Value;
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use crate::graphql::AppSchema;
+use crate::service::SubscriptionAccess;
+
+/// What identifies a shared execution.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FeedKey {
+    query: String,
+    operation_name: Option<String>,
+    variables: String,
+    poll: Uuid,
+    access: SubscriptionAccess,
+}
+
+/// The latest rendered message of a shared execution.
+#[derive(Debug, Clone, Default)]
+struct Latest {
+    /// The `payload` of the newest `next` message, as JSON.
+    payload: Option<Arc<str>>,
+    /// Counts messages, so a subscriber can tell a new one from one it sent.
+    seq: u64,
+    /// The execution ended: after `payload`, the subscribers complete.
+    done: bool,
+}
+
+/// One shared execution; it stops when its last subscriber lets go of it.
+pub struct SharedFeed {
+    latest: watch::Receiver<Latest>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for SharedFeed {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// An item of a subscription on a connection.
+pub enum Outgoing {
+    /// A response of the connection's own execution.
+    Response(Box<async_graphql::Response>),
+    /// The rendered payload of a shared execution's `next` message.
+    Rendered(Arc<str>),
+    /// The subscription ended.
+    End,
+}
+
+/// The shared executions of this instance.
+#[derive(Default)]
+pub struct SharedFeeds {
+    feeds: Mutex<HashMap<FeedKey, Weak<SharedFeed>>>,
+}
+
+/// When a subscribe message is a plain `pollResults` subscription, the poll it names.
+pub fn poll_results_target(
+    query: &str,
+    operation_name: Option<&str>,
+    variables: &Value,
+) -> Option<Uuid> {
+    let document = async_graphql::parser::parse_query(query).ok()?;
+    let (_, operation) = document
+        .operations
+        .iter()
+        .find(|(name, _)| operation_name.is_none() || name.map(|n| n.as_str()) == operation_name)?;
+    if operation.node.ty != OperationType::Subscription {
+        return None;
+    }
+    let [item] = operation.node.selection_set.node.items.as_slice() else {
+        return None;
+    };
+    let Selection::Field(field) = &item.node else {
+        return None;
+    };
+    let field = &field.node;
+    if field.name.node != "pollResults" || !field.directives.is_empty() {
+        return None;
+    }
+    let argument = field.get_argument("pollId")?;
+    let value = argument
+        .node
+        .clone()
+        .into_const_with(|name| {
+            let given = variables.get(name.as_str()).cloned().ok_or(())?;
+            async_graphql::Value::from_json(given).map_err(|_| ())
+        })
+        .ok()?;
+    match value {
+        async_graphql::Value::String(text) => Uuid::parse_str(&text).ok(),
+        _ => None,
+    }
+}
+
+impl SharedFeeds {
+    /// A stream of `request`'s results, shared with every subscriber of the same key;
+    /// the execution starts (as `request`) when the key has no live one.
+    pub fn join(
+        &self,
+        schema: &AppSchema,
+        poll: Uuid,
+        access: SubscriptionAccess,
+        request: Request,
+        variables: &Value,
+    ) -> BoxStream<'static, Outgoing> {
+        let key = FeedKey {
+            query: request.query.clone(),
+            operation_name: request.operation_name.clone(),
+            variables: variables.to_string(),
+            poll,
+            access,
+        };
+        let feed = {
+            let mut feeds = self.feeds.lock().unwrap_or_else(|p| p.into_inner());
+            feeds.retain(|_, feed| feed.strong_count() > 0);
+            match feeds.get(&key).and_then(Weak::upgrade) {
+                Some(feed) if !feed.latest.borrow().done => feed,
+                _ => {
+                    let feed = Arc::new(start(schema, request));
+                    feeds.insert(key, Arc::downgrade(&feed));
+                    feed
+                }
+            }
+        };
+        follow(feed)
+    }
+}
+
+/// Runs the execution, rendering each response once.
+fn start(schema: &AppSchema, request: Request) -> SharedFeed {
+    let (tx, latest) = watch::channel(Latest::default());
+    let mut results = schema.execute_stream(request);
+    let task = tokio::spawn(async move {
+        while let Some(response) = results.next().await {
+            let Ok(payload) = serde_json::to_string(&response) else {
+                continue;
+            };
+            tx.send_modify(|latest| {
+                latest.payload = Some(payload.into());
+                latest.seq += 1;
+            });
+        }
+        tx.send_modify(|latest| latest.done = true);
+    });
+    SharedFeed { latest, task }
+}
+
+/// One subscriber's view: the newest message whenever there is one, then the end.
+fn follow(feed: Arc<SharedFeed>) -> BoxStream<'static, Outgoing> {
+    let mut latest = feed.latest.clone();
+    async_stream::stream! {
+        // Holding the feed keeps the execution alive while this subscriber is.
+        let _feed = feed;
+        let mut seen = 0;
+        loop {
+            let now = latest.borrow_and_update().clone();
+            if now.seq > seen {
+                seen = now.seq;
+                if let Some(payload) = now.payload {
+                    yield Outgoing::Rendered(payload);
+                }
+            }
+            if now.done || latest.changed().await.is_err() {
+                yield Outgoing::End;
+                break;
+            }
+        }
+    }
+    .boxed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn only_plain_poll_results_subscriptions_are_shared() {
+        let poll = Uuid::now_v7();
+        let by_variable = "subscription($id: ID!) { pollResults(pollId: $id) { version } }";
+        assert_eq!(
+            poll_results_target(by_variable, None, &json!({ "id": poll.to_string() })),
+            Some(poll)
+        );
+        let literal =
+            format!("subscription {{ r: pollResults(pollId: \"{poll}\") {{ version }} }}");
+        assert_eq!(poll_results_target(&literal, None, &json!({})), Some(poll));
+        let query = "{ viewer { id } }";
+        assert_eq!(poll_results_target(query, None, &json!({})), None);
+        let skipped = "subscription($id: ID!, $s: Boolean!) { pollResults(pollId: $id) @skip(if: $s) { version } }";
+        assert_eq!(
+            poll_results_target(skipped, None, &json!({ "id": poll.to_string() })),
+            None
+        );
+    }
+}
