@@ -5,11 +5,14 @@
 #   many      every user votes once, spread over 100 polls
 #   storm     every vote retried 3 times with its key, then tried under a fresh key
 #   redis-down  hot, with Redis killed a third of the way in and restarted at two thirds
-# Each run prints recorded votes/s, latency percentiles and outcomes, then checks the
-# database (ballots == recorded answers, counters == ballots).
+#   subs      BENCH_SUBSCRIBERS WebSocket subscribers on one poll while BENCH_SUB_RATE
+#             votes/s flow: delivery lag, messages/s, server memory per subscriber
+# Each vote run prints recorded votes/s, latency percentiles and outcomes, then checks
+# the database (ballots == recorded answers, counters == ballots).
 #
 # Settings (environment): BENCH_SECONDS (20), BENCH_CONCURRENCY (512), BENCH_USERS
-# (300000), BENCH_MODES ("hot many storm redis-down"), BENCH_PG
+# (300000), BENCH_MODES ("hot many storm redis-down subs"), BENCH_SUBSCRIBERS (10000),
+# BENCH_SUB_RATE (2000), BENCH_PG
 # (postgres://postgres@127.0.0.1:5432), BENCH_REDIS_PORT (6390), BENCH_PORT (18090).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +20,9 @@ cd "$(dirname "$0")/.."
 seconds="${BENCH_SECONDS:-20}"
 concurrency="${BENCH_CONCURRENCY:-512}"
 users="${BENCH_USERS:-300000}"
-modes="${BENCH_MODES:-hot many storm redis-down}"
+modes="${BENCH_MODES:-hot many storm redis-down subs}"
+subscribers="${BENCH_SUBSCRIBERS:-10000}"
+sub_rate="${BENCH_SUB_RATE:-2000}"
 pg="${BENCH_PG:-postgres://postgres@127.0.0.1:5432}"
 redis_port="${BENCH_REDIS_PORT:-6390}"
 port="${BENCH_PORT:-18090}"
@@ -64,7 +69,11 @@ bench() {
 
 start_redis
 for mode in $modes; do
-  echo "== $mode (concurrency $concurrency, ${seconds}s)"
+  if [ "$mode" = subs ]; then
+    echo "== subs ($subscribers subscribers, $sub_rate votes/s, ${seconds}s)"
+  else
+    echo "== $mode (concurrency $concurrency, ${seconds}s)"
+  fi
   start_server
   case "$mode" in
     redis-down)
@@ -80,6 +89,11 @@ for mode in $modes; do
       wait "$chaos"
       redis_pid=$(pgrep -f "redis-server 127.0.0.1:$redis_port" | head -1 || true)
       curl -s "127.0.0.1:$port/metrics" | grep -E '^tally_(redis_errors|reconcile_repairs)_total'
+      ;;
+    subs)
+      DATABASE_URL="$pg/$database" TALLY_JWT_SECRET="$secret" ./target/release/tally-bench subs \
+        --address "127.0.0.1:$port" --duration "$seconds" --subscribers "$subscribers" \
+        --rate "$sub_rate" --vote-concurrency 128
       ;;
     *) bench --mode "$mode" ;;
   esac

@@ -300,6 +300,15 @@ pub struct RealtimeConfig {
     /// are folded into the next one).
     #[arg(long, env = "TALLY_TALLY_UPDATES_PER_SECOND", default_value_t = 4)]
     pub updates_per_second: u32,
+    /// Most tally messages per second this instance writes across all its subscribers.
+    /// With more subscribers than this allows at the rate above, every poll's tallies
+    /// come less often (each still the latest) instead of late.
+    #[arg(
+        long,
+        env = "TALLY_FANOUT_MESSAGES_PER_SECOND",
+        default_value_t = 20_000
+    )]
+    pub fanout_messages_per_second: u32,
     /// Most WebSocket connections this instance accepts.
     #[arg(long, env = "TALLY_WS_MAX_CONNECTIONS", default_value_t = 16_384)]
     pub max_connections: usize,

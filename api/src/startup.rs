@@ -23,7 +23,7 @@ use crate::live::{LiveState, LiveStore, LocalLive, RedisLive, spawn_reconciler};
 use crate::metrics::AppCounters;
 use crate::metrics::Metrics;
 use crate::realtime::closer::spawn_closer;
-use crate::realtime::{Hub, Realtime, RedisBus};
+use crate::realtime::{Hub, Pacing, Realtime, RedisBus};
 use crate::redis::RedisClient;
 use crate::service::{AccountService, PollService, ResultsService, SubscriptionGate, VoteService};
 use crate::store::{Store, VoteWriter, WriterConfig};
@@ -131,7 +131,11 @@ impl Application {
         };
         // The tally bus: in-process fan-out; Redis pub/sub across instances (wired to the
         // live state below, which it asks for current tallies after a reconnect).
-        let realtime = Realtime::new(Hub::new(config.realtime.updates_per_second));
+        let pacing = Pacing::new(
+            config.realtime.updates_per_second,
+            config.realtime.fanout_messages_per_second,
+        );
+        let realtime = Realtime::new(Hub::new(pacing.clone()));
         let background = CancellationToken::new();
         let live = LiveState::new(
             live_store,
@@ -217,6 +221,7 @@ impl Application {
                 max_subscriptions: config.realtime.max_subscriptions,
                 init_timeout: Duration::from_millis(config.realtime.init_timeout_ms),
                 keepalive: Duration::from_secs(config.realtime.keepalive_secs.max(1)),
+                pacing,
             },
             gate,
             shared: Arc::default(),

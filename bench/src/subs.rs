@@ -14,7 +14,9 @@ use anyhow::Context;
 use futures::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
 use serde_json::{Value, json};
-use tokio::sync::Mutex;
+use std::sync::Mutex;
+
+use serde::Deserialize;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
@@ -49,6 +51,32 @@ impl Observed {
 }
 
 const SUBSCRIPTION: &str = "subscription($id: ID!) { pollResults(pollId: $id) { totalVotes version asOf final options { votes } } }";
+
+/// A `next` message, as far as the reader looks into it.
+#[derive(Deserialize)]
+struct Frame<'a> {
+    #[serde(borrow)]
+    payload: Option<Payload<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Payload<'a> {
+    #[serde(borrow)]
+    data: Option<Data<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Data<'a> {
+    #[serde(borrow, rename = "pollResults")]
+    poll_results: Option<Tally<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Tally<'a> {
+    version: i64,
+    #[serde(rename = "asOf")]
+    as_of: &'a str,
+}
 
 /// Opens one subscriber: connects, initialises, subscribes, waits for the first tally,
 /// then spawns its reader. Returns once the first tally arrived.
@@ -109,27 +137,34 @@ pub async fn subscribe(
                 continue;
             }
             let received = chrono::Utc::now();
-            let Ok(message) = serde_json::from_str::<Value>(&text) else {
+            // Only the fields measured are decoded: the reader shares the machine with
+            // the server it measures.
+            let Ok(Frame {
+                payload:
+                    Some(Payload {
+                        data:
+                            Some(Data {
+                                poll_results: Some(results),
+                            }),
+                    }),
+            }) = serde_json::from_str::<Frame>(&text)
+            else {
                 continue;
             };
-            let results = &message["payload"]["data"]["pollResults"];
-            let Some(version) = results["version"].as_i64() else {
-                continue;
-            };
+            let version = results.version;
             if version <= last_version {
                 observed.out_of_order.fetch_add(1, Ordering::Relaxed);
             }
             last_version = version;
             observed.messages.fetch_add(1, Ordering::Relaxed);
-            if let Some(as_of) = results["asOf"]
-                .as_str()
-                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-            {
+            if let Ok(as_of) = chrono::DateTime::parse_from_rfc3339(results.as_of) {
                 let lag = (received - as_of.with_timezone(&chrono::Utc))
                     .num_microseconds()
                     .unwrap_or(0)
                     .max(1);
-                let mut shard = observed.lag[index % observed.lag.len()].lock().await;
+                let mut shard = observed.lag[index % observed.lag.len()]
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner());
                 shard.saturating_record(u64::try_from(lag).unwrap_or(1));
             }
         }
@@ -161,7 +196,7 @@ pub async fn server_memory(address: SocketAddr) -> anyhow::Result<u64> {
 pub async fn merged_lag(observed: &Observed) -> anyhow::Result<Histogram<u64>> {
     let mut all = Histogram::<u64>::new_with_bounds(1, 600_000_000, 3)?;
     for shard in &observed.lag {
-        all.add(&*shard.lock().await)?;
+        all.add(&*shard.lock().unwrap_or_else(|p| p.into_inner()))?;
     }
     Ok(all)
 }

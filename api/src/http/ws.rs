@@ -43,6 +43,7 @@ use super::AppState;
 use super::ws_shared::{Outgoing, poll_results_target};
 use crate::auth::Viewer;
 use crate::graphql::RequestMeta;
+use crate::realtime::Pacing;
 
 /// The subprotocol spoken.
 pub const PROTOCOL: &str = "graphql-transport-ws";
@@ -62,6 +63,8 @@ pub struct WsLimits {
     pub init_timeout: Duration,
     /// Interval of server pings.
     pub keepalive: Duration,
+    /// Counts the subscriptions written to, which sets how often feeds send.
+    pub pacing: Pacing,
 }
 
 /// A message from the client.
@@ -304,6 +307,14 @@ impl Connection {
                 .chain(futures::stream::once(async { Outgoing::End }))
                 .boxed(),
         };
+        // Counted as a watcher for as long as the stream lives.
+        let watcher = self.state.ws.pacing.watch();
+        let stream = stream
+            .map(move |item| {
+                let _counted = &watcher;
+                item
+            })
+            .boxed();
         self.streams.insert(id, stream);
     }
 

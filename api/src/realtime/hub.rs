@@ -1,7 +1,7 @@
 //! In-process fan-out: one feed per poll with local subscribers, however many.
 //!
 //! A feed is two `watch` channels: events arrive in `raw`; a small pump task copies the
-//! latest into `out` at most `per_second` times a second (a final tally at once).
+//! latest into `out` no more often than [`Pacing`] allows (a final tally at once).
 //! Subscribers read `out`. A `watch` holds only the latest value, so a slow subscriber
 //! skips to the newest tally instead of queueing old ones: it never holds others back
 //! and never grows memory. A feed, its pump and (with Redis) its channel subscription
@@ -9,12 +9,12 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
-use std::time::Duration;
 
 use tokio::sync::watch;
 use uuid::Uuid;
 
 use super::TallyEvent;
+use super::pacing::Pacing;
 
 /// Told when a poll gains its first local subscriber or loses its last.
 pub trait FeedObserver: Send + Sync + 'static {
@@ -34,7 +34,7 @@ struct Feed {
 pub struct Hub {
     // A std mutex: held for map operations only, never across an await.
     feeds: Mutex<HashMap<Uuid, Feed>>,
-    gap: Duration,
+    pacing: Pacing,
     observer: Mutex<Option<Arc<dyn FeedObserver>>>,
     me: Weak<Hub>,
 }
@@ -70,11 +70,11 @@ fn newer(new: &TallyEvent, kept: Option<&TallyEvent>) -> bool {
 }
 
 impl Hub {
-    /// A hub sending each poll's subscribers at most `per_second` events a second.
-    pub fn new(per_second: u32) -> Arc<Self> {
+    /// A hub whose feeds send as often as `pacing` allows.
+    pub fn new(pacing: Pacing) -> Arc<Self> {
         Arc::new_cyclic(|me| Hub {
             feeds: Mutex::default(),
-            gap: Duration::from_secs(1) / per_second.max(1),
+            pacing,
             observer: Mutex::default(),
             me: me.clone(),
         })
@@ -111,7 +111,7 @@ impl Hub {
     fn open(&self, poll: Uuid) -> Feed {
         let (raw, raw_rx) = watch::channel(None);
         let (out, _) = watch::channel(None);
-        tokio::spawn(pump(raw_rx, out.clone(), self.gap, poll));
+        tokio::spawn(pump(raw_rx, out.clone(), self.pacing.clone(), poll));
         Feed {
             raw,
             out,
@@ -173,16 +173,17 @@ impl Hub {
     }
 }
 
-/// Copies the latest raw event to subscribers, at most once per `gap` (final at once).
+/// Copies the latest raw event to subscribers, at most once per `pacing.gap()` (final
+/// at once).
 async fn pump(
     mut raw: watch::Receiver<Option<TallyEvent>>,
     out: watch::Sender<Option<TallyEvent>>,
-    gap: Duration,
+    pacing: Pacing,
     poll: Uuid,
 ) {
-    let mut last = tokio::time::Instant::now() - gap;
+    let mut last: Option<tokio::time::Instant> = None;
     while raw.changed().await.is_ok() {
-        let due = last + gap;
+        let due = last.map_or_else(tokio::time::Instant::now, |last| last + pacing.gap());
         let is_final = raw.borrow().as_ref().is_some_and(|e| e.is_final);
         if !is_final && tokio::time::Instant::now() < due {
             // Events arriving meanwhile replace this one: subscribers get the latest.
@@ -198,7 +199,7 @@ async fn pump(
             }
             replace
         });
-        last = tokio::time::Instant::now();
+        last = Some(tokio::time::Instant::now());
     }
     tracing::trace!(%poll, "feed closed");
 }

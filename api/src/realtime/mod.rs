@@ -10,6 +10,7 @@
 
 pub mod closer;
 pub mod hub;
+pub mod pacing;
 pub mod redis_bus;
 
 use std::sync::{Arc, OnceLock};
@@ -18,6 +19,7 @@ use async_trait::async_trait;
 use uuid::Uuid;
 
 pub use hub::{Hub, TallyFeed};
+pub use pacing::{Pacing, Watcher};
 pub use redis_bus::RedisBus;
 
 use crate::domain::Tally;
