@@ -15,6 +15,7 @@
 //! | execution longer than `TALLY_REQUEST_TIMEOUT_MS` | 200 | `TIMEOUT` |
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, BatchResponse, Request};
@@ -61,7 +62,7 @@ impl IntoResponse for Refusal {
 
 /// `POST /graphql`: one operation or a batch (an array) of queries.
 pub async fn post(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Body,
@@ -83,7 +84,7 @@ pub async fn post(
 
 /// `GET /graphql?query=…&variables=…&operationName=…`: queries only.
 pub async fn get(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,

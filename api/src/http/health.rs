@@ -1,5 +1,7 @@
 //! Liveness and readiness probes.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -14,7 +16,7 @@ pub async fn live() -> &'static str {
 
 /// `GET /readyz`: 200 when the database (and Redis, when configured) answer; 503,
 /// saying which part is down, when not.
-pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
+pub async fn ready(State(state): State<Arc<AppState>>) -> (StatusCode, Json<serde_json::Value>) {
     let database = match state.store.ping().await {
         Ok(()) => "ok",
         Err(e) => {

@@ -106,7 +106,7 @@ struct SubscribePayload {
 
 /// `GET /graphql/ws`.
 pub async fn upgrade(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
@@ -154,7 +154,7 @@ struct Closing(u16, String);
 
 /// One client connection.
 struct Connection {
-    state: AppState,
+    state: Arc<AppState>,
     meta: RequestMeta,
     /// `None` until `connection_init` was accepted.
     viewer: Option<Viewer>,
@@ -162,7 +162,7 @@ struct Connection {
 }
 
 impl Connection {
-    fn new(state: AppState, meta: RequestMeta) -> Self {
+    fn new(state: Arc<AppState>, meta: RequestMeta) -> Self {
         Connection {
             state,
             meta,
