@@ -24,15 +24,27 @@ pub enum Mode {
     /// Every user votes once, users spread over many polls.
     Many,
     /// Every vote is sent, retried 3 times with its key, then tried once more under a
-    /// fresh key: 5 calls per user, 1 ballot.
+    /// fresh key: 5 calls per user, 1 ballot (see [`storm_call`] for their order).
     Storm,
 }
 
-/// Calls per user in a mode.
-pub fn calls_per_user(mode: Mode) -> usize {
-    match mode {
-        Mode::Storm => 5,
-        Mode::Hot | Mode::Many => 1,
+/// Users per wave of the duplicate storm.
+const STORM_WAVE: usize = 1024;
+
+/// The user and attempt (0–4) of storm call `n`. Users come in waves: a wave's first
+/// three attempts (the vote and two retries with its key) go out together, racing each
+/// other into the same batches; its last two (a third retry, and a fresh key) go out
+/// with the next wave, by when the first has usually been answered, so they meet the
+/// repeat-voter fast path.
+fn storm_call(n: usize) -> (usize, usize) {
+    let late = 2 * STORM_WAVE;
+    let n = n + late; // the first wave has no wave before it
+    let (wave, r) = (n / (5 * STORM_WAVE), n % (5 * STORM_WAVE));
+    if r < late {
+        ((wave - 1) * STORM_WAVE + r / 2, 3 + r % 2)
+    } else {
+        let r = r - late;
+        (wave * STORM_WAVE + r / 3, r % 3)
     }
 }
 
@@ -59,12 +71,14 @@ pub struct Plan {
 
 impl Plan {
     fn call(&self, n: usize) -> Option<Call<'_>> {
-        let per_user = calls_per_user(self.mode);
-        let user_index = n / per_user;
+        let (user_index, attempt) = match self.mode {
+            Mode::Storm => storm_call(n),
+            Mode::Hot | Mode::Many => (n, 0),
+        };
         let user = self.users.get(user_index)?;
         let poll = &self.polls[user_index % self.polls.len()];
         let option = &poll.1[user_index % poll.1.len()];
-        let key = if n % per_user == 4 {
+        let key = if attempt == 4 {
             format!("{}-{user_index}-fresh", self.run)
         } else {
             format!("{}-{user_index}", self.run)
@@ -232,4 +246,28 @@ pub async fn run(
     let elapsed = started.elapsed();
     timer.abort();
     Ok((reports, elapsed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn a_storm_makes_each_of_five_attempts_once_per_user() {
+        let mut attempts = vec![BTreeSet::new(); 4 * STORM_WAVE];
+        for n in 0..5 * 4 * STORM_WAVE {
+            let (user, attempt) = storm_call(n);
+            if user < attempts.len() {
+                assert!(
+                    attempts[user].insert(attempt),
+                    "user {user} attempt {attempt} twice"
+                );
+            }
+        }
+        // Every wave but the last has had its late attempts too.
+        for (user, made) in attempts.iter().enumerate().take(3 * STORM_WAVE) {
+            assert_eq!(*made, (0..5).collect(), "user {user}");
+        }
+    }
 }
