@@ -1,7 +1,10 @@
-//! The vote writer's edges: a full queue answers OVERLOADED at once, and shutdown
-//! writes every vote already queued.
+//! The vote writer's edges: a full queue answers OVERLOADED at once, shutdown writes
+//! every vote already queued, and one call that breaks its batch fails alone.
+
+use std::sync::atomic::Ordering;
 
 use futures::future::join_all;
+use sea_orm::ConnectionTrait;
 use serde_json::json;
 
 use crate::helpers::{Backend, TestApp, error_code, option_ids};
@@ -82,4 +85,67 @@ async fn shutdown_writes_every_vote_already_queued() {
     app.stop().await.unwrap();
     assert!(recorded > 0);
     assert_eq!(app.count_rows("votes").await, recorded);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_that_breaks_its_batch_fails_alone() {
+    // One writer and a long linger, so the calls below share a batch.
+    let app = TestApp::spawn_with(Backend::Postgres, |c| {
+        c.votes.writers = 1;
+        c.votes.batch_wait_ms = 200;
+    })
+    .await;
+    let owner = app.register("owner").await;
+    let poll = app.create_poll(&owner, json!({})).await;
+    let (id, options) = (poll["id"].as_str().unwrap(), option_ids(&poll));
+    let voters = app.register_many("voter", 20).await;
+    let bad = app.register("doomed").await;
+
+    // The database refuses this one user's ballot: a fault the service layer cannot see
+    // coming, so it reaches the batch's transaction.
+    let db = app.db().await;
+    db.execute_unprepared(&format!(
+        "CREATE FUNCTION refuse_doomed() RETURNS trigger LANGUAGE plpgsql AS $$ \
+         BEGIN RAISE EXCEPTION 'injected fault'; END $$; \
+         CREATE TRIGGER refuse_doomed BEFORE INSERT ON votes FOR EACH ROW \
+         WHEN (NEW.user_id = '{}') EXECUTE FUNCTION refuse_doomed();",
+        bad.id
+    ))
+    .await
+    .expect("install the fault");
+
+    let everyone: Vec<_> = voters.iter().chain([&bad]).collect();
+    let answers = join_all(
+        everyone
+            .iter()
+            .map(|v| async { app.cast_vote(v, id, &[&options[0]], "k").await }),
+    )
+    .await;
+    let (good, doomed) = answers.split_at(voters.len());
+    for answer in good {
+        assert_eq!(answer["data"]["castVote"]["replayed"], false, "{answer}");
+    }
+    assert_eq!(error_code(&doomed[0]), Some("INTERNAL"), "{}", doomed[0]);
+    assert!(
+        app.metrics
+            .writer
+            .metrics()
+            .batch_failures
+            .load(Ordering::SeqCst)
+            >= 1,
+        "the faulty call should have failed a shared batch first"
+    );
+    assert_eq!(app.count_rows("votes").await, voters.len() as i64);
+    assert_eq!(app.count_rows("vote_events").await, voters.len() as i64);
+    let body = app.results(Some(&owner), id).await;
+    let results = &body["data"]["poll"]["results"];
+    assert_eq!(results["totalVotes"], voters.len());
+    assert_eq!(results["options"][0]["votes"], voters.len());
+
+    // Nothing of the failed call stuck: once the fault is gone, that user votes normally.
+    db.execute_unprepared("DROP TRIGGER refuse_doomed ON votes")
+        .await
+        .expect("remove the fault");
+    let retry = app.cast_vote(&bad, id, &[&options[1]], "k").await;
+    assert_eq!(retry["data"]["castVote"]["replayed"], false, "{retry}");
 }
