@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use sea_orm::Database;
+use sea_orm::{Database, DatabaseConnection};
 
 use crate::setup::TokenSettings;
 use crate::votes::{Mode, Plan};
@@ -51,6 +51,23 @@ struct Target {
     /// The server's JWT audience.
     #[arg(long, env = "TALLY_JWT_AUDIENCE", default_value = "tally-api")]
     jwt_audience: String,
+}
+
+impl Target {
+    /// A connection to the server's database, a tag unique to this run, and what
+    /// minting the server's tokens takes.
+    async fn prepare(&self) -> anyhow::Result<(DatabaseConnection, String, TokenSettings)> {
+        let db = Database::connect(&self.database_url)
+            .await
+            .context("connecting to the server's database")?;
+        let run = format!("{:x}", uuid::Uuid::new_v4().as_u128() as u32);
+        let tokens = TokenSettings {
+            secret: self.jwt_secret.clone(),
+            issuer: self.jwt_issuer.clone(),
+            audience: self.jwt_audience.clone(),
+        };
+        Ok((db, run, tokens))
+    }
 }
 
 #[derive(Args)]
@@ -112,15 +129,7 @@ async fn subs_bench(args: SubsArgs) -> anyhow::Result<()> {
     use std::sync::atomic::Ordering;
 
     let target = &args.target;
-    let db = Database::connect(&target.database_url)
-        .await
-        .context("connecting to the server's database")?;
-    let run = format!("{:x}", uuid::Uuid::new_v4().as_u128() as u32);
-    let tokens = TokenSettings {
-        secret: target.jwt_secret.clone(),
-        issuer: target.jwt_issuer.clone(),
-        audience: target.jwt_audience.clone(),
-    };
+    let (db, run, tokens) = target.prepare().await?;
     let voters_needed = (args.rate * args.duration as f64 * 1.2) as usize + 100;
     let mut users = setup::create_users(&db, &run, voters_needed + 1, &tokens).await?;
     let voters = users.split_off(1);
@@ -197,15 +206,7 @@ async fn subs_bench(args: SubsArgs) -> anyhow::Result<()> {
 
 async fn vote_bench(args: VoteArgs) -> anyhow::Result<()> {
     let target = &args.target;
-    let db = Database::connect(&target.database_url)
-        .await
-        .context("connecting to the server's database")?;
-    let run = format!("{:x}", uuid::Uuid::new_v4().as_u128() as u32);
-    let tokens = TokenSettings {
-        secret: target.jwt_secret.clone(),
-        issuer: target.jwt_issuer.clone(),
-        audience: target.jwt_audience.clone(),
-    };
+    let (db, run, tokens) = target.prepare().await?;
     let started = std::time::Instant::now();
     let polls = match args.mode {
         Mode::Many => args.polls.max(1),

@@ -19,6 +19,8 @@ pub trait ContextExt {
     fn viewer(&self) -> &Viewer;
     /// The client's address, as rate limits key it.
     fn client_address(&self) -> String;
+    /// The HTTP request's id, for audit rows.
+    fn request_id(&self) -> Option<String>;
     /// A service injected at start-up.
     fn service<T: Send + Sync + 'static>(&self) -> &T;
 }
@@ -34,6 +36,11 @@ impl ContextExt for Context<'_> {
         self.data_opt::<RequestMeta>()
             .and_then(|meta| meta.client_ip)
             .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
+    }
+
+    fn request_id(&self) -> Option<String> {
+        self.data_opt::<RequestMeta>()
+            .and_then(|meta| meta.request_id.clone())
     }
 
     fn service<T: Send + Sync + 'static>(&self) -> &T {

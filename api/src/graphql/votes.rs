@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 
-use super::context::{ContextExt, RequestMeta};
+use super::context::ContextExt;
 use super::ids::{parse_id, parse_ids, to_id};
 use super::loaders::{Loaders, from_load_error};
 use super::poll_node::{PollNode, PollOptionNode};
@@ -174,9 +174,7 @@ impl VoteMutation {
         let poll = parse_id("input.pollId", &input.poll_id)?;
         let options = parse_ids("input.optionIds", &input.option_ids)?;
         let key = key(&input.idempotency_key)?;
-        let request_id = ctx
-            .data_opt::<RequestMeta>()
-            .and_then(|m| m.request_id.clone());
+        let request_id = ctx.request_id();
         let (vote, replayed) = receipt(
             ctx.service::<VoteService>()
                 .cast(user, poll, options, key, request_id)
@@ -197,9 +195,7 @@ impl VoteMutation {
         let poll = parse_id("input.pollId", &input.poll_id)?;
         let options = parse_ids("input.optionIds", &input.option_ids)?;
         let key = key(&input.idempotency_key)?;
-        let request_id = ctx
-            .data_opt::<RequestMeta>()
-            .and_then(|m| m.request_id.clone());
+        let request_id = ctx.request_id();
         let (vote, replayed) = receipt(
             ctx.service::<VoteService>()
                 .change(user, poll, options, key, request_id)
@@ -218,9 +214,7 @@ impl VoteMutation {
         let user = ctx.viewer().require()?;
         let poll = parse_id("input.pollId", &input.poll_id)?;
         let key = key(&input.idempotency_key)?;
-        let request_id = ctx
-            .data_opt::<RequestMeta>()
-            .and_then(|m| m.request_id.clone());
+        let request_id = ctx.request_id();
         let (retracted_vote, replayed) = receipt(
             ctx.service::<VoteService>()
                 .retract(user, poll, key, request_id)
