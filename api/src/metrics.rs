@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::realtime::Hub;
+use crate::realtime::{Hub, Pacing};
 use crate::store::{StoreMetrics, VoteWriter};
 
 /// Counters of the parts that are not the store or the writer.
@@ -45,8 +45,10 @@ pub struct Metrics {
     pub writer: VoteWriter,
     /// Everything else.
     pub app: Arc<AppCounters>,
-    /// Live-tally subscribers of this instance.
+    /// Live-tally feeds of this instance.
     pub hub: Arc<Hub>,
+    /// Live-tally subscriptions written to, and the pace they set.
+    pub pacing: Pacing,
 }
 
 impl Metrics {
@@ -55,7 +57,7 @@ impl Metrics {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         let (w, a) = (self.writer.metrics(), &self.app);
         #[rustfmt::skip]
-        let rows: [(&str, &str, &str, u64); 19] = [
+        let rows: [(&str, &str, &str, u64); 21] = [
             ("tally_vote_batches_total", "counter", "Vote transactions committed.", get(&w.batches)),
             ("tally_vote_batch_calls_total", "counter", "castVote calls answered by committed batches.", get(&w.calls)),
             ("tally_vote_batch_size_last", "gauge", "Calls in the last batch.", get(&w.last_batch_size)),
@@ -73,7 +75,9 @@ impl Metrics {
             ("tally_vote_fast_path_total", "counter", "castVote calls answered from the Redis fast path.", get(&a.fast_path_answers)),
             ("tally_reconcile_runs_total", "counter", "Reconciliation passes of live counters.", get(&a.reconcile_runs)),
             ("tally_reconcile_repairs_total", "counter", "Live counters found to differ from the database and repaired.", get(&a.reconcile_repairs)),
-            ("tally_subscribers", "gauge", "Live-tally subscriptions on this instance.", self.hub.subscribers() as u64),
+            ("tally_subscribers", "gauge", "Live-tally subscriptions on this instance.", self.pacing.watchers() as u64),
+            ("tally_feeds", "gauge", "Polls with live-tally subscribers on this instance.", self.hub.polls().len() as u64),
+            ("tally_feed_interval_millis", "gauge", "Current least wait between two tallies of a poll (rises past the fan-out budget).", self.pacing.gap().as_millis() as u64),
             ("tally_process_resident_bytes", "gauge", "Resident memory of the process.", resident_bytes()),
         ];
         let mut out = String::new();

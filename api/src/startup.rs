@@ -182,6 +182,7 @@ impl Application {
             writer: writer.clone(),
             app: counters,
             hub: realtime.hub().clone(),
+            pacing: pacing.clone(),
         };
         let accounts = AccountService::new(
             store.clone(),

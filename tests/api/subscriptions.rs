@@ -370,6 +370,21 @@ async fn subscribers_sharing_a_feed_join_late_and_leave_independently() {
     let mut late = WsClient::ready(&app, None).await;
     late.subscribe_results("b", id).await;
     assert_eq!(late.next_results("b").await["totalVotes"], 1);
+    // Two subscriptions, one feed, as the operator sees them.
+    let metrics = app
+        .http()
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.lines().any(|l| l == "tally_subscribers 2"),
+        "{metrics}"
+    );
+    assert!(metrics.lines().any(|l| l == "tally_feeds 1"), "{metrics}");
 
     // The first one leaves; the late one keeps receiving.
     first.send(json!({ "id": "a", "type": "complete" })).await;

@@ -161,16 +161,6 @@ impl Hub {
             .copied()
             .collect()
     }
-
-    /// Local subscribers across all polls.
-    pub fn subscribers(&self) -> usize {
-        self.feeds
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .values()
-            .map(|f| f.subscribers)
-            .sum()
-    }
 }
 
 /// Copies the latest raw event to subscribers, at most once per `pacing.gap()` (final
