@@ -492,6 +492,18 @@ impl TestApp {
             .load(std::sync::atomic::Ordering::SeqCst)
     }
 
+    /// The app's `/metrics` page.
+    pub async fn metrics_text(&self) -> String {
+        self.http()
+            .get(format!("{}/metrics", self.address))
+            .send()
+            .await
+            .expect("GET /metrics")
+            .text()
+            .await
+            .expect("the metrics text")
+    }
+
     /// A direct connection to the app's database.
     pub async fn db(&self) -> DatabaseConnection {
         self.db.connect().await

@@ -119,15 +119,7 @@ async fn a_corrupted_live_tally_is_repaired_and_reported() {
         app.results(None, id).await["data"]["poll"]["results"]["totalVotes"],
         3
     );
-    let metrics = app
-        .http()
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics_text().await;
     assert!(
         metrics.contains("tally_reconcile_repairs_total 1"),
         "{metrics}"

@@ -371,15 +371,7 @@ async fn subscribers_sharing_a_feed_join_late_and_leave_independently() {
     late.subscribe_results("b", id).await;
     assert_eq!(late.next_results("b").await["totalVotes"], 1);
     // Two subscriptions, one feed, as the operator sees them.
-    let metrics = app
-        .http()
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics_text().await;
     assert!(
         metrics.lines().any(|l| l == "tally_subscribers 2"),
         "{metrics}"
