@@ -71,7 +71,18 @@ pub enum Outgoing {
 /// The shared executions of this instance.
 #[derive(Default)]
 pub struct SharedFeeds {
-    feeds: Mutex<HashMap<FeedKey, Weak<SharedFeed>>>,
+    feeds: Mutex<Feeds>,
+}
+
+/// Fewest entries at which ended feeds are swept from the map.
+const LEAST_SWEEP: usize = 64;
+
+/// The map of feeds. Entries of ended feeds are swept out once the map has doubled since
+/// the last sweep, so joining stays cheap however many polls are watched.
+#[derive(Default)]
+struct Feeds {
+    by_key: HashMap<FeedKey, Weak<SharedFeed>>,
+    sweep_at: usize,
 }
 
 /// When a subscribe message is a plain `pollResults` subscription, the poll it names.
@@ -133,12 +144,15 @@ impl SharedFeeds {
         };
         let feed = {
             let mut feeds = self.feeds.lock().unwrap_or_else(|p| p.into_inner());
-            feeds.retain(|_, feed| feed.strong_count() > 0);
-            match feeds.get(&key).and_then(Weak::upgrade) {
+            if feeds.by_key.len() >= feeds.sweep_at {
+                feeds.by_key.retain(|_, feed| feed.strong_count() > 0);
+                feeds.sweep_at = (2 * feeds.by_key.len()).max(LEAST_SWEEP);
+            }
+            match feeds.by_key.get(&key).and_then(Weak::upgrade) {
                 Some(feed) if !feed.latest.borrow().done => feed,
                 _ => {
                     let feed = Arc::new(start(schema, request));
-                    feeds.insert(key, Arc::downgrade(&feed));
+                    feeds.by_key.insert(key, Arc::downgrade(&feed));
                     feed
                 }
             }
