@@ -86,7 +86,8 @@ pub fn print(mode: &str, summary: &Summary, elapsed: Duration, workers: usize) {
 }
 
 /// Checks the database against the answers: ballots equal recorded answers, counters
-/// equal ballots, no user has two ballots on a poll. Returns whether all hold.
+/// equal ballots, no user has two ballots on a poll, no row points at nothing. Returns
+/// whether all hold.
 pub async fn verify(
     db: &DatabaseConnection,
     poll_ids: &[String],
@@ -129,15 +130,28 @@ pub async fn verify(
          (SELECT COUNT(*) FROM vote_choices c WHERE c.poll_id = o.poll_id AND c.option_id = o.id)"
     ))
     .await?;
+    // What foreign keys would refuse (PostgreSQL keeps none on ballots; see migration 2):
+    // a ballot without its user or poll, a choice without its ballot, or naming an
+    // option of another poll.
+    let orphans = scalar(format!(
+        "SELECT (SELECT COUNT(*) FROM votes v WHERE v.poll_id IN ({list}) AND \
+           (NOT EXISTS (SELECT 1 FROM users u WHERE u.id = v.user_id) \
+            OR NOT EXISTS (SELECT 1 FROM polls p WHERE p.id = v.poll_id))) \
+         + (SELECT COUNT(*) FROM vote_choices c WHERE c.poll_id IN ({list}) AND \
+           (NOT EXISTS (SELECT 1 FROM votes v WHERE v.id = c.vote_id AND v.poll_id = c.poll_id) \
+            OR NOT EXISTS (SELECT 1 FROM poll_options o WHERE o.id = c.option_id AND o.poll_id = c.poll_id)))"
+    ))
+    .await?;
     let recorded = i64::try_from(recorded)?;
     let ok = ballots == recorded
         && distinct == ballots
         && totals == ballots
         && counters == choices
-        && drift == 0;
+        && drift == 0
+        && orphans == 0;
     println!(
         "verify: ballots={ballots} recorded answers={recorded} duplicate ballots={} poll totals={totals} \
-         option counters={counters} choices={choices} options with drift={drift} => {}",
+         option counters={counters} choices={choices} options with drift={drift} orphans={orphans} => {}",
         ballots - distinct,
         if ok { "OK" } else { "MISMATCH" }
     );

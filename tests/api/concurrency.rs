@@ -108,6 +108,13 @@ async fn one_round(app: &TestApp, owner: &TestUser, users: &[TestUser], round: u
         let chosen: i64 = row.try_get("", "chosen").unwrap();
         assert_eq!(counted, chosen, "option counter differs from its ballots");
     }
+    // Nothing points at nothing (PostgreSQL keeps no foreign keys on these tables).
+    let orphans = rows(app, "SELECT c.vote_id AS id FROM vote_choices c WHERE NOT EXISTS (SELECT 1 FROM votes v WHERE v.id = c.vote_id AND v.poll_id = c.poll_id) OR NOT EXISTS (SELECT 1 FROM poll_options o WHERE o.id = c.option_id AND o.poll_id = c.poll_id)").await;
+    assert!(
+        orphans.is_empty(),
+        "{} choices point at nothing",
+        orphans.len()
+    );
 }
 
 both_backends! {

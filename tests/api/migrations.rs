@@ -67,3 +67,36 @@ both_backends! {
         assert!(bad_poll.is_err());
     }
 }
+
+/// Foreign keys on the ballot tables of this database, as `table.constraint`.
+async fn ballot_foreign_keys(db: &DatabaseConnection) -> Vec<String> {
+    let sql = "SELECT (conrelid::regclass::text || '.' || conname) AS k FROM pg_constraint \
+               WHERE contype = 'f' AND conrelid::regclass::text IN ('votes', 'vote_choices') ORDER BY 1";
+    db.query_all_raw(Statement::from_string(sea_orm::DbBackend::Postgres, sql))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| row.try_get::<String>("", "k").unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn postgres_ballots_carry_no_foreign_keys_and_down_restores_them() {
+    let test_db = TestDb::create(Backend::Postgres).await;
+    let db = test_db.connect().await;
+    Migrator::up(&db, None).await.unwrap();
+    assert_eq!(ballot_foreign_keys(&db).await, Vec::<String>::new());
+
+    Migrator::down(&db, Some(1)).await.unwrap();
+    assert_eq!(
+        ballot_foreign_keys(&db).await,
+        [
+            "vote_choices.vote_choices_option_id_fkey",
+            "vote_choices.vote_choices_vote_id_fkey",
+            "votes.votes_poll_id_fkey",
+            "votes.votes_user_id_fkey",
+        ]
+    );
+    Migrator::up(&db, None).await.unwrap();
+    assert_eq!(ballot_foreign_keys(&db).await, Vec::<String>::new());
+}

@@ -5,9 +5,9 @@
 //! yet each call gets its own answer:
 //!
 //! 1. Votes count only on open polls, judged with the poll rows locked (`FOR NO KEY
-//!    UPDATE` on PostgreSQL, which the ballots' foreign-key checks do not conflict with; SQLite's `BEGIN IMMEDIATE` serialises writers) and the clock read
-//!    after the lock: a concurrent `closePoll` either sees the batch committed or the
-//!    batch sees the poll closed. SQLite locks first; PostgreSQL inserts first and
+//!    UPDATE` on PostgreSQL; SQLite's `BEGIN IMMEDIATE` serialises writers) and the
+//!    clock read after the lock: a concurrent `closePoll` either sees the batch
+//!    committed or the batch sees the poll closed. SQLite locks first; PostgreSQL inserts first and
 //!    locks just before moving the counters, so concurrent batches overlap their
 //!    inserts and queue only for the counters and the commit.
 //! 2. A key the user used before replays the first answer (same input) or is
