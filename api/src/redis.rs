@@ -155,11 +155,24 @@ impl RedisClient {
         key: String,
         args: Vec<String>,
     ) -> Result<R, Error> {
-        let slot = fred::util::redis_keyslot(key.as_bytes());
-        let mut call: Vec<String> = Vec::with_capacity(args.len() + 3);
+        self.run_script_on(script, vec![key], args).await
+    }
+
+    /// [`Self::run_script`] over several keys, which must share one cluster slot (one
+    /// poll's keys do: they carry its id as their hash tag).
+    pub async fn run_script_on<R: FromValue>(
+        &self,
+        script: &Script,
+        keys: Vec<String>,
+        args: Vec<String>,
+    ) -> Result<R, Error> {
+        let slot = keys
+            .first()
+            .map_or(0, |key| fred::util::redis_keyslot(key.as_bytes()));
+        let mut call: Vec<String> = Vec::with_capacity(keys.len() + args.len() + 2);
         call.push(script.sha1().to_string());
-        call.push("1".to_owned());
-        call.push(key);
+        call.push(keys.len().to_string());
+        call.extend(keys);
         call.extend(args);
         let evalsha = CustomCommand::new_static("EVALSHA", ClusterHash::Custom(slot), false);
         match self

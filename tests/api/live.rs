@@ -55,6 +55,35 @@ in_process_and_redis! {
         assert_eq!(again["data"]["castVote"]["replayed"], false, "{again} (redis: {redis})");
     }
 
+    async fn repeat_voters_at_once_each_get_their_own_ballot_back(app: TestApp, redis: bool) {
+        // Marks are written in one command per poll and read in groups: every replay
+        // must still get its own voter's ballot, on two polls at once.
+        let owner = app.register("owner").await;
+        let polls = [app.create_poll(&owner, json!({})).await, app.create_poll(&owner, json!({})).await];
+        let voters = app.register_many("voter", 30).await;
+        let ballots: Vec<(String, String, String)> = (0..voters.len())
+            .map(|i| {
+                let poll = &polls[i % 2];
+                (poll["id"].as_str().unwrap().to_owned(), option_ids(poll)[i % 3].clone(), format!("key{i}"))
+            })
+            .collect();
+        let app = &app;
+        let calls = || {
+            voters.iter().zip(&ballots).map(|(voter, (poll, option, key))| async move {
+                app.cast_vote(voter, poll, &[option], key).await
+            })
+        };
+        let first: Vec<_> = futures::future::join_all(calls()).await;
+        let fast = counter(&app.metrics.app.fast_path_answers);
+        let replays: Vec<_> = futures::future::join_all(calls()).await;
+        for (first, replay) in first.iter().zip(&replays) {
+            assert_eq!(first["data"]["castVote"]["replayed"], false, "{first}");
+            assert_eq!(replay["data"]["castVote"]["replayed"], true, "{replay} (redis: {redis})");
+            assert_eq!(replay["data"]["castVote"]["vote"]["id"], first["data"]["castVote"]["vote"]["id"]);
+        }
+        assert_eq!(counter(&app.metrics.app.fast_path_answers), fast + 30);
+    }
+
     async fn results_follow_every_vote_and_carry_a_growing_version(app: TestApp, redis: bool) {
         let owner = app.register("owner").await;
         let poll = app.create_poll(&owner, json!({})).await;

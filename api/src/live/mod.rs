@@ -13,6 +13,7 @@
 
 pub mod codec;
 mod local;
+mod mark_reads;
 mod reconcile;
 mod redis;
 

@@ -5,6 +5,7 @@
 //! `vote_id|request_hash|cast_at_micros|option,…|key` (the key last: it may contain
 //! `|`), with a TTL. Both keys carry the poll id as their hash tag.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -14,6 +15,7 @@ use fred::types::scripts::Script;
 use uuid::Uuid;
 
 use super::codec::{decode_tally, encode_tally};
+use super::mark_reads::MarkReads;
 use super::{LiveStore, Mark, Unavailable};
 use crate::domain::Tally;
 use crate::domain::vote::{join_ids, split_ids};
@@ -40,22 +42,36 @@ redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1
 ";
 
+/// `KEYS`: one poll's voter marks; `ARGV[1]`: TTL (s); `ARGV[i + 1]`: the mark of
+/// `KEYS[i]`.
+const SET_MARKS: &str = r"
+for i, key in ipairs(KEYS) do
+  redis.call('SET', key, ARGV[i + 1], 'EX', ARGV[1])
+end
+return #KEYS
+";
+
 /// Live state in Redis.
 pub struct RedisLive {
     redis: RedisClient,
     put_if_newer: Script,
     repair: Script,
+    set_marks: Script,
+    mark_reads: MarkReads,
     tally_ttl: Duration,
     mark_ttl: Duration,
 }
 
 impl RedisLive {
-    /// Live state in `redis`, with the given key lifetimes.
+    /// Live state in `redis`, with the given key lifetimes. Starts the task that reads
+    /// voter marks, on the current runtime.
     pub fn new(redis: RedisClient, tally_ttl: Duration, mark_ttl: Duration) -> Self {
         RedisLive {
+            mark_reads: MarkReads::start(redis.clone()),
             redis,
             put_if_newer: Script::from_lua(PUT_IF_NEWER),
             repair: Script::from_lua(REPAIR),
+            set_marks: Script::from_lua(SET_MARKS),
             tally_ttl,
             mark_ttl,
         }
@@ -163,40 +179,32 @@ impl LiveStore for RedisLive {
     }
 
     async fn mark(&self, poll: Uuid, user: Uuid) -> Result<Option<Mark>, Unavailable> {
-        match self
-            .redis
-            .cmd()
-            .get::<Option<String>, _>(self.redis.keys().voter(poll, user))
-            .await
-        {
-            Ok(text) => Ok(text.and_then(|t| decode_mark(&t))),
-            Err(e) => {
-                self.redis.failed("read voter mark", &e);
-                Err(Unavailable)
-            }
-        }
+        Ok(self
+            .mark_reads
+            .read(poll, user)
+            .await?
+            .and_then(|text| decode_mark(&text)))
     }
 
     async fn put_marks(&self, marks: &[(Uuid, Uuid, Mark)]) -> Result<(), Unavailable> {
-        if marks.is_empty() {
-            return Ok(());
+        // One script per poll: a batch's marks are mostly one hot poll's, and one command
+        // costs both ends far less than a hundred `SET`s.
+        let mut by_poll: HashMap<Uuid, (Vec<String>, Vec<String>)> = HashMap::new();
+        let ttl = self.mark_ttl.as_secs().max(1).to_string();
+        for (poll, user, mark) in marks {
+            let (keys, args) = by_poll
+                .entry(*poll)
+                .or_insert_with(|| (Vec::new(), vec![ttl.clone()]));
+            keys.push(self.redis.keys().voter(*poll, *user));
+            args.push(encode_mark(mark));
         }
-        let ttl = i64::try_from(self.mark_ttl.as_secs()).unwrap_or(i64::MAX);
-        let client = self.redis.cmd();
-        // Sent together: the client pipelines them on its connection.
-        let writes = marks.iter().map(|(poll, user, mark)| {
-            client.set::<(), _, _>(
-                self.redis.keys().voter(*poll, *user),
-                encode_mark(mark),
-                Some(Expiration::EX(ttl)),
-                None,
-                false,
-            )
-        });
+        let writes = by_poll
+            .into_values()
+            .map(|(keys, args)| self.redis.run_script_on::<i64>(&self.set_marks, keys, args));
         let mut result = Ok(());
         for outcome in futures::future::join_all(writes).await {
             if let Err(e) = outcome {
-                self.redis.failed("write voter mark", &e);
+                self.redis.failed("write voter marks", &e);
                 result = Err(Unavailable);
             }
         }
