@@ -75,6 +75,33 @@ in_process_and_redis! {
         assert_eq!(app.count_rows("votes").await, 4);
     }
 
+    async fn concurrent_calls_share_one_bucket(app: TestApp, redis: bool) {
+        // Six votes at once, on six polls, from each of two voters: calls that reach
+        // Redis together are taken in one script, one bucket after another, so each
+        // voter still gets exactly their burst.
+        let owner = app.register("owner").await;
+        let voters = [app.register("voter").await, app.register("other").await];
+        let burst = app.config.rate_limits.vote_burst as usize;
+        let mut polls = Vec::new();
+        for _ in 0..6 {
+            polls.push(app.create_poll(&owner, json!({})).await);
+        }
+        let app = &app;
+        let calls = voters.iter().flat_map(|voter| {
+            polls.iter().enumerate().map(move |(i, poll)| async move {
+                let option = option_ids(poll)[0].clone();
+                (voter.username.clone(), app.cast_vote(voter, poll["id"].as_str().unwrap(), &[&option], &format!("k{i}")).await)
+            })
+        });
+        let answers = futures::future::join_all(calls).await;
+        for voter in &voters {
+            let mine: Vec<_> = answers.iter().filter(|(who, _)| *who == voter.username).map(|(_, body)| body).collect();
+            let recorded = mine.iter().filter(|b| b["data"]["castVote"].is_object()).count();
+            let limited = mine.iter().filter(|b| error_code(b) == Some("RATE_LIMITED")).count();
+            assert_eq!((recorded, limited), (burst, 6 - burst), "redis: {redis}");
+        }
+    }
+
     async fn sign_ins_are_limited_per_client_address(app: TestApp, redis: bool) {
         let user = app.register("walker").await;
         let mut answers = Vec::new();

@@ -1,6 +1,8 @@
 //! Rate limits in Redis, shared by every instance: GCRA in one atomic script, timed by
 //! the Redis server's clock so that instances with skewed clocks agree.
 
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -9,21 +11,30 @@ use fred::types::scripts::Script;
 
 use super::{Bucket, Decision, Quota, RateStore, Unavailable};
 use crate::redis::RedisClient;
+use crate::redis::coalesce::Coalescer;
 
-/// `KEYS[1]`: the bucket; `ARGV[1]`: interval (ms); `ARGV[2]`: tolerance (ms).
-/// Returns 0 when allowed, else the milliseconds to wait.
+/// `KEYS[i]`: a bucket; `ARGV[2i - 1]`, `ARGV[2i]`: its interval and tolerance (ms).
+/// Returns, per bucket in order, 0 when allowed, else the milliseconds to wait. Buckets
+/// are taken one after another, so one named twice is taken twice.
 const GCRA: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local interval = tonumber(ARGV[1])
-local tolerance = tonumber(ARGV[2])
-local tat = tonumber(redis.call('GET', KEYS[1])) or now
-if tat < now then tat = now end
-local wait = tat - tolerance - now
-if wait > 0 then return wait end
-local next_tat = tat + interval
-redis.call('SET', KEYS[1], next_tat, 'PX', math.max(1, next_tat - now))
-return 0
+local waits = {}
+for i, key in ipairs(KEYS) do
+  local interval = tonumber(ARGV[2 * i - 1])
+  local tolerance = tonumber(ARGV[2 * i])
+  local tat = tonumber(redis.call('GET', key)) or now
+  if tat < now then tat = now end
+  local wait = tat - tolerance - now
+  if wait > 0 then
+    waits[i] = wait
+  else
+    local next_tat = tat + interval
+    redis.call('SET', key, next_tat, 'PX', math.max(1, next_tat - now))
+    waits[i] = 0
+  end
+end
+return waits
 ";
 
 /// `KEYS[1]`: the account's failure count; `ARGV[1]`: window (ms).
@@ -36,16 +47,22 @@ return n
 /// Buckets and failure counts in Redis.
 pub struct RedisLimiter {
     redis: RedisClient,
-    gcra: Script,
+    /// Takes from one bucket (its key and quota): the milliseconds to wait, 0 if allowed.
+    buckets: Coalescer<(String, Quota), i64>,
     count_failure: Script,
 }
 
 impl RedisLimiter {
-    /// Limits kept in `redis`.
+    /// Limits kept in `redis`. Starts the task that takes from buckets, on the current
+    /// runtime.
     pub fn new(redis: RedisClient) -> Self {
+        let gcra = Arc::new(Script::from_lua(GCRA));
         RedisLimiter {
+            buckets: Coalescer::start({
+                let redis = redis.clone();
+                move |takes| take_from_buckets(redis.clone(), gcra.clone(), takes)
+            }),
             redis,
-            gcra: Script::from_lua(GCRA),
             count_failure: Script::from_lua(COUNT_FAILURE),
         }
     }
@@ -59,6 +76,52 @@ fn millis(d: Duration) -> String {
     d.as_millis().to_string()
 }
 
+/// A round of bucket takes: one script for all of them, or, on a Redis Cluster, one per
+/// slot (a script's keys must share one).
+async fn take_from_buckets(
+    redis: RedisClient,
+    gcra: Arc<Script>,
+    takes: Vec<(String, Quota)>,
+) -> Vec<Option<i64>> {
+    let clustered = redis.is_clustered();
+    let mut groups: HashMap<u16, Vec<usize>> = HashMap::new();
+    for (i, (key, _)) in takes.iter().enumerate() {
+        let slot = if clustered {
+            fred::util::redis_keyslot(key.as_bytes())
+        } else {
+            0
+        };
+        groups.entry(slot).or_default().push(i);
+    }
+    let scripts = groups.into_values().map(|at| {
+        let keys = at.iter().map(|&i| takes[i].0.clone()).collect();
+        let args = at
+            .iter()
+            .flat_map(|&i| {
+                [
+                    millis(takes[i].1.interval()),
+                    millis(takes[i].1.tolerance()),
+                ]
+            })
+            .collect();
+        let run = redis.run_script_on::<Vec<i64>>(&gcra, keys, args);
+        async move { (at, run.await) }
+    });
+    let mut answers = vec![None; takes.len()];
+    for (at, result) in futures::future::join_all(scripts).await {
+        match result {
+            Ok(waits) if waits.len() == at.len() => {
+                for (i, wait) in at.into_iter().zip(waits) {
+                    answers[i] = Some(wait);
+                }
+            }
+            Ok(_) => {}
+            Err(e) => redis.failed("rate limit", &e),
+        }
+    }
+    answers
+}
+
 #[async_trait]
 impl RateStore for RedisLimiter {
     async fn acquire(
@@ -68,23 +131,12 @@ impl RateStore for RedisLimiter {
         quota: Quota,
     ) -> Result<Decision, Unavailable> {
         let key = self.redis.keys().rate(bucket.as_str(), subject);
-        match self
-            .redis
-            .run_script::<i64>(
-                &self.gcra,
-                key,
-                vec![millis(quota.interval()), millis(quota.tolerance())],
-            )
-            .await
-        {
-            Ok(0) => Ok(Decision::Allowed),
-            Ok(wait) => Ok(Decision::Limited(Duration::from_millis(
+        match self.buckets.call((key, quota)).await {
+            Some(0) => Ok(Decision::Allowed),
+            Some(wait) => Ok(Decision::Limited(Duration::from_millis(
                 wait.unsigned_abs(),
             ))),
-            Err(e) => {
-                self.redis.failed("rate limit", &e);
-                Err(Unavailable)
-            }
+            None => Err(Unavailable),
         }
     }
 

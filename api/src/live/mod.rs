@@ -13,7 +13,6 @@
 
 pub mod codec;
 mod local;
-mod mark_reads;
 mod reconcile;
 mod redis;
 

@@ -15,11 +15,11 @@ use fred::types::scripts::Script;
 use uuid::Uuid;
 
 use super::codec::{decode_tally, encode_tally};
-use super::mark_reads::MarkReads;
 use super::{LiveStore, Mark, Unavailable};
 use crate::domain::Tally;
 use crate::domain::vote::{join_ids, split_ids};
 use crate::redis::RedisClient;
+use crate::redis::coalesce::Coalescer;
 
 /// `KEYS[1]`: the tally; `ARGV`: version, encoded tally, TTL (ms).
 /// Writes unless the kept version is the same or newer.
@@ -57,7 +57,8 @@ pub struct RedisLive {
     put_if_newer: Script,
     repair: Script,
     set_marks: Script,
-    mark_reads: MarkReads,
+    /// Reads of one voter's mark (poll, user), coalesced.
+    mark_reads: Coalescer<(Uuid, Uuid), Option<String>>,
     tally_ttl: Duration,
     mark_ttl: Duration,
 }
@@ -67,7 +68,10 @@ impl RedisLive {
     /// voter marks, on the current runtime.
     pub fn new(redis: RedisClient, tally_ttl: Duration, mark_ttl: Duration) -> Self {
         RedisLive {
-            mark_reads: MarkReads::start(redis.clone()),
+            mark_reads: Coalescer::start({
+                let redis = redis.clone();
+                move |reads| read_marks(redis.clone(), reads)
+            }),
             redis,
             put_if_newer: Script::from_lua(PUT_IF_NEWER),
             repair: Script::from_lua(REPAIR),
@@ -80,6 +84,37 @@ impl RedisLive {
     fn ttl_millis(&self) -> String {
         self.tally_ttl.as_millis().to_string()
     }
+}
+
+/// A round of mark reads: one `MGET` per poll (a poll's marks share its hash tag,
+/// hence one cluster slot).
+async fn read_marks(redis: RedisClient, reads: Vec<(Uuid, Uuid)>) -> Vec<Option<Option<String>>> {
+    let mut by_poll: HashMap<Uuid, Vec<usize>> = HashMap::new();
+    for (i, (poll, _)) in reads.iter().enumerate() {
+        by_poll.entry(*poll).or_default().push(i);
+    }
+    let client = redis.cmd();
+    let gets = by_poll.into_iter().map(|(poll, at)| {
+        let keys: Vec<String> = at
+            .iter()
+            .map(|&i| redis.keys().voter(poll, reads[i].1))
+            .collect();
+        let get = client.mget::<Vec<Option<String>>, _>(keys);
+        async move { (at, get.await) }
+    });
+    let mut answers = vec![None; reads.len()];
+    for (at, result) in futures::future::join_all(gets).await {
+        match result {
+            Ok(values) if values.len() == at.len() => {
+                for (i, value) in at.into_iter().zip(values) {
+                    answers[i] = Some(value);
+                }
+            }
+            Ok(_) => {}
+            Err(e) => redis.failed("read voter marks", &e),
+        }
+    }
+    answers
 }
 
 fn micros(at: DateTime<Utc>) -> i64 {
@@ -179,11 +214,12 @@ impl LiveStore for RedisLive {
     }
 
     async fn mark(&self, poll: Uuid, user: Uuid) -> Result<Option<Mark>, Unavailable> {
-        Ok(self
+        let text = self
             .mark_reads
-            .read(poll, user)
-            .await?
-            .and_then(|text| decode_mark(&text)))
+            .call((poll, user))
+            .await
+            .ok_or(Unavailable)?;
+        Ok(text.and_then(|t| decode_mark(&t)))
     }
 
     async fn put_marks(&self, marks: &[(Uuid, Uuid, Mark)]) -> Result<(), Unavailable> {

@@ -14,6 +14,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+pub mod coalesce;
+
 use anyhow::Context;
 use fred::prelude::*;
 use fred::types::config::{Options as CommandOptions, TcpConfig};
@@ -190,6 +192,11 @@ impl RedisClient {
             }
             other => other,
         }
+    }
+
+    /// Whether the server is a Redis Cluster (a script's keys must then share a slot).
+    pub fn is_clustered(&self) -> bool {
+        self.pool.next().is_clustered()
     }
 
     /// Whether every connection is up now.
