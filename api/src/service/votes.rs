@@ -64,9 +64,9 @@ impl VoteService {
 
     /// Casts a ballot, exactly once per user and poll, whatever the retries.
     ///
-    /// A call under the key of the voter's mark in the live store is answered from it
-    /// (replay, or key reused) without touching the database; everything else goes
-    /// through the vote writer, where the database decides.
+    /// A voter with a mark in the live store is answered from it (replay, reused key,
+    /// already voted) without touching the database; everyone else goes through the
+    /// vote writer, where the database decides.
     pub async fn cast(
         &self,
         user: Uuid,
@@ -85,22 +85,18 @@ impl VoteService {
         allowed?;
         rules?.check(&choice)?;
         let hash = request_hash(VoteAction::Cast, poll, Some(&choice));
-        // The mark answers calls with its own key: a replay, or the key reused with other
-        // options. Another key goes to the database even when the voter has a mark: that
-        // key may have been used on another poll, and then `IDEMPOTENCY_KEY_REUSED` (which
-        // only the database knows) wins over `ALREADY_VOTED`.
-        if let Some(mark) = mark.filter(|m| m.key == key.as_str()) {
+        if let Some(mark) = mark {
             self.live
                 .counters()
                 .fast_path_answers
                 .fetch_add(1, Ordering::Relaxed);
-            return if mark.request_hash == hash {
-                Ok(VoteReceipt {
+            return match (mark.key == key.as_str(), mark.request_hash == hash) {
+                (true, true) => Ok(VoteReceipt {
                     vote: mark.vote(poll, user),
                     replayed: true,
-                })
-            } else {
-                Err(AppError::IdempotencyKeyReused)
+                }),
+                (true, false) => Err(AppError::IdempotencyKeyReused),
+                (false, _) => Err(AppError::AlreadyVoted),
             };
         }
         let request = CastRequest {
