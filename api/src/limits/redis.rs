@@ -1,7 +1,6 @@
 //! Rate limits in Redis, shared by every instance: GCRA in one atomic script, timed by
 //! the Redis server's clock so that instances with skewed clocks agree.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,7 +10,7 @@ use fred::types::scripts::Script;
 
 use super::{Bucket, Decision, Quota, RateStore, Unavailable};
 use crate::redis::RedisClient;
-use crate::redis::coalesce::Coalescer;
+use crate::redis::coalesce::{self, Coalescer};
 
 /// `KEYS[i]`: a bucket; `ARGV[2i - 1]`, `ARGV[2i]`: its interval and tolerance (ms).
 /// Returns, per bucket in order, 0 when allowed, else the milliseconds to wait. Buckets
@@ -84,42 +83,22 @@ async fn take_from_buckets(
     takes: Vec<(String, Quota)>,
 ) -> Vec<Option<i64>> {
     let clustered = redis.is_clustered();
-    let mut groups: HashMap<u16, Vec<usize>> = HashMap::new();
-    for (i, (key, _)) in takes.iter().enumerate() {
-        let slot = if clustered {
+    let slot = |(key, _): &(String, Quota)| {
+        if clustered {
             fred::util::redis_keyslot(key.as_bytes())
         } else {
             0
-        };
-        groups.entry(slot).or_default().push(i);
-    }
-    let scripts = groups.into_values().map(|at| {
-        let keys = at.iter().map(|&i| takes[i].0.clone()).collect();
-        let args = at
-            .iter()
-            .flat_map(|&i| {
-                [
-                    millis(takes[i].1.interval()),
-                    millis(takes[i].1.tolerance()),
-                ]
-            })
-            .collect();
-        let run = redis.run_script_on::<Vec<i64>>(&gcra, keys, args);
-        async move { (at, run.await) }
-    });
-    let mut answers = vec![None; takes.len()];
-    for (at, result) in futures::future::join_all(scripts).await {
-        match result {
-            Ok(waits) if waits.len() == at.len() => {
-                for (i, wait) in at.into_iter().zip(waits) {
-                    answers[i] = Some(wait);
-                }
-            }
-            Ok(_) => {}
-            Err(e) => redis.failed("rate limit", &e),
         }
-    }
-    answers
+    };
+    coalesce::by_group(&redis, "rate limit", &takes, slot, |_, takes| {
+        let keys = takes.iter().map(|(key, _)| key.clone()).collect();
+        let args = takes
+            .iter()
+            .flat_map(|(_, quota)| [millis(quota.interval()), millis(quota.tolerance())])
+            .collect();
+        redis.run_script_on::<Vec<i64>>(&gcra, keys, args)
+    })
+    .await
 }
 
 #[async_trait]

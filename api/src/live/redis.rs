@@ -19,7 +19,7 @@ use super::{LiveStore, Mark, Unavailable};
 use crate::domain::Tally;
 use crate::domain::vote::{join_ids, split_ids};
 use crate::redis::RedisClient;
-use crate::redis::coalesce::Coalescer;
+use crate::redis::coalesce::{self, Coalescer};
 
 /// `KEYS[1]`: the tally; `ARGV`: version, encoded tally, TTL (ms).
 /// Writes unless the kept version is the same or newer.
@@ -89,32 +89,21 @@ impl RedisLive {
 /// A round of mark reads: one `MGET` per poll (a poll's marks share its hash tag,
 /// hence one cluster slot).
 async fn read_marks(redis: RedisClient, reads: Vec<(Uuid, Uuid)>) -> Vec<Option<Option<String>>> {
-    let mut by_poll: HashMap<Uuid, Vec<usize>> = HashMap::new();
-    for (i, (poll, _)) in reads.iter().enumerate() {
-        by_poll.entry(*poll).or_default().push(i);
-    }
     let client = redis.cmd();
-    let gets = by_poll.into_iter().map(|(poll, at)| {
-        let keys: Vec<String> = at
-            .iter()
-            .map(|&i| redis.keys().voter(poll, reads[i].1))
-            .collect();
-        let get = client.mget::<Vec<Option<String>>, _>(keys);
-        async move { (at, get.await) }
-    });
-    let mut answers = vec![None; reads.len()];
-    for (at, result) in futures::future::join_all(gets).await {
-        match result {
-            Ok(values) if values.len() == at.len() => {
-                for (i, value) in at.into_iter().zip(values) {
-                    answers[i] = Some(value);
-                }
-            }
-            Ok(_) => {}
-            Err(e) => redis.failed("read voter marks", &e),
-        }
-    }
-    answers
+    coalesce::by_group(
+        &redis,
+        "read voter marks",
+        &reads,
+        |(poll, _)| *poll,
+        |poll, reads| {
+            let keys: Vec<String> = reads
+                .iter()
+                .map(|(_, user)| redis.keys().voter(poll, *user))
+                .collect();
+            client.mget::<Vec<Option<String>>, _>(keys)
+        },
+    )
+    .await
 }
 
 fn micros(at: DateTime<Utc>) -> i64 {

@@ -11,9 +11,13 @@
 //! A call that cannot be queued (more than [`QUEUE`] waiting) or answered is `None`:
 //! callers treat it as Redis being unavailable, which every Redis use here survives.
 
+use std::collections::HashMap;
 use std::future::Future;
+use std::hash::Hash;
 
 use tokio::sync::{mpsc, oneshot};
+
+use super::RedisClient;
 
 /// Calls waiting for the task at most.
 pub const QUEUE: usize = 8192;
@@ -65,6 +69,45 @@ where
             let _ = reply.send(answers.next().flatten());
         }
     }
+}
+
+/// Answers a round one command per group: `group` names each question's group (a poll,
+/// a cluster slot), `command` answers one group's questions in their order, and each
+/// answer goes back to its question's place. A group whose command failed (counted and
+/// logged as `what`) or answered another number of questions stays unanswered.
+pub async fn by_group<Q, K, A, Fut>(
+    redis: &RedisClient,
+    what: &str,
+    questions: &[Q],
+    group: impl Fn(&Q) -> K,
+    command: impl Fn(K, Vec<&Q>) -> Fut,
+) -> Vec<Option<A>>
+where
+    K: Hash + Eq,
+    A: Clone,
+    Fut: Future<Output = Result<Vec<A>, fred::error::Error>>,
+{
+    let mut groups: HashMap<K, Vec<usize>> = HashMap::new();
+    for (i, question) in questions.iter().enumerate() {
+        groups.entry(group(question)).or_default().push(i);
+    }
+    let commands = groups.into_iter().map(|(key, at)| {
+        let run = command(key, at.iter().map(|&i| &questions[i]).collect());
+        async move { (at, run.await) }
+    });
+    let mut answers = vec![None; questions.len()];
+    for (at, result) in futures::future::join_all(commands).await {
+        match result {
+            Ok(values) if values.len() == at.len() => {
+                for (i, value) in at.into_iter().zip(values) {
+                    answers[i] = Some(value);
+                }
+            }
+            Ok(_) => {}
+            Err(e) => redis.failed(what, &e),
+        }
+    }
+    answers
 }
 
 #[cfg(test)]
