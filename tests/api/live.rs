@@ -154,3 +154,46 @@ async fn a_corrupted_live_tally_is_repaired_and_reported() {
         "{metrics}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kept_tally_is_only_replaced_by_a_newer_one() {
+    // Tallies of several polls are written in one script; each is still compared with
+    // its own kept version. Here one poll's kept tally is "from the future": the next
+    // batch must leave it alone and still write the other poll's.
+    let url = crate::redis_support::shared_redis_url();
+    let app = TestApp::spawn_with(crate::helpers::Backend::Postgres, |c| {
+        crate::helpers::use_redis(c, url);
+    })
+    .await;
+    let owner = app.register("owner").await;
+    let (ahead, behind) = (
+        app.create_poll(&owner, json!({})).await,
+        app.create_poll(&owner, json!({})).await,
+    );
+    let (ahead_id, behind_id) = (
+        ahead["id"].as_str().unwrap(),
+        behind["id"].as_str().unwrap(),
+    );
+    let voters = app.register_many("voter", 2).await;
+    app.cast_vote(&voters[0], ahead_id, &[&option_ids(&ahead)[0]], "k")
+        .await;
+    let kept = kept_tally(&app, ahead_id).expect("the tally is kept in Redis");
+    let mut parts: Vec<&str> = kept.splitn(4, '|').collect();
+    parts[0] = "1000";
+    parts[1] = "77";
+    let future = parts.join("|");
+    let key = format!("{}:{{{ahead_id}}}:tally", app.config.redis.key_prefix);
+    let address = address_of(app.config.redis.url.as_deref().unwrap_or_default());
+    command(&address, &["SET", &key, &future]).expect("SET");
+
+    let app = &app;
+    let voter = &voters[1];
+    let polls = [(ahead_id, &ahead, "k2"), (behind_id, &behind, "k")];
+    futures::future::join_all(polls.iter().map(|(id, poll, key)| async move {
+        app.cast_vote(voter, id, &[&option_ids(poll)[0]], key).await
+    }))
+    .await;
+    assert_eq!(kept_tally(app, ahead_id).as_deref(), Ok(future.as_str()));
+    let behind_kept = kept_tally(app, behind_id).expect("the other poll's tally is written");
+    assert!(behind_kept.contains("|1|"), "{behind_kept}");
+}

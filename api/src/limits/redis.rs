@@ -82,14 +82,7 @@ async fn take_from_buckets(
     gcra: Arc<Script>,
     takes: Vec<(String, Quota)>,
 ) -> Vec<Option<i64>> {
-    let clustered = redis.is_clustered();
-    let slot = |(key, _): &(String, Quota)| {
-        if clustered {
-            fred::util::redis_keyslot(key.as_bytes())
-        } else {
-            0
-        }
-    };
+    let slot = |(key, _): &(String, Quota)| redis.script_group(key);
     coalesce::by_group(&redis, "rate limit", &takes, slot, |_, takes| {
         let keys = takes.iter().map(|(key, _)| key.clone()).collect();
         let args = takes

@@ -5,7 +5,6 @@
 //! `vote_id|request_hash|cast_at_micros|option,…|key` (the key last: it may contain
 //! `|`), with a TTL. Both keys carry the poll id as their hash tag.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -21,16 +20,23 @@ use crate::domain::vote::{join_ids, split_ids};
 use crate::redis::RedisClient;
 use crate::redis::coalesce::{self, Coalescer};
 
-/// `KEYS[1]`: the tally; `ARGV`: version, encoded tally, TTL (ms).
-/// Writes unless the kept version is the same or newer.
+/// `KEYS[i]`: a tally; `ARGV[3i - 2]`, `ARGV[3i - 1]`, `ARGV[3i]`: its version, its
+/// encoding, TTL (ms). Writes each unless the kept version is the same or newer; returns
+/// per tally 1 when written, else 0.
 const PUT_IF_NEWER: &str = r"
-local kept = redis.call('GET', KEYS[1])
-if kept then
-  local v = tonumber(string.match(kept, '^(%d+)|'))
-  if v and v >= tonumber(ARGV[1]) then return 0 end
+local written = {}
+for i, key in ipairs(KEYS) do
+  local version = tonumber(ARGV[3 * i - 2])
+  local kept = redis.call('GET', key)
+  local v = kept and tonumber(string.match(kept, '^(%d+)|'))
+  if v and v >= version then
+    written[i] = 0
+  else
+    redis.call('SET', key, ARGV[3 * i - 1], 'PX', ARGV[3 * i])
+    written[i] = 1
+  end
 end
-redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-return 1
+return written
 ";
 
 /// `KEYS[1]`: the tally; `ARGV`: the value expected ('' for none), the new value, TTL
@@ -42,13 +48,15 @@ redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1
 ";
 
-/// `KEYS`: one poll's voter marks; `ARGV[1]`: TTL (s); `ARGV[i + 1]`: the mark of
-/// `KEYS[i]`.
+/// `KEYS`: voter marks; `ARGV[1]`: TTL (s); `ARGV[i + 1]`: the mark of `KEYS[i]`.
+/// Returns 1 per mark.
 const SET_MARKS: &str = r"
+local written = {}
 for i, key in ipairs(KEYS) do
   redis.call('SET', key, ARGV[i + 1], 'EX', ARGV[1])
+  written[i] = 1
 end
-return #KEYS
+return written
 ";
 
 /// Live state in Redis.
@@ -161,22 +169,32 @@ impl LiveStore for RedisLive {
     }
 
     async fn put_tallies(&self, tallies: &[Tally]) -> Result<(), Unavailable> {
-        let writes = tallies.iter().map(|t| {
-            let args = vec![t.version.to_string(), encode_tally(t), self.ttl_millis()];
-            self.redis.run_script::<i64>(
-                &self.put_if_newer,
-                self.redis.keys().tally(t.poll_id),
-                args,
-            )
-        });
-        let mut result = Ok(());
-        for outcome in futures::future::join_all(writes).await {
-            if let Err(e) = outcome {
-                self.redis.failed("write live tally", &e);
-                result = Err(Unavailable);
-            }
+        // One script for all of them (one per slot on a cluster): a batch of votes on
+        // many polls moves many tallies at once.
+        let written = coalesce::by_group(
+            &self.redis,
+            "write live tallies",
+            tallies,
+            |t| self.redis.script_group(&self.redis.keys().tally(t.poll_id)),
+            |_, tallies| {
+                let keys = tallies
+                    .iter()
+                    .map(|t| self.redis.keys().tally(t.poll_id))
+                    .collect();
+                let args = tallies
+                    .iter()
+                    .flat_map(|t| [t.version.to_string(), encode_tally(t), self.ttl_millis()])
+                    .collect();
+                self.redis
+                    .run_script_on::<Vec<i64>>(&self.put_if_newer, keys, args)
+            },
+        )
+        .await;
+        if written.iter().all(Option::is_some) {
+            Ok(())
+        } else {
+            Err(Unavailable)
         }
-        result
     }
 
     async fn repair_tally(
@@ -212,28 +230,35 @@ impl LiveStore for RedisLive {
     }
 
     async fn put_marks(&self, marks: &[(Uuid, Uuid, Mark)]) -> Result<(), Unavailable> {
-        // One script per poll: a batch's marks are mostly one hot poll's, and one command
-        // costs both ends far less than a hundred `SET`s.
-        let mut by_poll: HashMap<Uuid, (Vec<String>, Vec<String>)> = HashMap::new();
+        // One script for the batch (one per slot on a cluster) instead of a `SET` per
+        // vote: far cheaper for both ends.
         let ttl = self.mark_ttl.as_secs().max(1).to_string();
-        for (poll, user, mark) in marks {
-            let (keys, args) = by_poll
-                .entry(*poll)
-                .or_insert_with(|| (Vec::new(), vec![ttl.clone()]));
-            keys.push(self.redis.keys().voter(*poll, *user));
-            args.push(encode_mark(mark));
+        let written = coalesce::by_group(
+            &self.redis,
+            "write voter marks",
+            marks,
+            |(poll, user, _)| {
+                self.redis
+                    .script_group(&self.redis.keys().voter(*poll, *user))
+            },
+            |_, marks| {
+                let keys = marks
+                    .iter()
+                    .map(|(poll, user, _)| self.redis.keys().voter(*poll, *user))
+                    .collect();
+                let args = std::iter::once(ttl.clone())
+                    .chain(marks.iter().map(|(_, _, mark)| encode_mark(mark)))
+                    .collect();
+                self.redis
+                    .run_script_on::<Vec<i64>>(&self.set_marks, keys, args)
+            },
+        )
+        .await;
+        if written.iter().all(Option::is_some) {
+            Ok(())
+        } else {
+            Err(Unavailable)
         }
-        let writes = by_poll
-            .into_values()
-            .map(|(keys, args)| self.redis.run_script_on::<i64>(&self.set_marks, keys, args));
-        let mut result = Ok(());
-        for outcome in futures::future::join_all(writes).await {
-            if let Err(e) = outcome {
-                self.redis.failed("write voter marks", &e);
-                result = Err(Unavailable);
-            }
-        }
-        result
     }
 
     async fn forget_mark(&self, poll: Uuid, user: Uuid) -> Result<(), Unavailable> {

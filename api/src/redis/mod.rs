@@ -194,9 +194,14 @@ impl RedisClient {
         }
     }
 
-    /// Whether the server is a Redis Cluster (a script's keys must then share a slot).
-    pub fn is_clustered(&self) -> bool {
-        self.pool.next().is_clustered()
+    /// Keys of one group may go in one script: on a Redis Cluster the key's slot (a
+    /// script's keys must share one), otherwise every key is in group 0.
+    pub fn script_group(&self, key: &str) -> u16 {
+        if self.pool.next().is_clustered() {
+            fred::util::redis_keyslot(key.as_bytes())
+        } else {
+            0
+        }
     }
 
     /// Whether every connection is up now.
