@@ -392,3 +392,60 @@ async fn subscribers_sharing_a_feed_join_late_and_leave_independently() {
         Received::Message(json!({ "id": "b", "type": "complete" }))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn past_the_fan_out_budget_subscribers_get_fewer_tallies_each_the_newest() {
+    // 20 tallies/s per feed allowed, but only 8 messages/s for the whole instance: with
+    // four subscribers each feed waits 4 / 8 = 0.5 s between tallies.
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.realtime.updates_per_second = 20;
+        c.realtime.fanout_messages_per_second = 8;
+    })
+    .await;
+    let owner = app.register("owner").await;
+    let poll = app.create_poll(&owner, json!({})).await;
+    let (id, options) = (poll["id"].as_str().unwrap(), option_ids(&poll));
+    let mut clients = Vec::new();
+    for _ in 0..4 {
+        let mut client = WsClient::ready(&app, None).await;
+        client.subscribe_results("r", id).await;
+        assert_eq!(client.next_results("r").await["totalVotes"], 0);
+        clients.push(client);
+    }
+    let metrics = app.metrics_text().await;
+    assert!(metrics.contains("tally_subscribers 4"), "{metrics}");
+    assert!(
+        metrics.contains("tally_feed_interval_millis 500"),
+        "{metrics}"
+    );
+
+    // Twenty votes, one every 100 ms: twenty new tallies in about two seconds.
+    let voters = app.register_many("voter", 20).await;
+    let started = Instant::now();
+    for voter in &voters {
+        app.cast_vote(voter, id, &[&options[0]], "k").await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let voting = started.elapsed();
+    // Each subscriber saw at most one tally per half second of voting (plus the one
+    // pending at the end), and the last one it sees is the newest.
+    let most = (voting.as_millis() / 500 + 2) as usize;
+    for client in &mut clients {
+        let mut seen = Vec::new();
+        while let Some(Received::Message(m)) =
+            client.receive_within(Duration::from_millis(1_500)).await
+        {
+            seen.push(
+                m["payload"]["data"]["pollResults"]["totalVotes"]
+                    .as_i64()
+                    .unwrap(),
+            );
+        }
+        assert!(
+            seen.len() <= most,
+            "{} tallies in {voting:?}: {seen:?}",
+            seen.len()
+        );
+        assert_eq!(seen.last(), Some(&20), "{seen:?}");
+    }
+}
