@@ -10,7 +10,7 @@ use fred::types::scripts::Script;
 
 use super::{Bucket, Decision, Quota, RateStore, Unavailable};
 use crate::redis::RedisClient;
-use crate::redis::coalesce::{self, Coalescer};
+use crate::redis::coalesce::Coalescer;
 
 /// `KEYS[i]`: a bucket; `ARGV[2i - 1]`, `ARGV[2i]`: its interval and tolerance (ms).
 /// Returns, per bucket in order, 0 when allowed, else the milliseconds to wait. Buckets
@@ -75,23 +75,24 @@ fn millis(d: Duration) -> String {
     d.as_millis().to_string()
 }
 
-/// A round of bucket takes: one script for all of them, or, on a Redis Cluster, one per
-/// slot (a script's keys must share one).
+/// A round of bucket takes: one script for all of them (one per slot on a cluster).
 async fn take_from_buckets(
     redis: RedisClient,
     gcra: Arc<Script>,
     takes: Vec<(String, Quota)>,
 ) -> Vec<Option<i64>> {
-    let slot = |(key, _): &(String, Quota)| redis.script_group(key);
-    coalesce::by_group(&redis, "rate limit", &takes, slot, |_, takes| {
-        let keys = takes.iter().map(|(key, _)| key.clone()).collect();
-        let args = takes
-            .iter()
-            .flat_map(|(_, quota)| [millis(quota.interval()), millis(quota.tolerance())])
-            .collect();
-        redis.run_script_on::<Vec<i64>>(&gcra, keys, args)
-    })
-    .await
+    let entries: Vec<(String, Vec<String>)> = takes
+        .into_iter()
+        .map(|(key, quota)| {
+            (
+                key,
+                vec![millis(quota.interval()), millis(quota.tolerance())],
+            )
+        })
+        .collect();
+    redis
+        .run_script_per_key("rate limit", &gcra, &entries)
+        .await
 }
 
 #[async_trait]

@@ -48,12 +48,12 @@ redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1
 ";
 
-/// `KEYS`: voter marks; `ARGV[1]`: TTL (s); `ARGV[i + 1]`: the mark of `KEYS[i]`.
+/// `KEYS[i]`: a voter mark; `ARGV[2i - 1]`, `ARGV[2i]`: the mark and its TTL (s).
 /// Returns 1 per mark.
 const SET_MARKS: &str = r"
 local written = {}
 for i, key in ipairs(KEYS) do
-  redis.call('SET', key, ARGV[i + 1], 'EX', ARGV[1])
+  redis.call('SET', key, ARGV[2 * i - 1], 'EX', ARGV[2 * i])
   written[i] = 1
 end
 return written
@@ -91,6 +91,25 @@ impl RedisLive {
 
     fn ttl_millis(&self) -> String {
         self.tally_ttl.as_millis().to_string()
+    }
+
+    /// Runs a writing script over `entries` (key, its arguments); fine when every
+    /// call of it went through.
+    async fn write_all(
+        &self,
+        what: &str,
+        script: &Script,
+        entries: &[(String, Vec<String>)],
+    ) -> Result<(), Unavailable> {
+        let written = self
+            .redis
+            .run_script_per_key::<i64>(what, script, entries)
+            .await;
+        if written.iter().all(Option::is_some) {
+            Ok(())
+        } else {
+            Err(Unavailable)
+        }
     }
 }
 
@@ -171,30 +190,15 @@ impl LiveStore for RedisLive {
     async fn put_tallies(&self, tallies: &[Tally]) -> Result<(), Unavailable> {
         // One script for all of them (one per slot on a cluster): a batch of votes on
         // many polls moves many tallies at once.
-        let written = coalesce::by_group(
-            &self.redis,
-            "write live tallies",
-            tallies,
-            |t| self.redis.script_group(&self.redis.keys().tally(t.poll_id)),
-            |_, tallies| {
-                let keys = tallies
-                    .iter()
-                    .map(|t| self.redis.keys().tally(t.poll_id))
-                    .collect();
-                let args = tallies
-                    .iter()
-                    .flat_map(|t| [t.version.to_string(), encode_tally(t), self.ttl_millis()])
-                    .collect();
-                self.redis
-                    .run_script_on::<Vec<i64>>(&self.put_if_newer, keys, args)
-            },
-        )
-        .await;
-        if written.iter().all(Option::is_some) {
-            Ok(())
-        } else {
-            Err(Unavailable)
-        }
+        let entries: Vec<(String, Vec<String>)> = tallies
+            .iter()
+            .map(|t| {
+                let args = vec![t.version.to_string(), encode_tally(t), self.ttl_millis()];
+                (self.redis.keys().tally(t.poll_id), args)
+            })
+            .collect();
+        self.write_all("write live tallies", &self.put_if_newer, &entries)
+            .await
     }
 
     async fn repair_tally(
@@ -233,32 +237,15 @@ impl LiveStore for RedisLive {
         // One script for the batch (one per slot on a cluster) instead of a `SET` per
         // vote: far cheaper for both ends.
         let ttl = self.mark_ttl.as_secs().max(1).to_string();
-        let written = coalesce::by_group(
-            &self.redis,
-            "write voter marks",
-            marks,
-            |(poll, user, _)| {
-                self.redis
-                    .script_group(&self.redis.keys().voter(*poll, *user))
-            },
-            |_, marks| {
-                let keys = marks
-                    .iter()
-                    .map(|(poll, user, _)| self.redis.keys().voter(*poll, *user))
-                    .collect();
-                let args = std::iter::once(ttl.clone())
-                    .chain(marks.iter().map(|(_, _, mark)| encode_mark(mark)))
-                    .collect();
-                self.redis
-                    .run_script_on::<Vec<i64>>(&self.set_marks, keys, args)
-            },
-        )
-        .await;
-        if written.iter().all(Option::is_some) {
-            Ok(())
-        } else {
-            Err(Unavailable)
-        }
+        let entries: Vec<(String, Vec<String>)> = marks
+            .iter()
+            .map(|(poll, user, mark)| {
+                let key = self.redis.keys().voter(*poll, *user);
+                (key, vec![encode_mark(mark), ttl.clone()])
+            })
+            .collect();
+        self.write_all("write voter marks", &self.set_marks, &entries)
+            .await
     }
 
     async fn forget_mark(&self, poll: Uuid, user: Uuid) -> Result<(), Unavailable> {

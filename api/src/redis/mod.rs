@@ -10,11 +10,11 @@
 //! Key names carry the poll id as a `{hash tag}` where a key belongs to a poll, so that
 //! Redis Cluster keeps a poll's keys in one slot ([`Keys`]).
 
+pub mod coalesce;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-
-pub mod coalesce;
 
 use anyhow::Context;
 use fred::prelude::*;
@@ -194,14 +194,31 @@ impl RedisClient {
         }
     }
 
-    /// Keys of one group may go in one script: on a Redis Cluster the key's slot (a
-    /// script's keys must share one), otherwise every key is in group 0.
-    pub fn script_group(&self, key: &str) -> u16 {
-        if self.pool.next().is_clustered() {
-            fred::util::redis_keyslot(key.as_bytes())
-        } else {
-            0
-        }
+    /// Runs `script` over many keys, each with its own arguments (`ARGV` holds them key
+    /// after key, the same number per key): one call for all of them, or on a Redis
+    /// Cluster one per slot (a script's keys must share one). Answers per key, in order,
+    /// from the script's array reply; `None` where its call failed (counted and logged
+    /// as `what`).
+    pub async fn run_script_per_key<R: FromValue + Clone>(
+        &self,
+        what: &str,
+        script: &Script,
+        entries: &[(String, Vec<String>)],
+    ) -> Vec<Option<R>> {
+        let clustered = self.pool.next().is_clustered();
+        let group = |(key, _): &(String, Vec<String>)| {
+            if clustered {
+                fred::util::redis_keyslot(key.as_bytes())
+            } else {
+                0
+            }
+        };
+        coalesce::by_group(self, what, entries, group, |_, entries| {
+            let keys = entries.iter().map(|(key, _)| key.clone()).collect();
+            let args = entries.iter().flat_map(|(_, args)| args.clone()).collect();
+            self.run_script_on::<Vec<R>>(script, keys, args)
+        })
+        .await
     }
 
     /// Whether every connection is up now.
