@@ -246,6 +246,14 @@ pub struct GraphqlLimits {
         default_value_t = 2_000
     )]
     pub max_complexity: usize,
+    /// Most selections (fields, fragments, spreads) in one document, counted with every
+    /// fragment spread expanded; checked before validation, whose cost it bounds.
+    #[arg(
+        long = "graphql-max-selections",
+        env = "TALLY_GRAPHQL_MAX_SELECTIONS",
+        default_value_t = 5_000
+    )]
+    pub max_selections: usize,
     /// Most aliased fields in one document.
     #[arg(
         long = "graphql-max-aliases",

@@ -12,6 +12,7 @@ mod accounts;
 mod concurrency;
 mod degradation;
 mod docs;
+mod hostile_documents;
 mod http_surface;
 mod live;
 mod migrations;

@@ -32,6 +32,14 @@ impl DocumentCache {
             .cloned()
     }
 
+    /// Whether the document parsed from `query` is kept.
+    pub fn contains(&self, query: &str) -> bool {
+        self.documents
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains_key(query)
+    }
+
     /// Keeps a parsed document (unless its text is too long).
     pub fn insert(&self, query: &str, document: &ExecutableDocument) {
         if query.len() > MAX_TEXT {

@@ -1,5 +1,6 @@
 //! The schema's one extension: error codes for failures that happen outside resolvers,
-//! the alias limit that async-graphql 7 lacks, and the parsed-document cache.
+//! the document limits that async-graphql 7 lacks (aliases, size with fragments
+//! expanded: [`super::document_limits`]), and the parsed-document cache.
 //!
 //! One extension rather than three: async-graphql wraps every field resolution in every
 //! extension's `resolve` hook, so each extension costs a boxed future per field.
@@ -7,12 +8,14 @@
 use std::sync::Arc;
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextValidation,
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest, NextRequest,
+    NextValidation,
 };
-use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Variables};
+use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::{Request, Response, ServerError, ServerResult, ValidationResult, Variables};
 
 use super::document_cache::DocumentCache;
+use super::document_limits::{Breach, DocumentLimits};
 
 /// Stable codes for errors raised by the GraphQL engine rather than by our resolvers.
 pub mod codes {
@@ -39,19 +42,21 @@ fn with_code(mut error: ServerError, code: &str) -> ServerError {
 }
 
 /// Gives every error a `code` (engine errors get the codes in [`codes`]; errors raised
-/// while coercing a field's arguments become `BAD_USER_INPUT`), refuses documents with
-/// more than `max_aliases` aliased fields (OWASP: alias-based batching multiplies work
-/// inside one operation), and serves parsed documents from the cache.
+/// while coercing a field's arguments become `BAD_USER_INPUT`), refuses documents over
+/// the [`DocumentLimits`] before validation runs (OWASP: aliases multiply work inside
+/// one operation; fragments multiply the validators' work), and serves parsed
+/// documents from the cache. Only documents within the limits are cached, so a cached
+/// document is not checked again.
 pub struct RequestGuard {
-    max_aliases: usize,
+    limits: DocumentLimits,
     cache: DocumentCache,
 }
 
 impl RequestGuard {
-    /// The extension with an alias limit.
-    pub fn new(max_aliases: usize) -> Self {
+    /// The extension with its document limits.
+    pub fn new(limits: DocumentLimits) -> Self {
         RequestGuard {
-            max_aliases,
+            limits,
             cache: DocumentCache::default(),
         }
     }
@@ -60,24 +65,26 @@ impl RequestGuard {
 impl ExtensionFactory for RequestGuard {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(RequestGuard {
-            max_aliases: self.max_aliases,
+            limits: self.limits,
             cache: self.cache.clone(),
         })
     }
 }
 
-fn count_aliases(set: &SelectionSet) -> usize {
-    set.items
-        .iter()
-        .map(|item| match &item.node {
-            Selection::Field(field) => {
-                usize::from(field.node.alias.is_some())
-                    + count_aliases(&field.node.selection_set.node)
-            }
-            Selection::InlineFragment(fragment) => count_aliases(&fragment.node.selection_set.node),
-            Selection::FragmentSpread(_) => 0,
-        })
-        .sum()
+fn refusal(breach: Breach) -> ServerError {
+    let (message, code) = match breach {
+        Breach::TooManyAliases { found, max } => (
+            format!("the query uses {found} aliases; at most {max} are allowed"),
+            codes::TOO_MANY_ALIASES,
+        ),
+        Breach::TooManySelections { max } => (
+            format!(
+                "the query is too large: with its fragments expanded it has more than {max} selections"
+            ),
+            codes::QUERY_TOO_COMPLEX,
+        ),
+    };
+    with_code(ServerError::new(message, None), code)
 }
 
 /// Puts `null` where async-graphql left a failed field out (the GraphQL spec wants the
@@ -132,21 +139,6 @@ fn null_where_failed(
     }
 }
 
-/// Aliases written anywhere in the document (each fragment counted once).
-pub fn aliases_in(document: &ExecutableDocument) -> usize {
-    let in_operations: usize = document
-        .operations
-        .iter()
-        .map(|(_, op)| count_aliases(&op.node.selection_set.node))
-        .sum();
-    let in_fragments: usize = document
-        .fragments
-        .values()
-        .map(|f| count_aliases(&f.node.selection_set.node))
-        .sum();
-    in_operations + in_fragments
-}
-
 #[async_graphql::async_trait::async_trait]
 impl Extension for RequestGuard {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
@@ -174,6 +166,25 @@ impl Extension for RequestGuard {
         response
     }
 
+    /// Parses the document and checks it against the [`DocumentLimits`] before
+    /// async-graphql's own parse step, which walks every fragment spread expanded
+    /// (its recursion-depth check) and so must only ever see a document of bounded
+    /// size. Cached documents passed already.
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        mut request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        if !self.cache.contains(&request.query) {
+            let document = async_graphql::parser::parse_query(&request.query)
+                .map_err(|e| with_code(ServerError::from(e), codes::PARSE_FAILED))?;
+            self.limits.check(&document).map_err(refusal)?;
+            request.set_parsed_query(document);
+        }
+        next.run(ctx, request).await
+    }
+
     async fn parse_query(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -181,30 +192,20 @@ impl Extension for RequestGuard {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        let document = match self.cache.get(query) {
-            Some(document) => document,
-            None => {
-                let document = next
-                    .run(ctx, query, variables)
-                    .await
-                    .map_err(|e| with_code(e, codes::PARSE_FAILED))?;
-                self.cache.insert(query, &document);
-                document
-            }
-        };
-        let aliases = aliases_in(&document);
-        if aliases > self.max_aliases {
-            return Err(with_code(
-                ServerError::new(
-                    format!(
-                        "the query uses {aliases} aliases; at most {} are allowed",
-                        self.max_aliases
-                    ),
-                    None,
-                ),
-                codes::TOO_MANY_ALIASES,
-            ));
+        if let Some(document) = self.cache.get(query) {
+            return Ok(document);
         }
+        // The document parsed in `prepare_request`, through async-graphql's checks of
+        // nesting and directives.
+        let document = next.run(ctx, query, variables).await.map_err(|e| {
+            let code = if e.message.starts_with("The recursion depth") {
+                codes::QUERY_TOO_DEEP
+            } else {
+                codes::PARSE_FAILED
+            };
+            with_code(e, code)
+        })?;
+        self.cache.insert(query, &document);
         Ok(document)
     }
 

@@ -7,6 +7,7 @@
 mod accounts;
 mod context;
 mod document_cache;
+mod document_limits;
 mod enums;
 mod extensions;
 mod ids;
@@ -74,7 +75,12 @@ fn builder(limits: &GraphqlLimits) -> SchemaBuilder<QueryRoot, MutationRoot, Sub
     )
     .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
-    .extension(extensions::RequestGuard::new(limits.max_aliases))
+    .extension(extensions::RequestGuard::new(
+        document_limits::DocumentLimits {
+            max_selections: limits.max_selections,
+            max_aliases: limits.max_aliases,
+        },
+    ))
 }
 
 /// The schema with its services and limits.
@@ -101,6 +107,7 @@ pub fn sdl() -> String {
     let limits = GraphqlLimits {
         max_depth: usize::MAX,
         max_complexity: usize::MAX,
+        max_selections: usize::MAX,
         max_aliases: usize::MAX,
         max_batch: usize::MAX,
     };
