@@ -225,7 +225,7 @@ mod tests {
     #[test]
     fn a_fragment_bomb_is_counted_without_being_expanded() {
         // Level 0 is one selection; level i is its two spreads plus level i-1 twice.
-        let document = parse_query(&bomb(60)).expect("a valid document");
+        let document = parse_query(bomb(60)).expect("a valid document");
         let started = std::time::Instant::now();
         let size = expanded_selections(&document, usize::MAX);
         assert!(
@@ -261,7 +261,7 @@ mod tests {
             max_selections: 100,
             max_aliases: 1,
         };
-        let document = parse_query(&bomb(24)).expect("a valid document");
+        let document = parse_query(bomb(24)).expect("a valid document");
         assert_eq!(
             limits.check(&document),
             Err(Breach::TooManySelections { max: 100 })
