@@ -22,5 +22,6 @@ mod rate_limits;
 mod results;
 mod subscriptions;
 mod tokens;
+mod voter_marks;
 mod votes;
 mod writer;

@@ -4,6 +4,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -62,6 +63,8 @@ pub fn command(address: &str, args: &[&str]) -> Result<String, String> {
 pub struct TestRedis {
     /// `127.0.0.1:<port>`.
     pub address: String,
+    /// Where it keeps an append-only file, when it is persistent.
+    pub dir: Option<PathBuf>,
     child: Option<Child>,
 }
 
@@ -74,10 +77,42 @@ impl TestRedis {
             .port();
         let mut redis = TestRedis {
             address: format!("127.0.0.1:{port}"),
+            dir: None,
             child: None,
         };
         redis.restart();
         redis
+    }
+
+    /// Starts a server that writes every command to an append-only file in a fresh
+    /// directory (fsync on every write) and reads it back when restarted.
+    pub fn start_persistent() -> TestRedis {
+        let dir = std::env::temp_dir().join(format!("tally-redis-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).expect("a directory for the append-only file");
+        let mut redis = TestRedis::start();
+        redis.stop();
+        redis.dir = Some(dir);
+        redis.restart();
+        redis
+    }
+
+    /// Freezes the server (SIGSTOP): connections stay open and nothing is answered.
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Thaws a paused server (SIGCONT).
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        let child = self.child.as_ref().expect("the server runs");
+        let status = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill {signal} failed");
     }
 
     /// `redis://` URL of the server.
@@ -93,7 +128,8 @@ impl TestRedis {
         }
     }
 
-    /// Starts the server again on the same port, empty, and waits until it answers.
+    /// Starts the server again on the same port (empty, or from its append-only file
+    /// when persistent) and waits until it answers.
     pub fn restart(&mut self) {
         self.stop();
         let port = self
@@ -102,17 +138,21 @@ impl TestRedis {
             .next()
             .unwrap_or_default()
             .to_owned();
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &port,
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
+        let mut args = vec!["--port", &port, "--bind", "127.0.0.1", "--save", ""];
+        let dir = self.dir.as_ref().map(|d| d.display().to_string());
+        match &dir {
+            Some(dir) => args.extend([
                 "--appendonly",
-                "no",
-            ])
+                "yes",
+                "--appendfsync",
+                "always",
+                "--dir",
+                dir,
+            ]),
+            None => args.extend(["--appendonly", "no"]),
+        }
+        let child = Command::new("redis-server")
+            .args(&args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -135,5 +175,8 @@ impl TestRedis {
 impl Drop for TestRedis {
     fn drop(&mut self) {
         self.stop();
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }

@@ -73,12 +73,4 @@ impl LiveStore for LocalLive {
         }
         Ok(())
     }
-
-    async fn forget_mark(&self, poll: Uuid, user: Uuid) -> Result<(), Unavailable> {
-        self.marks
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&(poll, user));
-        Ok(())
-    }
 }

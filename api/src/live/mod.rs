@@ -7,7 +7,11 @@
 //! - tallies are whole snapshots with the poll's `version`, written after each commit
 //!   only if newer than what is there, so writers from many instances can never move a
 //!   tally backwards or double-count; a missing tally is rebuilt from the database;
-//! - a mark is trusted only when present, to replay or refuse a vote; its absence
+//! - a mark records that a key was used, with what input and which ballot it made: a
+//!   fact that stays true for ever (keys are kept with the audit log), whatever became
+//!   of the ballot since. So a mark is never withdrawn, and it may be stale, late or
+//!   brought back by a Redis restored from disk: the vote service answers from it only
+//!   what such a fact proves (see [`crate::service::VoteService::cast`]). Its absence
 //!   proves nothing, so a lost Redis costs speed, never correctness;
 //! - [`reconcile`] compares tallies with the database on an interval and repairs them.
 
@@ -36,7 +40,9 @@ use crate::realtime::redis_bus::CurrentTallies;
 use crate::realtime::{TallyEvent, TallyPublisher};
 use crate::store::{CommitSink, Committed, Store};
 
-/// How a voter's ballot was cast: enough to replay the first answer or refuse another.
+/// How a voter's ballot was cast under one key: enough to replay that call's answer, or
+/// to refuse the key with another input. Whether the voter *still* has a ballot is not
+/// something a mark can say (it may predate a retraction).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mark {
     /// The ballot's id.
@@ -84,8 +90,6 @@ pub trait LiveStore: Send + Sync + 'static {
     async fn mark(&self, poll: Uuid, user: Uuid) -> Result<Option<Mark>, Unavailable>;
     /// Keeps marks.
     async fn put_marks(&self, marks: &[(Uuid, Uuid, Mark)]) -> Result<(), Unavailable>;
-    /// Forgets a mark (the ballot was retracted).
-    async fn forget_mark(&self, poll: Uuid, user: Uuid) -> Result<(), Unavailable>;
 }
 
 /// Live tallies and marks, with the database behind them.
@@ -188,11 +192,6 @@ impl LiveState {
             .collect();
         self.publisher.publish(events).await;
         Ok(())
-    }
-
-    /// A ballot was retracted: its voter may vote again.
-    pub async fn ballot_retracted(&self, poll: Uuid, user: Uuid) {
-        let _ = self.live.forget_mark(poll, user).await;
     }
 
     /// The counters this state reports to.

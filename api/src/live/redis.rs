@@ -247,18 +247,6 @@ impl LiveStore for RedisLive {
         self.write_all("write voter marks", &self.set_marks, &entries)
             .await
     }
-
-    async fn forget_mark(&self, poll: Uuid, user: Uuid) -> Result<(), Unavailable> {
-        self.redis
-            .cmd()
-            .del::<i64, _>(self.redis.keys().voter(poll, user))
-            .await
-            .map(|_| ())
-            .map_err(|e| {
-                self.redis.failed("forget voter mark", &e);
-                Unavailable
-            })
-    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
-//! What a ballot must fit, per poll, cached: a poll's options and choice range never
-//! change once it is created, so they can be kept without expiry (bounded in number).
+//! What a ballot must fit, per poll, cached: a poll's options, choice range and whether
+//! votes may change never change once it is created, so they can be kept without expiry (bounded in number).
 //! Whether the poll is open is *not* cached: the vote transaction decides that.
 
 use std::collections::HashMap;
@@ -23,6 +23,9 @@ pub struct PollRules {
     pub min_choices: usize,
     /// Most choices.
     pub max_choices: usize,
+    /// Whether a ballot, once cast, stays for good (the poll does not allow changing
+    /// or retracting votes): only then does a voter mark prove a ballot exists now.
+    pub ballots_are_permanent: bool,
 }
 
 impl PollRules {
@@ -82,6 +85,7 @@ impl PollRulesCache {
             options: options.into_iter().map(|o| o.id).collect(),
             min_choices: usize::try_from(poll.min_choices).unwrap_or(1),
             max_choices: usize::try_from(poll.max_choices).unwrap_or(1),
+            ballots_are_permanent: !poll.allow_vote_change,
         });
         let mut cache = self.lock();
         if cache.len() >= CAPACITY {

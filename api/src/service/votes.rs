@@ -13,8 +13,25 @@ use crate::domain::vote::request_hash;
 use crate::domain::{Choice, IdempotencyKey, PollStatus, Vote, VoteAction};
 use crate::error::{AppError, AppResult};
 use crate::limits::{Bucket, Limiter};
-use crate::live::LiveState;
+use crate::live::{LiveState, Mark};
 use crate::store::{CastOutcome, CastRequest, ChangeOutcome, ChangeRequest, Store, VoteWriter};
+
+/// What a voter's mark alone proves about a cast under `key` with input `hash`: `Ok`
+/// to replay the mark's ballot, an error to refuse, `None` when only the database can
+/// tell. See [`VoteService::cast`] for why each answer is safe.
+fn fast_answer(
+    mark: &Mark,
+    key: &IdempotencyKey,
+    hash: &str,
+    ballots_are_permanent: bool,
+) -> Option<AppResult<()>> {
+    match (mark.key == key.as_str(), mark.request_hash == hash) {
+        (true, true) => Some(Ok(())),
+        (true, false) => Some(Err(AppError::IdempotencyKeyReused)),
+        (false, _) if ballots_are_permanent => Some(Err(AppError::AlreadyVoted)),
+        (false, _) => None,
+    }
+}
 
 /// A vote mutation's answer: the ballot, and whether this was a replay of an earlier call.
 #[derive(Debug, Clone)]
@@ -64,9 +81,18 @@ impl VoteService {
 
     /// Casts a ballot, exactly once per user and poll, whatever the retries.
     ///
-    /// A voter with a mark in the live store is answered from it (replay, reused key,
-    /// already voted) without touching the database; everyone else goes through the
-    /// vote writer, where the database decides.
+    /// A voter with a mark in the live store may be answered from it without touching
+    /// the database; everyone else goes through the vote writer, where the database
+    /// decides. The invariant: **a fast-path answer never refuses a voter who has no
+    /// ballot.** A mark says that its key was used, with which input and for which
+    /// ballot; keys are kept for ever, so that holds however late, out of order or old
+    /// the mark is (a Redis stalled mid-write, or restored from disk). Hence:
+    ///
+    /// - same key, same input: the first answer again (a replay);
+    /// - same key, other input: `IDEMPOTENCY_KEY_REUSED`;
+    /// - another key: `ALREADY_VOTED` only where ballots are permanent (the poll does
+    ///   not allow retraction, so the mark's ballot still exists); on other polls the
+    ///   database decides, since the ballot may have been retracted since.
     ///
     /// One answer differs between the two, both true: a voter with a ballot here who
     /// sends a key they used on another poll (or for a change) is `ALREADY_VOTED` from
@@ -89,21 +115,21 @@ impl VoteService {
             self.live.mark(poll, user)
         );
         allowed?;
-        rules?.check(&choice)?;
+        let rules = rules?;
+        rules.check(&choice)?;
         let hash = request_hash(VoteAction::Cast, poll, Some(&choice));
-        if let Some(mark) = mark {
+        if let Some(answer) = mark.and_then(|mark| {
+            fast_answer(&mark, &key, &hash, rules.ballots_are_permanent)
+                .map(|answer| answer.map(|()| mark.vote(poll, user)))
+        }) {
             self.live
                 .counters()
                 .fast_path_answers
                 .fetch_add(1, Ordering::Relaxed);
-            return match (mark.key == key.as_str(), mark.request_hash == hash) {
-                (true, true) => Ok(VoteReceipt {
-                    vote: mark.vote(poll, user),
-                    replayed: true,
-                }),
-                (true, false) => Err(AppError::IdempotencyKeyReused),
-                (false, _) => Err(AppError::AlreadyVoted),
-            };
+            return answer.map(|vote| VoteReceipt {
+                vote,
+                replayed: true,
+            });
         }
         let request = CastRequest {
             vote_id: Uuid::now_v7(),
@@ -187,10 +213,9 @@ impl VoteService {
         }
         let (vote, replayed) = match outcome {
             ChangeOutcome::Changed(vote) => (vote, false),
-            ChangeOutcome::Retracted(vote) => {
-                self.live.ballot_retracted(vote.poll_id, vote.user_id).await;
-                (vote, false)
-            }
+            // The voter's mark stays: it still truthfully answers retries of its key,
+            // and it is never used to refuse a voter of a poll that allows retraction.
+            ChangeOutcome::Retracted(vote) => (vote, false),
             ChangeOutcome::Replayed(vote) => (vote, true),
             ChangeOutcome::KeyReused => return Err(AppError::IdempotencyKeyReused),
             ChangeOutcome::NoBallot => {
@@ -210,5 +235,51 @@ impl VoteService {
     /// The user's ballots on these polls.
     pub async fn ballots_of(&self, user: Uuid, polls: &[Uuid]) -> AppResult<Vec<Vote>> {
         self.store.ballots_of(user, polls).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mark(key: &str, hash: &str) -> Mark {
+        Mark {
+            vote_id: Uuid::now_v7(),
+            option_ids: vec![Uuid::now_v7()],
+            cast_at: chrono::Utc::now(),
+            key: key.into(),
+            request_hash: hash.into(),
+        }
+    }
+
+    fn key(raw: &str) -> IdempotencyKey {
+        IdempotencyKey::parse(raw).unwrap_or_else(|_| panic!("{raw} is a valid key"))
+    }
+
+    #[test]
+    fn a_mark_replays_or_refuses_its_own_key_on_every_poll() {
+        for permanent in [true, false] {
+            let m = mark("k1", "h1");
+            assert!(matches!(
+                fast_answer(&m, &key("k1"), "h1", permanent),
+                Some(Ok(()))
+            ));
+            assert!(matches!(
+                fast_answer(&m, &key("k1"), "h2", permanent),
+                Some(Err(AppError::IdempotencyKeyReused))
+            ));
+        }
+    }
+
+    #[test]
+    fn a_mark_refuses_another_key_only_where_ballots_cannot_be_retracted() {
+        let m = mark("k1", "h1");
+        assert!(matches!(
+            fast_answer(&m, &key("k2"), "h1", true),
+            Some(Err(AppError::AlreadyVoted))
+        ));
+        // The ballot may have been retracted since the mark was written: the database
+        // decides.
+        assert!(fast_answer(&m, &key("k2"), "h1", false).is_none());
     }
 }
