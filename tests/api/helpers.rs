@@ -430,12 +430,16 @@ impl TestApp {
         }
     }
 
-    /// Registers `count` users named `{prefix}{i}`, concurrently.
+    /// Registers `count` users named `{prefix}{i}`, a few at a time: each sign-up costs
+    /// an argon2 hash, and hundreds queued at once on a busy machine would outwait the
+    /// request timeout.
     pub async fn register_many(&self, prefix: &str, count: usize) -> Vec<TestUser> {
-        futures::future::join_all(
-            (0..count).map(|i| async move { self.register(&format!("{prefix}{i}")).await }),
-        )
-        .await
+        use futures::StreamExt;
+        futures::stream::iter(0..count)
+            .map(|i| async move { self.register(&format!("{prefix}{i}")).await })
+            .buffered(4)
+            .collect()
+            .await
     }
 
     /// Creates a poll as `user` from a `CreatePollInput` (title and options defaulted) and
