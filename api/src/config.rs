@@ -183,6 +183,22 @@ pub struct RedisConfig {
         default_value = "tally"
     )]
     pub key_prefix: String,
+    /// Longest one request waits on Redis in all, in milliseconds: its calls share this
+    /// budget, so a stalled Redis costs a request one short wait, not one per call.
+    #[arg(
+        long = "redis-request-budget-ms",
+        env = "TALLY_REDIS_REQUEST_BUDGET_MS",
+        default_value_t = 250
+    )]
+    pub request_budget_ms: u64,
+    /// How long commands are held back from a Redis that stopped answering before one
+    /// is let through to probe it, in milliseconds.
+    #[arg(
+        long = "redis-breaker-cool-off-ms",
+        env = "TALLY_REDIS_BREAKER_COOL_OFF_MS",
+        default_value_t = 1_000
+    )]
+    pub breaker_cool_off_ms: u64,
     /// How long a voter's fast-path mark is kept, in seconds (its absence proves nothing).
     #[arg(long = "voter-mark-ttl-secs", env = "TALLY_VOTER_MARK_TTL_SECS", default_value_t = 24 * 60 * 60)]
     pub voter_mark_ttl_secs: u64,

@@ -22,6 +22,13 @@ pub struct AppCounters {
     pub reconcile_runs: AtomicU64,
     /// castVote calls answered from the Redis fast path without touching the database.
     pub fast_path_answers: AtomicU64,
+    /// Redis commands not sent because the breaker was open or the request's Redis
+    /// budget was spent (the app fell back at once).
+    pub redis_skipped: AtomicU64,
+    /// Times the Redis breaker opened.
+    pub redis_breaker_trips: AtomicU64,
+    /// 1 while the Redis breaker is open, else 0.
+    pub redis_breaker_open: AtomicU64,
 }
 
 /// Resident memory of this process, in bytes (Linux; 0 elsewhere).
@@ -57,7 +64,7 @@ impl Metrics {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         let (w, a) = (self.writer.metrics(), &self.app);
         #[rustfmt::skip]
-        let rows: [(&str, &str, &str, u64); 21] = [
+        let rows: [(&str, &str, &str, u64); 24] = [
             ("tally_vote_batches_total", "counter", "Vote transactions committed.", get(&w.batches)),
             ("tally_vote_batch_calls_total", "counter", "castVote calls answered by committed batches.", get(&w.calls)),
             ("tally_vote_batch_size_last", "gauge", "Calls in the last batch.", get(&w.last_batch_size)),
@@ -71,6 +78,9 @@ impl Metrics {
             ("tally_db_statements_total", "counter", "Statements run by the store.", get(&self.store.statements)),
             ("tally_db_statement_failures_total", "counter", "Statements that failed.", get(&self.store.failed)),
             ("tally_redis_errors_total", "counter", "Redis commands that failed; the app fell back without them.", get(&a.redis_errors)),
+            ("tally_redis_skipped_total", "counter", "Redis commands not sent: the breaker was open or the request's Redis budget spent.", get(&a.redis_skipped)),
+            ("tally_redis_breaker_trips_total", "counter", "Times the Redis breaker opened (Redis stopped answering).", get(&a.redis_breaker_trips)),
+            ("tally_redis_breaker_open", "gauge", "1 while commands are held back from a Redis that does not answer.", get(&a.redis_breaker_open)),
             ("tally_rate_limited_total", "counter", "Calls refused with RATE_LIMITED.", get(&a.rate_limited)),
             ("tally_vote_fast_path_total", "counter", "castVote calls answered from the Redis fast path.", get(&a.fast_path_answers)),
             ("tally_reconcile_runs_total", "counter", "Reconciliation passes of live counters.", get(&a.reconcile_runs)),

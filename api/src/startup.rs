@@ -109,6 +109,7 @@ impl Application {
                     url,
                     &config.redis.key_prefix,
                     config.redis.connections,
+                    Duration::from_millis(config.redis.breaker_cool_off_ms),
                     counters.clone(),
                 )
                 .await?,
@@ -209,7 +210,11 @@ impl Application {
             realtime,
             gate: gate.clone(),
         };
-        let schema = graphql::build(services, &config.graphql);
+        let schema = graphql::build(
+            services,
+            &config.graphql,
+            Duration::from_millis(config.redis.request_budget_ms),
+        );
         let state = AppState {
             schema,
             accounts,

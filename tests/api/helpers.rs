@@ -306,6 +306,19 @@ impl TestApp {
         Self::start(backend, db, config, clock.clone(), clock).await
     }
 
+    /// Starts Tally on a database the test made, after `configure` adjusts the
+    /// configuration (to reach it through a proxy, say).
+    pub async fn spawn_on(
+        backend: Backend,
+        db: TestDb,
+        configure: impl FnOnce(&mut Config),
+    ) -> TestApp {
+        let mut config = Self::test_config(&db);
+        configure(&mut config);
+        let clock = Arc::new(ManualClock::new(SystemClock.now()));
+        Self::start(backend, db, config, clock.clone(), clock).await
+    }
+
     /// Starts a second instance of `other`'s deployment: same database, same Redis
     /// and key prefix, same secret; its own port and clock.
     pub async fn spawn_beside(other: &TestApp) -> TestApp {

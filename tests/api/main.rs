@@ -6,6 +6,7 @@
 
 mod helpers;
 mod redis_support;
+mod tcp_proxy;
 mod ws_support;
 
 mod accounts;

@@ -6,6 +6,7 @@
 //! extension's `resolve` hook, so each extension costs a boxed future per field.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest, NextRequest,
@@ -47,17 +48,22 @@ fn with_code(mut error: ServerError, code: &str) -> ServerError {
 /// one operation; fragments multiply the validators' work), and serves parsed
 /// documents from the cache. Only documents within the limits are cached, so a cached
 /// document is not checked again.
+///
+/// It also gives each request its Redis budget ([`crate::redis::budget`]): the Redis
+/// calls its resolvers make share one deadline.
 pub struct RequestGuard {
     limits: DocumentLimits,
     cache: DocumentCache,
+    redis_budget: Duration,
 }
 
 impl RequestGuard {
-    /// The extension with its document limits.
-    pub fn new(limits: DocumentLimits) -> Self {
+    /// The extension with its document limits and each request's Redis budget.
+    pub fn new(limits: DocumentLimits, redis_budget: Duration) -> Self {
         RequestGuard {
             limits,
             cache: DocumentCache::default(),
+            redis_budget,
         }
     }
 }
@@ -67,6 +73,7 @@ impl ExtensionFactory for RequestGuard {
         Arc::new(RequestGuard {
             limits: self.limits,
             cache: self.cache.clone(),
+            redis_budget: self.redis_budget,
         })
     }
 }
@@ -142,7 +149,7 @@ fn null_where_failed(
 #[async_graphql::async_trait::async_trait]
 impl Extension for RequestGuard {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut response = next.run(ctx).await;
+        let mut response = crate::redis::budget::within(self.redis_budget, next.run(ctx)).await;
         for error in &response.errors {
             null_where_failed(&ctx.schema_env.registry, &mut response.data, &error.path);
         }

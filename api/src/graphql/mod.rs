@@ -20,6 +20,8 @@ mod scalars;
 mod subscriptions;
 mod votes;
 
+use std::time::Duration;
+
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 use crate::config::GraphqlLimits;
@@ -67,7 +69,10 @@ pub struct Services {
     pub gate: SubscriptionGate,
 }
 
-fn builder(limits: &GraphqlLimits) -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
+fn builder(
+    limits: &GraphqlLimits,
+    redis_budget: Duration,
+) -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
@@ -80,18 +85,20 @@ fn builder(limits: &GraphqlLimits) -> SchemaBuilder<QueryRoot, MutationRoot, Sub
             max_selections: limits.max_selections,
             max_aliases: limits.max_aliases,
         },
+        redis_budget,
     ))
 }
 
-/// The schema with its services and limits.
-pub fn build(services: Services, limits: &GraphqlLimits) -> AppSchema {
+/// The schema with its services and limits; `redis_budget` is the longest one request
+/// may wait on Redis in all (see [`crate::redis::budget`]).
+pub fn build(services: Services, limits: &GraphqlLimits, redis_budget: Duration) -> AppSchema {
     let loaders = loaders::Loaders::new(
         services.accounts.clone(),
         services.polls.clone(),
         services.results.clone(),
         services.votes.clone(),
     );
-    builder(limits)
+    builder(limits, redis_budget)
         .data(services.accounts)
         .data(services.polls)
         .data(services.votes)
@@ -111,5 +118,5 @@ pub fn sdl() -> String {
         max_aliases: usize::MAX,
         max_batch: usize::MAX,
     };
-    builder(&limits).finish().sdl()
+    builder(&limits, Duration::ZERO).finish().sdl()
 }

@@ -6,7 +6,7 @@
 //! | `GET /graphql/ws` | GraphQL over WebSocket, `graphql-transport-ws` ([`ws`]) |
 //! | `GET /graphiql` | the GraphiQL IDE |
 //! | `GET /healthz` | the process is up |
-//! | `GET /readyz` | the database (and Redis, when configured) answer |
+//! | `GET /readyz` | the database answers (Redis is reported, but only as degraded) |
 //! | `GET /metrics` | counters in the Prometheus text format ([`crate::metrics`]) |
 //! | anything else | the built web app (`TALLY_STATIC_DIR`), `index.html` for client routes |
 

@@ -218,16 +218,15 @@ impl CommitSink for LiveState {
                 (r.vote.poll_id, r.vote.user_id, mark)
             })
             .collect();
-        // Both before the callers are answered: a voter who reads results right after
-        // voting sees their vote, and a retraction can never be overtaken by its
-        // cast's mark.
-        let (_, _) = tokio::join!(
+        // All before the callers are answered, so a voter who reads results right after
+        // voting sees their vote; all at once, so a Redis that stalls costs the batch
+        // one timeout, not three.
+        let events = Self::live_events(&batch.tallies);
+        let (_, _, ()) = tokio::join!(
             self.live.put_tallies(&batch.tallies),
-            self.live.put_marks(&marks)
+            self.live.put_marks(&marks),
+            self.publisher.publish(events)
         );
-        self.publisher
-            .publish(Self::live_events(&batch.tallies))
-            .await;
     }
 }
 

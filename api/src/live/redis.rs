@@ -173,18 +173,16 @@ impl LiveStore for RedisLive {
         let reads = polls
             .iter()
             .map(|poll| client.get::<Option<String>, _>(self.redis.keys().tally(*poll)));
-        let results = futures::future::join_all(reads).await;
-        polls
+        let texts = self
+            .redis
+            .guarded("read live tallies", futures::future::try_join_all(reads))
+            .await
+            .ok_or(Unavailable)?;
+        Ok(polls
             .iter()
-            .zip(results)
-            .map(|(poll, result)| match result {
-                Ok(text) => Ok(text.and_then(|t| decode_tally(*poll, &t))),
-                Err(e) => {
-                    self.redis.failed("read live tally", &e);
-                    Err(Unavailable)
-                }
-            })
-            .collect()
+            .zip(texts)
+            .map(|(poll, text)| text.and_then(|t| decode_tally(*poll, &t)))
+            .collect())
     }
 
     async fn put_tallies(&self, tallies: &[Tally]) -> Result<(), Unavailable> {
@@ -211,17 +209,15 @@ impl LiveStore for RedisLive {
             encode_tally(tally),
             self.ttl_millis(),
         ];
-        match self
-            .redis
-            .run_script::<i64>(&self.repair, self.redis.keys().tally(tally.poll_id), args)
+        let key = self.redis.keys().tally(tally.poll_id);
+        self.redis
+            .guarded(
+                "repair live tally",
+                self.redis.run_script::<i64>(&self.repair, key, args),
+            )
             .await
-        {
-            Ok(written) => Ok(written == 1),
-            Err(e) => {
-                self.redis.failed("repair live tally", &e);
-                Err(Unavailable)
-            }
-        }
+            .map(|written| written == 1)
+            .ok_or(Unavailable)
     }
 
     async fn mark(&self, poll: Uuid, user: Uuid) -> Result<Option<Mark>, Unavailable> {

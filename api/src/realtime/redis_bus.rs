@@ -123,11 +123,9 @@ impl RedisBus {
             let channel = self.publisher.keys().tally_channel(event.tally.poll_id);
             client.publish::<i64, _, _>(channel, encode(event))
         });
-        for result in futures::future::join_all(sends).await {
-            if let Err(e) = result {
-                self.publisher.failed("publish tally", &e);
-            }
-        }
+        self.publisher
+            .guarded("publish tallies", futures::future::try_join_all(sends))
+            .await;
     }
 }
 

@@ -47,11 +47,23 @@ impl<Q: Send + 'static, A: Send + 'static> Coalescer<Q, A> {
         Coalescer { queue }
     }
 
-    /// The answer to `question`, from the next round.
+    /// The answer to `question`, from the next round; waited for no longer than the
+    /// current request's Redis budget allows ([`super::budget`]).
     pub async fn call(&self, question: Q) -> Option<A> {
+        let left = super::budget::remaining();
+        if left.is_some_and(|left| left.is_zero()) {
+            return None;
+        }
         let (reply, answer) = oneshot::channel();
         self.queue.try_send(Call { question, reply }).ok()?;
-        answer.await.ok().flatten()
+        match left {
+            Some(left) => tokio::time::timeout(left, answer)
+                .await
+                .ok()?
+                .ok()
+                .flatten(),
+            None => answer.await.ok().flatten(),
+        }
     }
 }
 
@@ -73,7 +85,8 @@ where
 
 /// Answers a round one command per group: `group` names each question's group (a poll,
 /// a cluster slot), `command` answers one group's questions in their order, and each
-/// answer goes back to its question's place. A group whose command failed (counted and
+/// answer goes back to its question's place. Each command goes through
+/// [`RedisClient::guarded`]; a group whose command was held back, failed (counted and
 /// logged as `what`) or answered another number of questions stays unanswered.
 pub async fn by_group<Q, K, A, Fut>(
     redis: &RedisClient,
@@ -93,18 +106,16 @@ where
     }
     let commands = groups.into_iter().map(|(key, at)| {
         let run = command(key, at.iter().map(|&i| &questions[i]).collect());
-        async move { (at, run.await) }
+        async move { (at, redis.guarded(what, run).await) }
     });
     let mut answers = vec![None; questions.len()];
     for (at, result) in futures::future::join_all(commands).await {
-        match result {
-            Ok(values) if values.len() == at.len() => {
-                for (i, value) in at.into_iter().zip(values) {
-                    answers[i] = Some(value);
-                }
+        if let Some(values) = result
+            && values.len() == at.len()
+        {
+            for (i, value) in at.into_iter().zip(values) {
+                answers[i] = Some(value);
             }
-            Ok(_) => {}
-            Err(e) => redis.failed(what, &e),
         }
     }
     answers

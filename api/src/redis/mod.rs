@@ -4,14 +4,20 @@
 //! Redis is a cache, a limiter and a bus here, never the record: every command fails
 //! fast (no queueing while disconnected) and times out quickly, callers fall back
 //! without it, and each failure is counted (`tally_redis_errors_total`) and logged at
-//! most once per [`LOG_EVERY`]. The client reconnects by itself, forever, with capped
+//! most once per [`LOG_EVERY`]. Commands go through [`RedisClient::guarded`]: a
+//! [`breaker`] stops sending them to a Redis that stopped answering, and a request's
+//! calls share one [`budget`], so a stalled Redis costs a request one short wait at
+//! most, and only until the breaker opens. The client reconnects by itself, forever, with capped
 //! exponential backoff; [`RedisClient::reconnections`] tells listeners when it is back.
 //!
 //! Key names carry the poll id as a `{hash tag}` where a key belongs to a poll, so that
 //! Redis Cluster keeps a poll's keys in one slot ([`Keys`]).
 
+pub mod breaker;
+pub mod budget;
 pub mod coalesce;
 
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -24,6 +30,7 @@ use fred::types::{ClusterHash, CustomCommand};
 
 use uuid::Uuid;
 
+use self::breaker::{Admission, Breaker};
 use crate::metrics::AppCounters;
 
 /// Longest a command may take before the caller falls back without Redis.
@@ -80,15 +87,19 @@ pub struct RedisClient {
     /// Milliseconds since `started` at the last logged failure.
     last_log: Arc<AtomicU64>,
     started: Instant,
+    /// Holds commands back from a Redis that stopped answering.
+    breaker: Arc<Breaker>,
 }
 
 impl RedisClient {
     /// Connects to `url`. The server need not be up: the client keeps trying in the
-    /// background and commands fail fast until it answers.
+    /// background and commands fail fast until it answers. Once the breaker has opened,
+    /// it probes again after `breaker_cool_off`.
     pub async fn connect(
         url: &str,
         prefix: &str,
         connections: usize,
+        breaker_cool_off: Duration,
         counters: Arc<AppCounters>,
     ) -> anyhow::Result<Self> {
         let config = Config::from_url(url).context("parsing REDIS_URL")?;
@@ -122,7 +133,58 @@ impl RedisClient {
             counters,
             last_log: Arc::new(AtomicU64::new(0)),
             started: Instant::now(),
+            breaker: Arc::new(Breaker::new(breaker_cool_off)),
         })
+    }
+
+    /// Runs `command` (one command, or several sent together) unless the breaker is
+    /// open or the current request's Redis budget is spent, waiting at most for what
+    /// is left of that budget. `None` when it was not sent, or failed (counted and
+    /// logged as `what`, and told to the breaker): the caller carries on without Redis.
+    pub async fn guarded<R>(
+        &self,
+        what: &str,
+        command: impl Future<Output = Result<R, Error>>,
+    ) -> Option<R> {
+        let left = budget::remaining();
+        if left.is_some_and(|left| left.is_zero()) {
+            self.counters.redis_skipped.fetch_add(1, Ordering::Relaxed);
+            return None;
+        }
+        let admission = self.breaker.admit(Instant::now());
+        if admission == Admission::Refused {
+            self.counters.redis_skipped.fetch_add(1, Ordering::Relaxed);
+            return None;
+        }
+        let result = match left {
+            Some(left) => tokio::time::timeout(left, command)
+                .await
+                .unwrap_or_else(|_| {
+                    Err(Error::new(
+                        ErrorKind::Timeout,
+                        "the request's Redis budget ran out",
+                    ))
+                }),
+            None => command.await,
+        };
+        match result {
+            Ok(value) => {
+                if self.breaker.succeeded(admission) {
+                    self.counters.redis_breaker_open.store(0, Ordering::Relaxed);
+                }
+                Some(value)
+            }
+            Err(e) => {
+                self.failed(what, &e);
+                if self.breaker.failed(admission, Instant::now()) {
+                    self.counters
+                        .redis_breaker_trips
+                        .fetch_add(1, Ordering::Relaxed);
+                    self.counters.redis_breaker_open.store(1, Ordering::Relaxed);
+                }
+                None
+            }
+        }
     }
 
     /// The key names.
@@ -226,17 +288,18 @@ impl RedisClient {
         self.pool.clients().iter().all(ClientLike::is_connected)
     }
 
-    /// Whether Redis answers a PING on every connection now.
+    /// Whether Redis answers a PING on every connection now. Goes through the breaker
+    /// like any command: while it is open this is `false` without asking, and once its
+    /// cool-off is over the ping is the probe that may close it.
     pub async fn ping(&self) -> bool {
         let pings = self
             .pool
             .clients()
             .iter()
             .map(|c| async move { c.with_options(&self.options).ping::<String>(None).await });
-        futures::future::join_all(pings)
+        self.guarded("ping", futures::future::try_join_all(pings))
             .await
-            .iter()
-            .all(Result::is_ok)
+            .is_some()
     }
 
     /// Notifies each time the connection comes back after a loss.
