@@ -23,3 +23,4 @@ mod subscriptions;
 mod tokens;
 mod votes;
 mod writer;
+mod ws_limits;
