@@ -258,14 +258,20 @@ impl Connection {
                 .admit(poll, user)
                 .await
                 .ok()
-                .map(|(_, access)| (poll, access)),
+                .map(|(_, access)| (poll, access, user)),
             _ => None,
         };
         let stream = match admitted {
-            Some((poll, access)) => {
-                self.state
-                    .shared
-                    .join(&self.state.schema, poll, access, request, &variables)
+            Some((poll, access, user)) => {
+                let recheck = self.state.gate.recheck_for(poll, user, access);
+                self.state.shared.join(
+                    &self.state.schema,
+                    poll,
+                    access,
+                    request,
+                    &variables,
+                    recheck,
+                )
             }
             None => self
                 .state
