@@ -25,8 +25,7 @@ use uuid::Uuid;
 
 use crate::error::AppError;
 use crate::graphql::{AppSchema, SharedExecution};
-use crate::service::Recheck;
-use crate::service::SubscriptionAccess;
+use crate::service::{Recheck, SubscriptionAccess};
 
 /// What identifies a shared execution.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

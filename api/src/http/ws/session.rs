@@ -7,10 +7,11 @@
 
 use std::time::Duration;
 
+use serde_json::Value;
+
 use super::protocol::{Closing, code};
 use crate::auth::Viewer;
 use crate::http::AppState;
-use serde_json::Value;
 
 /// The signed-in (or anonymous) side of an initialised connection.
 pub struct Session {
