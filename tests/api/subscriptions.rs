@@ -8,7 +8,7 @@ use tally::config::Config;
 
 use crate::helpers::{Backend, TestApp, error_code, option_ids, use_redis};
 use crate::redis_support::shared_redis_url;
-use crate::ws_support::{Received, WsClient};
+use crate::ws_support::{RawWs, Received, WsClient};
 
 fn quick(config: &mut Config) {
     config.realtime.init_timeout_ms = 300;
@@ -134,29 +134,50 @@ async fn a_vote_on_one_instance_reaches_a_subscriber_on_another_within_a_second(
     );
 }
 
+/// Tallies with every option's text: about 4 KB each, so a few votes fill a socket.
+const WIDE_RESULTS: &str = "subscription($id: ID!) { pollResults(pollId: $id) { totalVotes version asOf final options { option { id text } votes percentage } } }";
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_client_that_never_reads_does_not_delay_another() {
+async fn a_client_that_stops_reading_delays_no_one_and_skips_to_the_newest_tally() {
     let app = TestApp::spawn_with(Backend::Postgres, |c| {
         c.realtime.updates_per_second = 1000;
-        c.realtime.max_subscriptions = 32;
+        c.realtime.max_subscriptions = SUBSCRIPTIONS;
     })
     .await;
+    const SUBSCRIPTIONS: usize = 32;
+    const VOTES: usize = 100;
     let owner = app.register("owner").await;
-    let poll = app.create_poll(&owner, json!({})).await;
+    let texts: Vec<String> = (0..20)
+        .map(|i| format!("{i:02} {}", "x".repeat(150)))
+        .collect();
+    let poll = app.create_poll(&owner, json!({ "options": texts })).await;
     let (id, options) = (poll["id"].as_str().unwrap(), option_ids(&poll));
-    // The sluggard subscribes many times over and then never reads its socket.
-    let mut sluggard = WsClient::ready(&app, None).await;
-    for i in 0..32 {
-        sluggard.subscribe_results(&i.to_string(), id).await;
+
+    // The sluggard, with a tiny receive buffer, subscribes many times over, reads the
+    // first tallies, and then stops reading its socket.
+    let mut sluggard = RawWs::connect(&app, Some(4096)).await;
+    sluggard.init().await;
+    for i in 0..SUBSCRIPTIONS {
+        let subscribe = json!({
+            "id": i.to_string(), "type": "subscribe",
+            "payload": { "query": WIDE_RESULTS, "variables": { "id": id } },
+        });
+        sluggard.send_text(&subscribe.to_string()).await;
+        match sluggard.receive().await {
+            Received::Message(m) if m["type"] == "next" => {}
+            other => panic!("expected the first tally, got {other:?}"),
+        }
     }
     let mut reader = WsClient::ready(&app, None).await;
     reader.subscribe_results("r", id).await;
     reader.next_results("r").await;
 
-    let voters = app.register_many("voter", 40).await;
+    // Each vote sends the sluggard some 130 KB it does not read: far more than the
+    // socket buffers on both ends hold. The reader still sees each tally at once.
+    let voters = app.register_many("voter", VOTES).await;
     for (i, voter) in voters.iter().enumerate() {
         let cast = Instant::now();
-        app.cast_vote(voter, id, &[&options[i % 3]], "k").await;
+        app.cast_vote(voter, id, &[&options[i % 20]], "k").await;
         let mut seen = reader.next_results("r").await;
         while seen["totalVotes"] != i + 1 {
             seen = reader.next_results("r").await;
@@ -167,7 +188,38 @@ async fn a_client_that_never_reads_does_not_delay_another() {
             cast.elapsed()
         );
     }
-    drop(sluggard);
+
+    // Reading again, the sluggard first gets what sat in the buffers, then the newest
+    // tally on each subscription: it skipped the tallies in between rather than
+    // receive them late.
+    let mut seen: Vec<Vec<i64>> = vec![Vec::new(); SUBSCRIPTIONS];
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while seen.iter().any(|s| s.last() != Some(&(VOTES as i64))) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match sluggard.receive_within(left).await {
+            Some(Received::Message(m)) if m["type"] == "next" => {
+                let sub: usize = m["id"].as_str().unwrap().parse().unwrap();
+                let total = m["payload"]["data"]["pollResults"]["totalVotes"]
+                    .as_i64()
+                    .unwrap();
+                seen[sub].push(total);
+            }
+            other => panic!("the sluggard never caught up: {other:?} after {seen:?}"),
+        }
+    }
+    let received: usize = seen.iter().map(Vec::len).sum();
+    eprintln!(
+        "the sluggard received {received} of {} tallies",
+        SUBSCRIPTIONS * VOTES
+    );
+    for tallies in &seen {
+        assert!(tallies.windows(2).all(|w| w[0] < w[1]), "{tallies:?}");
+    }
+    // Every tally queued would be SUBSCRIPTIONS × VOTES messages.
+    assert!(
+        received < SUBSCRIPTIONS * VOTES / 2,
+        "the sluggard was sent {received} tallies: they queued instead of skipping"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
