@@ -8,7 +8,7 @@ use tally::config::Config;
 
 use crate::helpers::{Backend, TestApp, error_code, option_ids, use_redis};
 use crate::redis_support::shared_redis_url;
-use crate::ws_support::{RawWs, Received, WsClient};
+use crate::ws_support::{RawWs, Received, WsClient, wide_poll};
 
 fn quick(config: &mut Config) {
     config.realtime.init_timeout_ms = 300;
@@ -134,9 +134,6 @@ async fn a_vote_on_one_instance_reaches_a_subscriber_on_another_within_a_second(
     );
 }
 
-/// Tallies with every option's text: about 4 KB each, so a few votes fill a socket.
-const WIDE_RESULTS: &str = "subscription($id: ID!) { pollResults(pollId: $id) { totalVotes version asOf final options { option { id text } votes percentage } } }";
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_stops_reading_delays_no_one_and_skips_to_the_newest_tally() {
     let app = TestApp::spawn_with(Backend::Postgres, |c| {
@@ -147,27 +144,14 @@ async fn a_client_that_stops_reading_delays_no_one_and_skips_to_the_newest_tally
     const SUBSCRIPTIONS: usize = 32;
     const VOTES: usize = 100;
     let owner = app.register("owner").await;
-    let texts: Vec<String> = (0..20)
-        .map(|i| format!("{i:02} {}", "x".repeat(150)))
-        .collect();
-    let poll = app.create_poll(&owner, json!({ "options": texts })).await;
+    let poll = wide_poll(&app, &owner).await;
     let (id, options) = (poll["id"].as_str().unwrap(), option_ids(&poll));
 
     // The sluggard, with a tiny receive buffer, subscribes many times over, reads the
     // first tallies, and then stops reading its socket.
     let mut sluggard = RawWs::connect(&app, Some(4096)).await;
     sluggard.init().await;
-    for i in 0..SUBSCRIPTIONS {
-        let subscribe = json!({
-            "id": i.to_string(), "type": "subscribe",
-            "payload": { "query": WIDE_RESULTS, "variables": { "id": id } },
-        });
-        sluggard.send_text(&subscribe.to_string()).await;
-        match sluggard.receive().await {
-            Received::Message(m) if m["type"] == "next" => {}
-            other => panic!("expected the first tally, got {other:?}"),
-        }
-    }
+    sluggard.subscribe_wide(id, SUBSCRIPTIONS).await;
     let mut reader = WsClient::ready(&app, None).await;
     reader.subscribe_results("r", id).await;
     reader.next_results("r").await;

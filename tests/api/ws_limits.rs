@@ -7,7 +7,7 @@ use serde_json::json;
 use tally::config::Config;
 
 use crate::helpers::{Backend, CAST_VOTE, TestApp, option_ids};
-use crate::ws_support::{RawWs, Received, WsClient, opcode};
+use crate::ws_support::{RawWs, Received, WsClient, opcode, wide_poll};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_frame_announcing_more_than_the_limit_is_refused_from_its_header() {
@@ -65,6 +65,58 @@ async fn a_client_that_never_reads_nor_answers_is_dropped_and_its_slot_freed() {
         );
     }
     drop(newcomer);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_talks_but_never_reads_is_dropped_once_a_write_waits_too_long() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.realtime.keepalive_secs = 1;
+        c.realtime.max_connections = 1;
+        c.realtime.updates_per_second = 1000;
+        c.realtime.max_subscriptions = 32;
+    })
+    .await;
+    let owner = app.register("owner").await;
+    let poll = wide_poll(&app, &owner).await;
+    let (id, options) = (poll["id"].as_str().unwrap(), option_ids(&poll));
+    let mut deaf = RawWs::connect(&app, Some(4096)).await;
+    deaf.init().await;
+    deaf.subscribe_wide(id, 32).await;
+    // From now on it pings the server every 200 ms, as a live client would, but never
+    // reads a byte.
+    let talking = tokio::spawn(async move {
+        let ping = json!({ "type": "ping" }).to_string();
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(30) {
+            if deaf.try_send_text(&ping).await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+    // Some 5 MB of tallies for it: more than the sockets' buffers hold, so the server's
+    // writes to it stop completing.
+    for (i, voter) in app.register_many("voter", 40).await.iter().enumerate() {
+        app.cast_vote(voter, id, &[&options[i % 20]], "k").await;
+    }
+
+    // A write pending for two keep-alives (2 s) ends the connection and frees its slot.
+    let started = Instant::now();
+    loop {
+        match WsClient::try_connect(&app).await {
+            Ok(_) => break,
+            Err(status) => {
+                assert_eq!(status, 503);
+                assert!(
+                    started.elapsed() < Duration::from_secs(20),
+                    "the deaf client still holds the only slot"
+                );
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    }
+    eprintln!("the slot came free {:?} after the votes", started.elapsed());
+    talking.abort();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -11,7 +11,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, TestUser};
 
 /// What the server sent.
 #[derive(Debug, Clone, PartialEq)]
@@ -165,6 +165,37 @@ impl WsClient {
     }
 }
 
+/// The header of a client frame with a payload of `len` bytes (masked, as clients must;
+/// a zero mask leaves the payload as it is).
+fn frame_header(opcode: u8, len: u64) -> Vec<u8> {
+    let mut header = vec![0x80 | opcode];
+    match len {
+        0..=125 => header.push(0x80 | len as u8),
+        126..=0xffff => {
+            header.push(0x80 | 126);
+            header.extend_from_slice(&(len as u16).to_be_bytes());
+        }
+        _ => {
+            header.push(0x80 | 127);
+            header.extend_from_slice(&len.to_be_bytes());
+        }
+    }
+    header.extend_from_slice(&[0; 4]);
+    header
+}
+
+/// Tallies with every option's text: about 4 KB each on a [`wide_poll`], so a few votes
+/// fill a socket's buffers.
+pub const WIDE_RESULTS: &str = "subscription($id: ID!) { pollResults(pollId: $id) { totalVotes version asOf final options { option { id text } votes percentage } } }";
+
+/// A poll of 20 options with 150-character texts.
+pub async fn wide_poll(app: &TestApp, owner: &TestUser) -> Value {
+    let texts: Vec<String> = (0..20)
+        .map(|i| format!("{i:02} {}", "x".repeat(150)))
+        .collect();
+    app.create_poll(owner, json!({ "options": texts })).await
+}
+
 /// A WebSocket client written by hand over TCP, for what a well-behaved client never
 /// does: announce a frame larger than it sends, stop reading, keep a tiny receive
 /// buffer.
@@ -224,23 +255,25 @@ impl RawWs {
         );
     }
 
-    /// Sends a frame header announcing a payload of `len` bytes (masked, as clients
-    /// must), and nothing else.
-    pub async fn send_header(&mut self, opcode: u8, len: u64) {
-        let mut header = vec![0x80 | opcode];
-        match len {
-            0..=125 => header.push(0x80 | len as u8),
-            126..=0xffff => {
-                header.push(0x80 | 126);
-                header.extend_from_slice(&(len as u16).to_be_bytes());
-            }
-            _ => {
-                header.push(0x80 | 127);
-                header.extend_from_slice(&len.to_be_bytes());
+    /// Subscribes `count` times to the poll's [`WIDE_RESULTS`], reading each first
+    /// tally.
+    pub async fn subscribe_wide(&mut self, poll: &str, count: usize) {
+        for i in 0..count {
+            let subscribe = json!({
+                "id": i.to_string(), "type": "subscribe",
+                "payload": { "query": WIDE_RESULTS, "variables": { "id": poll } },
+            });
+            self.send_text(&subscribe.to_string()).await;
+            match self.receive().await {
+                Received::Message(m) if m["type"] == "next" => {}
+                other => panic!("expected the first tally, got {other:?}"),
             }
         }
-        // A zero mask leaves the payload as it is.
-        header.extend_from_slice(&[0; 4]);
+    }
+
+    /// Sends a frame header announcing a payload of `len` bytes, and nothing else.
+    pub async fn send_header(&mut self, opcode: u8, len: u64) {
+        let header = frame_header(opcode, len);
         self.stream
             .write_all(&header)
             .await
@@ -254,8 +287,14 @@ impl RawWs {
 
     /// Sends a text frame.
     pub async fn send_text(&mut self, text: &str) {
-        self.send_header(opcode::TEXT, text.len() as u64).await;
-        self.send_bytes(text.as_bytes()).await.expect("a payload");
+        self.try_send_text(text).await.expect("a text frame");
+    }
+
+    /// Sends a text frame, or says why it could not (the server hung up).
+    pub async fn try_send_text(&mut self, text: &str) -> std::io::Result<()> {
+        let mut frame = frame_header(opcode::TEXT, text.len() as u64);
+        frame.extend_from_slice(text.as_bytes());
+        self.stream.write_all(&frame).await
     }
 
     /// The next frame from the server: its opcode and payload; `None` once the
