@@ -19,6 +19,7 @@ mod polls;
 mod query_count;
 mod rate_limits;
 mod results;
+mod subscription_visibility;
 mod subscriptions;
 mod tokens;
 mod votes;

@@ -116,12 +116,13 @@ impl Connection {
                     Some(self.outgoing(id, item))
                 }
                 _ = pings.tick(), if self.session.is_some() => {
+                    // The token first: a client that can still read learns why it ends.
+                    if let Err(why) = self.recheck() {
+                        break End::Close(forbidden(why));
+                    }
                     if liveness.is_silent() {
                         tracing::debug!("dropping a WebSocket client silent for two keep-alives");
                         break End::Gone;
-                    }
-                    if let Err(why) = self.recheck() {
-                        break End::Close(forbidden(why));
                     }
                     Some(protocol::ping())
                 }
