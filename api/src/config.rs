@@ -342,7 +342,9 @@ pub struct RealtimeConfig {
     /// How long a new connection has to send `connection_init`, in milliseconds.
     #[arg(long, env = "TALLY_WS_INIT_TIMEOUT_MS", default_value_t = 10_000)]
     pub init_timeout_ms: u64,
-    /// How often the server pings an idle connection, in seconds.
+    /// How often the server pings a connection, in seconds. A client that sends nothing
+    /// (no `pong`, no message) for two intervals, or leaves a write to it pending as
+    /// long (it does not read), is dropped and its slot freed.
     #[arg(long, env = "TALLY_WS_KEEPALIVE_SECS", default_value_t = 30)]
     pub keepalive_secs: u64,
     /// How often polls past their `closesAt` are closed and announced, in milliseconds.

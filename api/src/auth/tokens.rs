@@ -130,6 +130,22 @@ impl TokenKeys {
         }
         Uuid::parse_str(&claims.sub).map_err(|_| "invalid token")
     }
+
+    /// The user a token was issued to and when it expires, or why it is refused: for
+    /// connections that outlive one request and must end with their token.
+    ///
+    /// Every check is [`TokenKeys::verify`]'s; the expiry is then read from the claims
+    /// the accepted token carries.
+    pub fn verify_with_expiry(&self, token: &str) -> Result<(Uuid, DateTime<Utc>), Refusal> {
+        let user = self.verify(token)?;
+        let expires_at = self
+            .verifying
+            .iter()
+            .find_map(|key| jsonwebtoken::decode::<Claims>(token, key, &self.validation).ok())
+            .and_then(|data| DateTime::from_timestamp(data.claims.exp, 0))
+            .ok_or("invalid token")?;
+        Ok((user, expires_at))
+    }
 }
 
 #[cfg(test)]
@@ -156,8 +172,13 @@ mod tests {
         let user = Uuid::now_v7();
         let issued = keys.issue(user)?;
         assert_eq!(keys.verify(&issued.token), Ok(user));
+        assert_eq!(
+            keys.verify_with_expiry(&issued.token),
+            Ok((user, issued.expires_at))
+        );
         clock.advance(std::time::Duration::from_secs(61));
         assert_eq!(keys.verify(&issued.token), Err("token expired"));
+        assert_eq!(keys.verify_with_expiry(&issued.token), Err("token expired"));
         Ok(())
     }
 

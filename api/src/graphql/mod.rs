@@ -29,6 +29,7 @@ use crate::realtime::Realtime;
 use crate::service::{AccountService, PollService, ResultsService, SubscriptionGate, VoteService};
 
 pub use context::RequestMeta;
+pub use subscriptions::SharedExecution;
 
 /// The entry points for reading.
 #[derive(MergedObject, Default)]

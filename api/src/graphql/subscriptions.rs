@@ -10,11 +10,16 @@ use super::results::PollResultsNode;
 use crate::domain::{Poll, PollOption, PollStatus};
 use crate::error::AppError;
 use crate::realtime::{Realtime, TallyEvent};
-use crate::service::{ResultsService, SubscriptionAccess, SubscriptionGate};
+use crate::service::{ResultsService, SubscriptionGate};
 
 /// Subscription roots about results.
 #[derive(Default)]
 pub struct ResultsSubscription;
+
+/// Request data marking an execution shared by many subscribers (the WebSocket layer's
+/// shared feeds). Each of them is checked again where it receives the tallies, so the
+/// execution itself must not end for the one viewer it runs as.
+pub struct SharedExecution;
 
 fn node(
     results: &ResultsService,
@@ -36,21 +41,25 @@ impl ResultsSubscription {
     /// for a poll already closed.
     ///
     /// Visibility is the same as for `Poll.results`: `RESULTS_HIDDEN` when the viewer
-    /// may not see them now. For AFTER_VOTE polls, subscribe after voting. For
-    /// AFTER_CLOSE polls, a subscriber other than the owner receives only the final
-    /// tally, when the poll closes. Errors: `NOT_FOUND`, `BAD_USER_INPUT`,
-    /// `RESULTS_HIDDEN`, `UNAUTHENTICATED` (a token that was sent but is invalid).
+    /// may not see them now. For AFTER_VOTE polls, subscribe after voting; retracting
+    /// the ballot ends the subscription with `RESULTS_HIDDEN`. For AFTER_CLOSE polls, a
+    /// subscriber other than the owner receives only the final tally, when the poll
+    /// closes. Errors: `NOT_FOUND`, `BAD_USER_INPUT`, `RESULTS_HIDDEN`,
+    /// `UNAUTHENTICATED` (a token that was sent but is invalid).
     async fn poll_results(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The poll to watch.")] poll_id: ID,
-    ) -> Result<impl Stream<Item = PollResultsNode> + use<>> {
+    ) -> Result<impl Stream<Item = Result<PollResultsNode>> + use<>> {
         let poll_id = parse_id("pollId", &poll_id)?;
         let viewer = ctx.viewer().optional()?;
-        let (poll, access) = ctx
-            .service::<SubscriptionGate>()
-            .admit(poll_id, viewer)
-            .await?;
+        let gate = ctx.service::<SubscriptionGate>();
+        let (poll, access) = gate.admit(poll_id, viewer).await?;
+        // Shared executions leave the recheck to each of their subscribers.
+        let recheck = match ctx.data_opt::<SharedExecution>() {
+            Some(SharedExecution) => None,
+            None => gate.recheck_for(poll_id, viewer, access),
+        };
         let results = ctx.service::<ResultsService>().clone();
         let loaders = ctx.service::<Loaders>();
         let options = loaders
@@ -76,8 +85,8 @@ impl ResultsSubscription {
         };
 
         Ok(async_stream::stream! {
-            if closed || access == SubscriptionAccess::Live {
-                yield node(&results, &poll, &options, &first);
+            if closed || access.sends_every_tally() {
+                yield Ok(node(&results, &poll, &options, &first));
             }
             if closed {
                 return;
@@ -88,8 +97,17 @@ impl ResultsSubscription {
                     continue;
                 }
                 last = event.order_key();
-                if access == SubscriptionAccess::Live || event.is_final {
-                    yield node(&results, &poll, &options, &event);
+                // A final tally is for everyone who watched; others only while the
+                // viewer may still see them.
+                if !event.is_final
+                    && let Some(recheck) = &recheck
+                    && let Err(refused) = recheck.still_admitted().await
+                {
+                    yield Err(refused.into());
+                    break;
+                }
+                if access.sends_every_tally() || event.is_final {
+                    yield Ok(node(&results, &poll, &options, &event));
                 }
                 if event.is_final {
                     break;

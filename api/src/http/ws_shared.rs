@@ -5,7 +5,8 @@
 //! A viral poll's ten thousand watchers would otherwise each resolve and serialise
 //! every tally themselves. What a message contains does not depend on who receives it
 //! (only whether they may receive it, which [`SubscriptionGate`] decides for each
-//! subscriber before they join), so sharing changes nothing they can see. Each
+//! subscriber before they join, and again before each message where that can change:
+//! an AFTER_VOTE voter who retracts), so sharing changes nothing they can see. Each
 //! subscriber reads the latest rendered message through a `watch`, so a slow one skips
 //! to the newest and never holds the others back.
 //!
@@ -22,8 +23,9 @@ use serde_json::Value;
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use crate::graphql::AppSchema;
-use crate::service::SubscriptionAccess;
+use crate::error::AppError;
+use crate::graphql::{AppSchema, SharedExecution};
+use crate::service::{Recheck, SubscriptionAccess};
 
 /// What identifies a shared execution.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -126,7 +128,9 @@ pub fn poll_results_target(
 
 impl SharedFeeds {
     /// A stream of `request`'s results, shared with every subscriber of the same key;
-    /// the execution starts (as `request`) when the key has no live one.
+    /// the execution starts (as `request`) when the key has no live one. With a
+    /// `recheck`, this subscriber is checked again before each message and ends with
+    /// the refusal once it may no longer see them.
     pub fn join(
         &self,
         schema: &AppSchema,
@@ -134,6 +138,7 @@ impl SharedFeeds {
         access: SubscriptionAccess,
         request: Request,
         variables: &Value,
+        recheck: Option<Recheck>,
     ) -> BoxStream<'static, Outgoing> {
         let key = FeedKey {
             query: request.query.clone(),
@@ -157,14 +162,14 @@ impl SharedFeeds {
                 }
             }
         };
-        follow(feed)
+        follow(feed, recheck)
     }
 }
 
 /// Runs the execution, rendering each response once.
 fn start(schema: &AppSchema, request: Request) -> SharedFeed {
     let (tx, latest) = watch::channel(Latest::default());
-    let mut results = schema.execute_stream(request);
+    let mut results = schema.execute_stream(request.data(SharedExecution));
     let task = tokio::spawn(async move {
         while let Some(response) = results.next().await {
             let Ok(payload) = serde_json::to_string(&response) else {
@@ -180,8 +185,9 @@ fn start(schema: &AppSchema, request: Request) -> SharedFeed {
     SharedFeed { latest, task }
 }
 
-/// One subscriber's view: the newest message whenever there is one, then the end.
-fn follow(feed: Arc<SharedFeed>) -> BoxStream<'static, Outgoing> {
+/// One subscriber's view: the newest message whenever there is one (while `recheck`
+/// passes), then the end.
+fn follow(feed: Arc<SharedFeed>, recheck: Option<Recheck>) -> BoxStream<'static, Outgoing> {
     let mut latest = feed.latest.clone();
     async_stream::stream! {
         // Holding the feed keeps the execution alive while this subscriber is.
@@ -191,6 +197,12 @@ fn follow(feed: Arc<SharedFeed>) -> BoxStream<'static, Outgoing> {
             let now = latest.borrow_and_update().clone();
             if now.seq > seen {
                 seen = now.seq;
+                if let Some(recheck) = &recheck
+                    && let Err(refused) = recheck.still_admitted().await
+                {
+                    yield refusal(refused);
+                    break;
+                }
                 if let Some(payload) = now.payload {
                     yield Outgoing::Rendered(payload);
                 }
@@ -202,6 +214,16 @@ fn follow(feed: Arc<SharedFeed>) -> BoxStream<'static, Outgoing> {
         }
     }
     .boxed()
+}
+
+/// The error ending a subscriber's stream: the protocol's `error` message.
+fn refusal(error: AppError) -> Outgoing {
+    let error = async_graphql::Error::from(error);
+    let mut server_error = async_graphql::ServerError::new(error.message, None);
+    server_error.extensions = error.extensions;
+    Outgoing::Response(Box::new(async_graphql::Response::from_errors(vec![
+        server_error,
+    ])))
 }
 
 #[cfg(test)]

@@ -114,6 +114,13 @@ impl AccountService {
         self.tokens.verify(token)
     }
 
+    /// How long a bearer token stays valid from now (by the service's clock), or why it
+    /// is refused: a WebSocket connection ends when its token does.
+    pub fn token_time_left(&self, token: &str) -> Result<std::time::Duration, &'static str> {
+        let (_, expires_at) = self.tokens.verify_with_expiry(token)?;
+        Ok((expires_at - self.clock.now()).to_std().unwrap_or_default())
+    }
+
     fn session_for(&self, user: User) -> AppResult<Session> {
         let issued = self.tokens.issue(user.id)?;
         Ok(Session {

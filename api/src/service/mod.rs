@@ -12,5 +12,5 @@ pub mod votes;
 pub use accounts::{AccountService, Session};
 pub use polls::{PollFilter, PollPage, PollService};
 pub use results::{PollResults, ResultsService, SubscriptionAccess};
-pub use subscription_gate::SubscriptionGate;
+pub use subscription_gate::{Recheck, SubscriptionGate};
 pub use votes::{VoteReceipt, VoteService};

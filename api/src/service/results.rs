@@ -1,7 +1,8 @@
 //! Results: tallies turned into what people see, and who may see them.
 //!
-//! The same [`ResultsService::check_visible`] guards every channel (queries now,
-//! subscriptions later), so visibility cannot differ between them.
+//! The same [`ResultsService::check_visible`] guards every channel (queries, and
+//! subscriptions before each tally whose viewer's right to it can lapse), so visibility
+//! cannot differ between them.
 
 use std::sync::Arc;
 
@@ -76,8 +77,19 @@ impl PollResults {
 pub enum SubscriptionAccess {
     /// Every tally.
     Live,
+    /// Every tally for as long as the viewer holds a ballot (an AFTER_VOTE poll before
+    /// it closes): checked again before each tally, a retraction ends the subscription
+    /// with `RESULTS_HIDDEN`.
+    WhileVoted,
     /// Only the final tally, when the poll closes.
     FinalOnly,
+}
+
+impl SubscriptionAccess {
+    /// Whether every tally is sent (not only the final one).
+    pub fn sends_every_tally(self) -> bool {
+        self != SubscriptionAccess::FinalOnly
+    }
 }
 
 /// Reads tallies and decides who may see them.
@@ -119,7 +131,9 @@ impl ResultsService {
     /// What a `pollResults` subscriber may receive: live tallies, only the final one
     /// (AFTER_CLOSE before the close), or nothing (`RESULTS_HIDDEN`, as for queries).
     /// An AFTER_VOTE poll is refused before the viewer has voted: they subscribe again
-    /// after voting, rather than hold a subscription that watches for their vote.
+    /// after voting, rather than hold a subscription that watches for their vote. Once
+    /// admitted, an AFTER_VOTE voter receives tallies only while they hold their ballot
+    /// ([`SubscriptionAccess::WhileVoted`]), as a query would show them.
     pub fn subscription_access(
         &self,
         poll: &Poll,
@@ -133,8 +147,14 @@ impl ResultsService {
         {
             return Ok(SubscriptionAccess::FinalOnly);
         }
-        self.check_visible(poll, viewer, has_voted)
-            .map(|()| SubscriptionAccess::Live)
+        self.check_visible(poll, viewer, has_voted)?;
+        if poll.results_visibility == ResultsVisibility::AfterVote
+            && !closed
+            && viewer != Some(poll.owner_id)
+        {
+            return Ok(SubscriptionAccess::WhileVoted);
+        }
+        Ok(SubscriptionAccess::Live)
     }
 
     /// Current tallies of these polls (live, rebuilt from the database where missing).

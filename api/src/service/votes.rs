@@ -236,6 +236,11 @@ impl VoteService {
     pub async fn ballots_of(&self, user: Uuid, polls: &[Uuid]) -> AppResult<Vec<Vote>> {
         self.store.ballots_of(user, polls).await
     }
+
+    /// Which of these users hold a ballot on the poll now.
+    pub async fn ballot_holders(&self, poll: Uuid, users: &[Uuid]) -> AppResult<Vec<Uuid>> {
+        self.store.ballot_holders(poll, users).await
+    }
 }
 
 #[cfg(test)]

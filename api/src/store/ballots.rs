@@ -3,12 +3,18 @@
 use std::collections::HashMap;
 
 use entity::{vote_choices, votes};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use uuid::Uuid;
 
 use super::Store;
 use crate::domain::Vote;
 use crate::error::AppResult;
+
+/// Most users asked about in one query: well under the bound parameters SQLite and
+/// PostgreSQL accept in one statement.
+const HOLDERS_PER_QUERY: usize = 1000;
 
 /// Ballots matching `filter`, each with its choices (two queries, whatever the count).
 pub(super) async fn load_votes(
@@ -51,5 +57,23 @@ impl Store {
             .add(votes::Column::UserId.eq(user_id))
             .add(votes::Column::PollId.is_in(poll_ids.iter().copied()));
         Ok(load_votes(self.conn(), filter).await?)
+    }
+
+    /// Which of these users hold a ballot on the poll (one query per
+    /// [`HOLDERS_PER_QUERY`] users).
+    pub async fn ballot_holders(&self, poll_id: Uuid, users: &[Uuid]) -> AppResult<Vec<Uuid>> {
+        let mut holders = Vec::new();
+        for chunk in users.chunks(HOLDERS_PER_QUERY) {
+            let found: Vec<Uuid> = votes::Entity::find()
+                .select_only()
+                .column(votes::Column::UserId)
+                .filter(votes::Column::PollId.eq(poll_id))
+                .filter(votes::Column::UserId.is_in(chunk.iter().copied()))
+                .into_tuple()
+                .all(self.conn())
+                .await?;
+            holders.extend(found);
+        }
+        Ok(holders)
     }
 }

@@ -1,0 +1,216 @@
+//! The WebSocket endpoint's limits: frame sizes, dead and deaf clients, tokens that
+//! expire under an open socket, and the edges of the protocol.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use tally::config::Config;
+
+use crate::helpers::{Backend, CAST_VOTE, TestApp, option_ids};
+use crate::ws_support::{RawWs, Received, WsClient, opcode, wide_poll};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frame_announcing_more_than_the_limit_is_refused_from_its_header() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let mut client = RawWs::connect(&app, None).await;
+    client.init().await;
+    // A 10 MB text frame, of which only the first kilobyte is ever sent: a server that
+    // waited for the whole payload before judging its size would answer nothing.
+    client.send_header(opcode::TEXT, 10 * 1024 * 1024).await;
+    client
+        .send_bytes(&[b'x'; 1024])
+        .await
+        .expect("the first kilobyte is sent");
+    assert_eq!(client.receive().await, Received::Closed(1009));
+}
+
+fn deaf_clients_config(config: &mut Config) {
+    config.realtime.keepalive_secs = 1;
+    config.realtime.max_connections = 2;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_never_reads_nor_answers_is_dropped_and_its_slot_freed() {
+    let app = TestApp::spawn_with(Backend::Sqlite, deaf_clients_config).await;
+    // Both slots taken by clients that initialise and then neither read nor answer.
+    let mut deaf = Vec::new();
+    for _ in 0..2 {
+        let mut client = RawWs::connect(&app, None).await;
+        client.init().await;
+        deaf.push(client);
+    }
+    assert_eq!(WsClient::try_connect(&app).await.err(), Some(503));
+
+    // Two missed keep-alives (2 s here) later, they are gone and a newcomer gets in.
+    let started = Instant::now();
+    let newcomer = loop {
+        match WsClient::try_connect(&app).await {
+            Ok(client) => break client,
+            Err(status) => {
+                assert_eq!(status, 503);
+                assert!(
+                    started.elapsed() < Duration::from_secs(20),
+                    "deaf clients still hold every slot"
+                );
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    };
+    eprintln!("a slot came free after {:?}", started.elapsed());
+    // The server hung up on the deaf clients (no Close frame: they would not read it).
+    for client in &mut deaf {
+        assert_eq!(
+            client.receive_within(Duration::from_secs(5)).await,
+            Some(Received::Closed(1006))
+        );
+    }
+    drop(newcomer);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_talks_but_never_reads_is_dropped_once_a_write_waits_too_long() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.realtime.keepalive_secs = 1;
+        c.realtime.max_connections = 1;
+        c.realtime.updates_per_second = 1000;
+        c.realtime.max_subscriptions = 32;
+    })
+    .await;
+    let owner = app.register("owner").await;
+    let poll = wide_poll(&app, &owner).await;
+    let (id, options) = (poll["id"].as_str().unwrap(), option_ids(&poll));
+    let mut deaf = RawWs::connect(&app, Some(4096)).await;
+    deaf.init().await;
+    deaf.subscribe_wide(id, 32).await;
+    // From now on it pings the server every 200 ms, as a live client would, but never
+    // reads a byte.
+    let talking = tokio::spawn(async move {
+        let ping = json!({ "type": "ping" }).to_string();
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(30) {
+            if deaf.try_send_text(&ping).await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+    // Some 5 MB of tallies for it: more than the sockets' buffers hold, so the server's
+    // writes to it stop completing.
+    for (i, voter) in app.register_many("voter", 40).await.iter().enumerate() {
+        app.cast_vote(voter, id, &[&options[i % 20]], "k").await;
+    }
+
+    // A write pending for two keep-alives (2 s) ends the connection and frees its slot.
+    let started = Instant::now();
+    loop {
+        match WsClient::try_connect(&app).await {
+            Ok(_) => break,
+            Err(status) => {
+                assert_eq!(status, 503);
+                assert!(
+                    started.elapsed() < Duration::from_secs(20),
+                    "the deaf client still holds the only slot"
+                );
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    }
+    eprintln!("the slot came free {:?} after the votes", started.elapsed());
+    talking.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operation_after_the_token_expired_is_refused_and_the_socket_closes_4403() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let owner = app.register("owner").await;
+    let poll = app.create_poll(&owner, json!({})).await;
+    let (id, options) = (poll["id"].as_str().unwrap(), option_ids(&poll));
+    let voter = app.register("voter").await;
+    let mut client = WsClient::ready(&app, Some(&voter.token)).await;
+
+    app.clock
+        .advance(Duration::from_secs(app.config.auth.token_ttl_secs + 1));
+    client
+        .send(json!({
+            "id": "vote", "type": "subscribe",
+            "payload": {
+                "query": CAST_VOTE,
+                "variables": { "input": { "pollId": id, "optionIds": [options[0]], "idempotencyKey": "k" } },
+            },
+        }))
+        .await;
+    match client.receive().await {
+        Received::Message(m) => {
+            assert_eq!(m["type"], "error", "{m}");
+            assert_eq!(m["id"], "vote", "{m}");
+            assert_eq!(
+                m["payload"][0]["extensions"]["code"], "UNAUTHENTICATED",
+                "{m}"
+            );
+        }
+        other => panic!("expected an error, got {other:?}"),
+    }
+    assert_eq!(client.receive().await, Received::Closed(4403));
+    assert_eq!(app.count_rows("votes").await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_socket_closes_4403_when_its_token_expires() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| c.realtime.keepalive_secs = 1).await;
+    let owner = app.register("owner").await;
+    let poll = app.create_poll(&owner, json!({})).await;
+    let mut client = WsClient::ready(&app, Some(&owner.token)).await;
+    client
+        .subscribe_results("s", poll["id"].as_str().unwrap())
+        .await;
+    assert_eq!(client.next_results("s").await["totalVotes"], 0);
+    // An anonymous connection has no token to outlive.
+    let mut anonymous = WsClient::ready(&app, None).await;
+
+    app.clock
+        .advance(Duration::from_secs(app.config.auth.token_ttl_secs + 1));
+    assert_eq!(client.receive().await, Received::Closed(4403));
+    anonymous.send(json!({ "type": "ping" })).await;
+    assert_eq!(
+        anonymous.receive().await,
+        Received::Message(json!({ "type": "pong" }))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connection_init_with_a_payload_that_is_not_an_object_closes_4400() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    for payload in [json!(5), json!("x"), json!(["authorization"])] {
+        let mut client = WsClient::connect(&app).await;
+        client
+            .send(json!({ "type": "connection_init", "payload": payload }))
+            .await;
+        assert_eq!(client.receive().await, Received::Closed(4400), "{payload}");
+    }
+    let mut client = WsClient::connect(&app).await;
+    client
+        .send(json!({ "type": "connection_init", "payload": null }))
+        .await;
+    assert_eq!(
+        client.receive().await,
+        Received::Message(json!({ "type": "connection_ack" }))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_close_reason_is_cut_so_the_client_still_gets_the_code() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let mut client = WsClient::connect(&app).await;
+    // The parse error quotes the unknown type, far past the 123 bytes a reason may take.
+    let long_type = "é".repeat(150);
+    client.send(json!({ "type": long_type })).await;
+    assert_eq!(client.receive().await, Received::Closed(4400));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_answers_the_clients_close_frame() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let mut client = WsClient::ready(&app, None).await;
+    client.close(1000).await;
+    assert_eq!(client.receive().await, Received::Closed(1000));
+}
