@@ -71,32 +71,38 @@ impl AccountService {
     }
 
     /// Signs in. Unknown user and wrong password are the same error and take as long.
-    /// Sign-ins are rate-limited per client address, and an account that has seen too
-    /// many wrong passwords in a row refuses sign-ins for a while.
+    /// Sign-ins are rate-limited per client address, and wrong passwords slow down
+    /// further attempts on the account from that address, under a ceiling for the account
+    /// (see `limits::sign_in`).
     pub async fn login(&self, username: &str, password: &str, client: &str) -> AppResult<Session> {
         self.limiter.check(Bucket::Login, client).await?;
-        let account = username.to_ascii_lowercase();
-        self.limiter.check_account(&account).await?;
-        let (Ok(username), Ok(password)) = (Username::parse(username), Password::parse(password))
-        else {
-            // Text that could never be an account still costs one verification.
-            let filler = Password::parse("not-a-real-password")?;
-            self.hasher.verify(&filler, None).await?;
-            return Err(AppError::InvalidCredentials);
+        let Ok(username) = Username::parse(username) else {
+            // No account has such a name, so there is nothing to throttle; the answer
+            // still costs one verification.
+            return self.refuse_after_verifying_filler().await;
+        };
+        let account = username.key();
+        self.limiter.check_sign_in(&account, client).await?;
+        let Ok(password) = Password::parse(password) else {
+            return self.refuse_after_verifying_filler().await;
         };
         let found = self.store.find_credentials(&username).await?;
         let stored_hash = found.as_ref().map(|(_, hash)| hash.as_str());
         let verified = self.hasher.verify(&password, stored_hash).await?;
         match found {
             Some((user, _)) if verified => {
-                self.limiter.login_succeeded(&account).await;
+                self.limiter.signed_in(&account, client).await;
                 self.session_for(user)
             }
-            _ => {
-                self.limiter.login_failed(&account).await;
-                Err(AppError::InvalidCredentials)
-            }
+            _ => Err(AppError::InvalidCredentials),
         }
+    }
+
+    /// `INVALID_CREDENTIALS`, after as much work as checking a real password.
+    async fn refuse_after_verifying_filler(&self) -> AppResult<Session> {
+        let filler = Password::parse("not-a-real-password")?;
+        self.hasher.verify(&filler, None).await?;
+        Err(AppError::InvalidCredentials)
     }
 
     /// The account behind a verified token, if it still exists.
