@@ -223,6 +223,11 @@ pub struct AuthConfig {
     /// How long a token is valid, in seconds.
     #[arg(long, env = "TALLY_TOKEN_TTL_SECS", default_value_t = 24 * 60 * 60)]
     pub token_ttl_secs: u64,
+    /// How long a token's user, once found in the database, is trusted to still exist,
+    /// in seconds: a deleted account's tokens stop working within this time, and the
+    /// vote path does not ask the database on every request.
+    #[arg(long, env = "TALLY_KNOWN_USER_TTL_SECS", default_value_t = 60)]
+    pub known_user_ttl_secs: u64,
     /// Most password hashes computed at once (each takes ~19 MiB and a core for tens of ms).
     #[arg(long, env = "TALLY_PASSWORD_HASH_CONCURRENCY", default_value_t = 4)]
     pub password_hash_concurrency: usize,

@@ -113,7 +113,7 @@ async fn execute(
     peer: SocketAddr,
     batch: BatchRequest,
 ) -> Response {
-    let viewer = state.viewer_from(headers);
+    let viewer = state.confirm_viewer(state.viewer_from(headers)).await;
     let meta = RequestMeta {
         request_id: headers
             .get("x-request-id")
@@ -319,6 +319,18 @@ impl AppState {
         match self.accounts.verify_token(token.trim()) {
             Ok(user) => Viewer::User(user),
             Err(why) => Viewer::Invalid(why),
+        }
+    }
+
+    /// `viewer`, unless it is a user whose account no longer exists: then a refused
+    /// token. Asked once per request (or WebSocket connection), before anything runs;
+    /// answered from a short-lived cache, so the vote path rarely meets the database.
+    pub async fn confirm_viewer(&self, viewer: Viewer) -> Viewer {
+        match viewer {
+            Viewer::User(id) if !self.accounts.exists(id).await => {
+                Viewer::Invalid("the token's account no longer exists")
+            }
+            other => other,
         }
     }
 }

@@ -225,7 +225,10 @@ impl Connection {
                 if self.viewer.is_some() {
                     return Err(Closing(4429, "Too many initialisation requests".into()));
                 }
-                let viewer = self.viewer_from(payload.as_ref());
+                let viewer = self
+                    .state
+                    .confirm_viewer(self.viewer_from(payload.as_ref()))
+                    .await;
                 if let Viewer::Invalid(why) = viewer {
                     return Err(Closing(4403, format!("Forbidden: {why}")));
                 }

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use uuid::Uuid;
 
+use crate::auth::known_users::KnownUsers;
 use crate::auth::passwords::PasswordHasher;
 use crate::auth::tokens::TokenKeys;
 use crate::clock::Clock;
@@ -30,23 +31,27 @@ pub struct AccountService {
     hasher: PasswordHasher,
     tokens: TokenKeys,
     limiter: Limiter,
+    /// Which token users were recently found to exist (or not).
+    known: Arc<KnownUsers>,
     clock: Arc<dyn Clock>,
 }
 
 impl AccountService {
-    /// The service over its ports.
+    /// The service over its ports; a user found to exist is trusted to for `known_user_ttl`.
     pub fn new(
         store: Store,
         hasher: PasswordHasher,
         tokens: TokenKeys,
         limiter: Limiter,
         clock: Arc<dyn Clock>,
+        known_user_ttl: std::time::Duration,
     ) -> Self {
         AccountService {
             store,
             hasher,
             tokens,
             limiter,
+            known: Arc::new(KnownUsers::new(known_user_ttl, clock.clone())),
             clock,
         }
     }
@@ -105,6 +110,26 @@ impl AccountService {
         Err(AppError::InvalidCredentials)
     }
 
+    /// Whether the user a verified token names still exists. Answered from a cache of
+    /// recent answers, so the vote path does not ask the database on every request; a
+    /// database that cannot answer counts as yes (the request will meet it anyway).
+    pub async fn exists(&self, id: Uuid) -> bool {
+        if let Some(exists) = self.known.get(id) {
+            return exists;
+        }
+        match self.store.find_users(&[id]).await {
+            Ok(found) => {
+                let exists = !found.is_empty();
+                self.known.put(id, exists);
+                exists
+            }
+            Err(e) => {
+                tracing::debug!(error = ?e, "checking that a token's user exists");
+                true
+            }
+        }
+    }
+
     /// The account behind a verified token, if it still exists.
     pub async fn find(&self, id: Uuid) -> AppResult<Option<User>> {
         Ok(self.find_many(&[id]).await?.into_iter().next())
@@ -122,6 +147,7 @@ impl AccountService {
 
     fn session_for(&self, user: User) -> AppResult<Session> {
         let issued = self.tokens.issue(user.id)?;
+        self.known.put(user.id, true);
         Ok(Session {
             token: issued.token,
             expires_at: issued.expires_at,
