@@ -13,6 +13,7 @@ mod concurrency;
 mod degradation;
 mod docs;
 mod http_surface;
+mod input_edges;
 mod live;
 mod migrations;
 mod polls;
