@@ -89,14 +89,7 @@ pub async fn get(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Refusal> {
-    let request = async_graphql::http::parse_query_string(query.as_deref().unwrap_or_default())
-        .map_err(|e| {
-            Refusal::new(
-                StatusCode::BAD_REQUEST,
-                "BAD_REQUEST",
-                format!("the query string is not a GraphQL request: {e}"),
-            )
-        })?;
+    let request = parse_query_string(query.as_deref().unwrap_or_default())?;
     if operation_type(&request) == Some(OperationType::Mutation) {
         return Err(Refusal::new(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -245,6 +238,45 @@ impl Operation {
         }
         request
     }
+}
+
+/// One operation as sent in a GET query string: `variables` and `extensions` are JSON
+/// text. (async-graphql's own `parse_query_string` reads `operation_name`, not the
+/// `operationName` that GraphQL-over-HTTP names, so it would run the wrong operation.)
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct QueryParams {
+    #[serde(default)]
+    query: String,
+    #[serde(default)]
+    operation_name: Option<String>,
+    #[serde(default)]
+    variables: Option<String>,
+    #[serde(default)]
+    extensions: Option<String>,
+}
+
+/// `query=…&operationName=…&variables=…&extensions=…` as a request.
+fn parse_query_string(text: &str) -> Result<Request, Refusal> {
+    let params: QueryParams = serde_urlencoded::from_str(text)
+        .map_err(|e| bad_request(format!("the query string is not a GraphQL request: {e}")))?;
+    Ok(Operation {
+        query: params.query,
+        operation_name: params.operation_name,
+        variables: json_param(params.variables, "variables")?,
+        extensions: json_param(params.extensions, "extensions")?,
+    }
+    .into_request())
+}
+
+/// A query-string parameter holding JSON text.
+fn json_param<T: serde::de::DeserializeOwned>(
+    text: Option<String>,
+    name: &str,
+) -> Result<Option<T>, Refusal> {
+    text.map(|t| serde_json::from_str(&t))
+        .transpose()
+        .map_err(|e| bad_request(format!("`{name}` is not valid JSON: {e}")))
 }
 
 /// A JSON object with a string `query`, or a non-empty array of them, read in one pass.
