@@ -4,7 +4,8 @@ use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value
 use chrono::{Datelike, SecondsFormat, Utc};
 
 /// An instant in time, as an RFC 3339 string. Output is always UTC with a `Z` suffix
-/// (e.g. `2026-11-28T07:53:41.090595Z`); input may carry any offset.
+/// (e.g. `2026-11-28T07:53:41.090595Z`); input may carry any offset, and must fall in
+/// years 0000–9999 once in UTC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DateTime(pub chrono::DateTime<Utc>);
 
