@@ -239,6 +239,11 @@ pub struct AuthConfig {
     /// How long a token is valid, in seconds.
     #[arg(long, env = "TALLY_TOKEN_TTL_SECS", default_value_t = 24 * 60 * 60)]
     pub token_ttl_secs: u64,
+    /// How long a token's user, once found in the database, is trusted to still exist,
+    /// in seconds: a deleted account's tokens stop working within this time, and the
+    /// vote path does not ask the database on every request.
+    #[arg(long, env = "TALLY_KNOWN_USER_TTL_SECS", default_value_t = 60)]
+    pub known_user_ttl_secs: u64,
     /// Most password hashes computed at once (each takes ~19 MiB and a core for tens of ms).
     #[arg(long, env = "TALLY_PASSWORD_HASH_CONCURRENCY", default_value_t = 4)]
     pub password_hash_concurrency: usize,
@@ -352,9 +357,9 @@ pub struct RealtimeConfig {
     pub closer_interval_ms: u64,
 }
 
-/// Rate limits: GCRA buckets with a sustained rate and a burst. The defaults leave
-/// room for any person (one vote per poll, a few sign-ins a day, even behind a shared
-/// address) and stop scripts.
+/// Rate limits: GCRA buckets with a sustained rate and a burst, and the sign-in
+/// throttle. The defaults leave room for any person (one vote per poll, a few sign-ins a
+/// day, even behind a shared address) and stop scripts.
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Rate limits")]
 pub struct RateLimitConfig {
@@ -385,11 +390,27 @@ pub struct RateLimitConfig {
     /// Sign-ins a client address may send at once.
     #[arg(long, env = "TALLY_RATE_LOGIN_BURST", default_value_t = 60)]
     pub login_burst: u32,
-    /// Consecutive wrong passwords after which an account refuses sign-ins for a while
-    /// (NIST SP 800-63B: at most 100).
+    /// Wrong passwords one client address may send for one account before each further
+    /// one makes that address wait (the sign-in throttle, `limits/sign_in.rs`).
+    #[arg(long, env = "TALLY_LOGIN_FREE_FAILURES", default_value_t = 5)]
+    pub login_free_failures: u32,
+    /// The first wait, in seconds, after an address used up its free failures on an
+    /// account; each further failure doubles it.
+    #[arg(long, env = "TALLY_LOGIN_FIRST_DELAY_SECS", default_value_t = 1)]
+    pub login_first_delay_secs: u64,
+    /// The longest wait between sign-in attempts of one address on one account, in seconds.
+    #[arg(long, env = "TALLY_LOGIN_MAX_DELAY_SECS", default_value_t = 15 * 60)]
+    pub login_max_delay_secs: u64,
+    /// How long an address's failures on an account are remembered after its last
+    /// attempt, in seconds (at least the longest wait).
+    #[arg(long, env = "TALLY_LOGIN_ADDRESS_MEMORY_SECS", default_value_t = 24 * 60 * 60)]
+    pub login_address_memory_secs: u64,
+    /// Consecutive failed sign-ins of an account, counted over all addresses (each
+    /// address's free failures only), after which it refuses sign-ins for
+    /// `TALLY_FAILED_LOGIN_WINDOW_SECS` (NIST SP 800-63B §5.2.2: at most 100).
     #[arg(long, env = "TALLY_MAX_FAILED_LOGINS", default_value_t = 100)]
     pub max_failed_logins: u32,
-    /// How long failed sign-ins are remembered after the last one, in seconds.
+    /// How long an account's failed sign-ins are remembered after the last one, in seconds.
     #[arg(long, env = "TALLY_FAILED_LOGIN_WINDOW_SECS", default_value_t = 15 * 60)]
     pub failed_login_window_secs: u64,
     /// With Redis unreachable, let votes and poll creation through (true) or refuse them.

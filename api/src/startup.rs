@@ -191,6 +191,7 @@ impl Application {
             tokens,
             limiter.clone(),
             clock.clone(),
+            Duration::from_secs(config.auth.known_user_ttl_secs),
         );
         let polls = PollService::new(store.clone(), limiter.clone(), live.clone(), clock.clone());
         let votes = VoteService::new(

@@ -15,6 +15,7 @@ mod degradation;
 mod docs;
 mod hostile_documents;
 mod http_surface;
+mod input_edges;
 mod live;
 mod migrations;
 mod polls;

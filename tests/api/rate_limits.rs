@@ -1,13 +1,14 @@
-//! Rate limits: per user for votes and polls, per address for sign-up and sign-in, per
-//! account for wrong passwords; counted per operation. Each test runs with the
-//! in-process limiter (SQLite, no Redis) and with the Redis one (PostgreSQL + Redis).
+//! Rate limits: per user for votes and polls, per address for sign-up and sign-in, and
+//! for wrong passwords growing waits per (account, address) under a ceiling per account;
+//! counted per operation. Each test runs with the in-process limiter (SQLite, no Redis)
+//! and with the Redis one (PostgreSQL + Redis).
 
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use tally::config::Config;
 
-use crate::helpers::{error_code, option_ids};
+use crate::helpers::{TestApp, error_code, option_ids};
 use crate::in_process_and_redis;
 
 /// Small limits, so tests reach them quickly.
@@ -22,8 +23,6 @@ fn tight(config: &mut Config) {
     limits.register_burst = 8;
     limits.login_per_minute = 1;
     limits.login_burst = 6;
-    limits.max_failed_logins = 3;
-    limits.failed_login_window_secs = 60;
 }
 
 fn codes(body: &Value) -> Vec<String> {
@@ -126,28 +125,6 @@ in_process_and_redis! {
         assert_eq!(app.count_rows("users").await, 8);
     }
 
-    async fn an_account_refuses_sign_in_after_too_many_wrong_passwords(app: TestApp, redis: bool) {
-        let victim = app.register("victim").await;
-        let bystander = app.register("bystander").await;
-        for _ in 0..3 {
-            let body = app.graphql(None, LOGIN, json!({ "u": "victim", "p": "wrong password" })).await;
-            assert_eq!(error_code(&body), Some("INVALID_CREDENTIALS"));
-        }
-        // Even the right password is refused now, with a time to come back.
-        let locked = app.graphql(None, LOGIN, json!({ "u": "VICTIM", "p": "correct horse battery" })).await;
-        assert_eq!(error_code(&locked), Some("RATE_LIMITED"), "{locked}");
-        assert!(locked["errors"][0]["extensions"]["retryAfterSeconds"].as_u64().unwrap() >= 1);
-        let other = app.graphql(None, LOGIN, json!({ "u": bystander.username, "p": "correct horse battery" })).await;
-        assert_eq!(error_code(&other), None, "{other}");
-        if !redis {
-            // The count expires a window after the last failure (Redis times it itself).
-            app.clock.advance(Duration::from_secs(61));
-            let back = app.graphql(None, LOGIN, json!({ "u": "victim", "p": "correct horse battery" })).await;
-            assert_eq!(error_code(&back), None, "{back}");
-        }
-        let _ = victim;
-    }
-
     async fn poll_creation_is_limited_per_user(app: TestApp, redis: bool) {
         let owner = app.register("prolific").await;
         let create = "mutation { createPoll(input: {title: \"t\", options: [\"a\", \"b\"]}) { id } }";
@@ -159,5 +136,136 @@ in_process_and_redis! {
         assert!(answers[..6].iter().all(Option::is_none), "{answers:?} (redis: {redis})");
         assert_eq!(answers[6].as_deref(), Some("RATE_LIMITED"));
         assert_eq!(app.count_rows("polls").await, 6);
+    }
+}
+
+/// A sign-in policy small enough to walk through: two free failures per address, then
+/// waits of 1 s, 2 s, 2 s…; an account takes 4 counted failures. Addresses come from
+/// `X-Forwarded-For`, so one test can speak from several.
+fn sign_in_policy(config: &mut Config) {
+    config.http.trust_forwarded_for = true;
+    let limits = &mut config.rate_limits;
+    limits.enabled = true;
+    limits.login_per_minute = 600;
+    limits.login_burst = 100;
+    limits.login_free_failures = 2;
+    limits.login_first_delay_secs = 1;
+    limits.login_max_delay_secs = 2;
+    limits.login_address_memory_secs = 3600;
+    limits.max_failed_logins = 4;
+    limits.failed_login_window_secs = 60;
+}
+
+/// A sign-in from `address`.
+async fn login_from(app: &TestApp, address: &str, username: &str, password: &str) -> Answer {
+    let body: Value = app
+        .http()
+        .post(format!("{}/graphql", app.address))
+        .header("x-forwarded-for", address)
+        .json(&json!({ "query": LOGIN, "variables": { "u": username, "p": password } }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    if body["data"]["login"]["token"].is_string() {
+        return (None, None);
+    }
+    let code = error_code(&body).map(str::to_owned);
+    assert!(code.is_some(), "{body}");
+    (
+        code,
+        body["errors"][0]["extensions"]["retryAfterSeconds"].as_u64(),
+    )
+}
+
+/// Lets `seconds` pass for the limiter: the app's clock in process; real time with Redis,
+/// whose own clock times the waits (so that instances agree).
+async fn let_pass(app: &TestApp, redis: bool, seconds: u64) {
+    if redis {
+        tokio::time::sleep(Duration::from_millis(seconds * 1000 + 100)).await;
+    } else {
+        app.clock.advance(Duration::from_secs(seconds));
+    }
+}
+
+const RIGHT: &str = "correct horse battery";
+const WRONG: &str = "wrong password";
+/// What a sign-in answered: its error code (`None` for a session) and the suggested wait.
+type Answer = (Option<String>, Option<u64>);
+
+const SIGNED_IN: Answer = (None, None);
+
+fn invalid() -> Answer {
+    (Some("INVALID_CREDENTIALS".to_owned()), None)
+}
+
+fn waits(seconds: u64) -> Answer {
+    (Some("RATE_LIMITED".to_owned()), Some(seconds))
+}
+
+in_process_and_redis! {
+    configure = sign_in_policy;
+
+    async fn one_address_guessing_gets_growing_waits_and_never_locks_the_owner_out(app: TestApp, redis: bool) {
+        app.register("owner").await;
+        let attacker = "203.0.113.7";
+        let guess = async || login_from(&app, attacker, "owner", WRONG).await;
+        // Two free guesses; then each guess makes the next one wait twice as long.
+        assert_eq!(guess().await, invalid(), "redis: {redis}");
+        assert_eq!(guess().await, invalid());
+        assert_eq!(guess().await, invalid());
+        assert_eq!(guess().await, waits(1));
+        let_pass(&app, redis, 1).await;
+        assert_eq!(guess().await, invalid());
+        assert_eq!(guess().await, waits(2));
+        let_pass(&app, redis, 2).await;
+        // Five wrong passwords now, over the account's ceiling of four; the wait is capped.
+        assert_eq!(guess().await, invalid());
+        assert_eq!(guess().await, waits(2));
+        // The right password waits too: the wait is the address's, whatever it sends.
+        assert_eq!(login_from(&app, attacker, "owner", RIGHT).await, waits(2));
+        // The owner, signing in from elsewhere, is not held up at all.
+        assert_eq!(login_from(&app, "198.51.100.20", "OWNER", RIGHT).await, SIGNED_IN);
+    }
+
+    async fn a_success_from_an_address_clears_its_waits(app: TestApp, redis: bool) {
+        app.register("forgetful").await;
+        let home = "198.51.100.20";
+        for _ in 0..3 {
+            assert_eq!(login_from(&app, home, "forgetful", WRONG).await, invalid(), "redis: {redis}");
+        }
+        assert_eq!(login_from(&app, home, "forgetful", RIGHT).await, waits(1));
+        let_pass(&app, redis, 1).await;
+        assert_eq!(login_from(&app, home, "forgetful", RIGHT).await, SIGNED_IN);
+        // A clean slate: two free failures again, then the first wait.
+        for _ in 0..3 {
+            assert_eq!(login_from(&app, home, "forgetful", WRONG).await, invalid());
+        }
+        assert_eq!(login_from(&app, home, "forgetful", WRONG).await, waits(1));
+    }
+
+    async fn guesses_from_many_addresses_reach_the_accounts_ceiling(app: TestApp, redis: bool) {
+        app.register("target").await;
+        app.register("bystander").await;
+        // Each address's free failures count towards the account: two addresses, four.
+        for address in ["203.0.113.1", "203.0.113.2"] {
+            for _ in 0..2 {
+                assert_eq!(login_from(&app, address, "target", WRONG).await, invalid(), "redis: {redis}");
+            }
+        }
+        // Now the account refuses everyone for a while, even the right password from an
+        // address that never failed.
+        let (code, wait) = login_from(&app, "198.51.100.20", "target", RIGHT).await;
+        assert_eq!(code.as_deref(), Some("RATE_LIMITED"));
+        assert!((1..=60).contains(&wait.unwrap()), "{wait:?}");
+        // Other accounts are not affected, even from a guessing address.
+        assert_eq!(login_from(&app, "203.0.113.1", "bystander", RIGHT).await, SIGNED_IN);
+        if !redis {
+            // The count is forgotten a window after the last counted failure.
+            app.clock.advance(Duration::from_secs(61));
+            assert_eq!(login_from(&app, "198.51.100.20", "target", RIGHT).await, SIGNED_IN);
+        }
     }
 }

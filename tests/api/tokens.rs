@@ -148,3 +148,76 @@ async fn signing_in_as_nobody_costs_as_much_as_a_wrong_password() {
         "unknown user answered in {unknown:?}, known user in {known:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_token_living_longer_than_the_configured_lifetime_is_refused() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let user = app.register("dora").await;
+    let ttl = app.config.auth.token_ttl_secs as i64;
+    let now = app.clock.now_utc().timestamp();
+    let token = |iat: i64, exp: i64| {
+        sign(
+            &json!({ "sub": user.id, "iat": iat, "exp": exp, "iss": "tally", "aud": "tally-api" }),
+            TEST_JWT_SECRET,
+        )
+    };
+    // Exactly the configured lifetime is fine; a second more is not, nor a year.
+    assert_eq!(viewer_code(&app, &token(now, now + ttl)).await, None);
+    for (what, forged) in [
+        ("a second too long", token(now, now + ttl + 1)),
+        ("a year long", token(now, now + 365 * 86_400)),
+        (
+            "issued an hour from now",
+            token(now + 3600, now + 3600 + 60),
+        ),
+        (
+            "issued long ago, expiring far ahead",
+            token(now - 10 * ttl, now + 60),
+        ),
+    ] {
+        assert_eq!(
+            viewer_code(&app, &forged).await.as_deref(),
+            Some("UNAUTHENTICATED"),
+            "{what}"
+        );
+    }
+    // Clocks differ a little between machines: an `iat` a few seconds ahead is accepted.
+    assert_eq!(viewer_code(&app, &token(now + 5, now + 65)).await, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_of_a_user_that_no_longer_exists_is_refused() {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let gone = app.register("gone").await;
+    let stays = app.register("stays").await;
+    // A token the server signed for an id that never was an account.
+    let nobody = sign(
+        &claims(&uuid::Uuid::now_v7().to_string(), 600),
+        TEST_JWT_SECRET,
+    );
+    assert_eq!(
+        viewer_code(&app, &nobody).await.as_deref(),
+        Some("UNAUTHENTICATED")
+    );
+
+    assert_eq!(viewer_code(&app, &gone.token).await, None);
+    let db = app.db().await;
+    db.execute_unprepared(&format!(
+        "DELETE FROM users WHERE username = '{}'",
+        gone.username
+    ))
+    .await
+    .unwrap();
+    // Known users are remembered for a while, so each request need not ask the database.
+    app.clock
+        .advance(Duration::from_secs(app.config.auth.known_user_ttl_secs + 1));
+    assert_eq!(
+        viewer_code(&app, &gone.token).await.as_deref(),
+        Some("UNAUTHENTICATED")
+    );
+    let create = "mutation { createPoll(input: {title: \"t\", options: [\"a\", \"b\"]}) { id } }";
+    let body = app.graphql(Some(&gone.token), create, json!({})).await;
+    assert_eq!(error_code(&body), Some("UNAUTHENTICATED"), "{body}");
+    assert_eq!(viewer_code(&app, &stays.token).await, None);
+}

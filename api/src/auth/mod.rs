@@ -2,9 +2,13 @@
 //!
 //! - [`passwords`] hashes and verifies off the async worker threads, with a bounded
 //!   number of hashes at once.
-//! - [`tokens`] issues and verifies JWTs with the algorithm pinned.
+//! - [`tokens`] issues and verifies JWTs with the algorithm pinned and their lifetime
+//!   bounded.
+//! - [`known_users`] remembers for a while which token users exist, so a deleted
+//!   account's tokens stop working without a query per request.
 //! - [`Viewer`] is who a request is from, decided once per request at the HTTP edge.
 
+pub mod known_users;
 pub mod passwords;
 pub mod secrets;
 pub mod tokens;

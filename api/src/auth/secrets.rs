@@ -93,6 +93,7 @@ mod tests {
             jwt_issuer: "tally".into(),
             jwt_audience: "tally-api".into(),
             token_ttl_secs: 60,
+            known_user_ttl_secs: 60,
             password_hash_concurrency: 1,
         }
     }

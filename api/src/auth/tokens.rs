@@ -3,7 +3,10 @@
 //! A token carries `sub` (user id), `iat`, `exp`, `iss` and `aud`; all are required and
 //! checked. Tokens naming any other algorithm (`none` included) are refused before the
 //! signature is even looked at. Expiry is checked against the injected clock, with no
-//! leeway, so that tests can move time and instances agree on the rule.
+//! leeway, so that tests can move time and instances agree on the rule. A token must
+//! also look like one Tally issues: `exp - iat` at most the configured lifetime, and
+//! `iat` not ahead of the clock by more than [`ISSUED_AT_SKEW`] — so a leaked secret
+//! or an old, longer-lived token cannot mint sessions that outlive the policy.
 
 use std::sync::Arc;
 
@@ -14,6 +17,10 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::clock::Clock;
+
+/// How far ahead of this server's clock a token's `iat` may be: instances' clocks
+/// differ by a little.
+pub const ISSUED_AT_SKEW: Duration = Duration::seconds(60);
 
 /// The claims Tally writes and requires.
 #[derive(Debug, Serialize, Deserialize)]
@@ -125,9 +132,11 @@ impl TokenKeys {
             Some(ErrorKind::InvalidAlgorithm) => "token algorithm not accepted",
             _ => "invalid token",
         })?;
-        if claims.exp <= self.clock.now().timestamp() {
+        let now = self.clock.now().timestamp();
+        if claims.exp <= now {
             return Err("token expired");
         }
+        self.check_lifetime(&claims, now)?;
         Uuid::parse_str(&claims.sub).map_err(|_| "invalid token")
     }
 
@@ -145,6 +154,18 @@ impl TokenKeys {
             .and_then(|data| DateTime::from_timestamp(data.claims.exp, 0))
             .ok_or("invalid token")?;
         Ok((user, expires_at))
+    }
+
+    /// Refuses claims that no token of ours carries: issued in the future, or living
+    /// longer than the configured lifetime.
+    fn check_lifetime(&self, claims: &Claims, now: i64) -> Result<(), Refusal> {
+        if claims.iat > now.saturating_add(ISSUED_AT_SKEW.num_seconds()) {
+            return Err("token issued in the future");
+        }
+        if claims.exp.saturating_sub(claims.iat) > self.ttl.num_seconds() {
+            return Err("token lifetime longer than allowed");
+        }
+        Ok(())
     }
 }
 
@@ -179,6 +200,32 @@ mod tests {
         clock.advance(std::time::Duration::from_secs(61));
         assert_eq!(keys.verify(&issued.token), Err("token expired"));
         assert_eq!(keys.verify_with_expiry(&issued.token), Err("token expired"));
+        Ok(())
+    }
+
+    #[test]
+    fn tokens_issued_ahead_or_living_too_long_are_refused() -> anyhow::Result<()> {
+        let clock = Arc::new(ManualClock::new(Utc::now()));
+        let issuer = keys(&[7; 32], clock.clone());
+        let token = issuer.issue(Uuid::now_v7())?.token;
+        // The same secret, a shorter lifetime: the token now lives too long.
+        let stricter = TokenKeys::new(
+            &[7; 32],
+            &[],
+            "tally",
+            "tally-api",
+            std::time::Duration::from_secs(59),
+            clock.clone(),
+        );
+        assert_eq!(
+            stricter.verify(&token),
+            Err("token lifetime longer than allowed")
+        );
+        // Issued by a clock two minutes ahead.
+        clock.advance(std::time::Duration::from_secs(120));
+        let ahead = issuer.issue(Uuid::now_v7())?.token;
+        clock.set(clock.now_utc() - Duration::seconds(120));
+        assert_eq!(issuer.verify(&ahead), Err("token issued in the future"));
         Ok(())
     }
 

@@ -8,6 +8,7 @@
 mod account;
 pub mod poll;
 mod records;
+pub mod text;
 pub mod vote;
 
 pub use account::{Password, Username};

@@ -3,8 +3,8 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
-use unicode_normalization::UnicodeNormalization;
 
+use super::text;
 use crate::error::AppError;
 
 /// SINGLE: choose exactly one option. MULTIPLE: choose between `min` and `max`.
@@ -141,11 +141,11 @@ pub struct PollDraft {
 /// A poll's settings after every rule was checked.
 #[derive(Debug, Clone)]
 pub struct NewPoll {
-    /// Trimmed title, 1–200 characters.
+    /// Trimmed title, 1–200 characters, nothing invisible ([`text`]).
     pub title: String,
     /// Trimmed description, at most 2,000 characters; `None` when empty.
     pub description: Option<String>,
-    /// Trimmed option texts, 2–20, unique after normalization.
+    /// Trimmed option texts, 2–20, nothing invisible, unique in [`option_key`] form.
     pub options: Vec<String>,
     /// Kind.
     pub kind: PollKind,
@@ -167,35 +167,23 @@ fn bad(field: &str, message: impl Into<String>) -> AppError {
     AppError::bad_input(field, message)
 }
 
-/// The text two options are compared by: trimmed, NFC-normalized and case-folded, so
-/// "Café", "café" and "Cafe\u{301}" are the same option.
+/// The text two options are compared by (see [`text::comparison_form`]): "Café",
+/// "café" and "Cafe\u{301}" are the same option.
 pub fn option_key(text: &str) -> String {
-    let normalized: String = text.trim().nfc().collect();
-    caseless::default_case_fold_str(&normalized).nfc().collect()
-}
-
-fn checked_text(field: &str, raw: &str, max: usize) -> Result<String, AppError> {
-    let text = raw.trim();
-    let len = text.chars().count();
-    if len == 0 || len > max {
-        return Err(bad(field, format!("{field} has 1 to {max} characters")));
-    }
-    if text
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
-        return Err(bad(field, format!("{field} has control characters")));
-    }
-    Ok(text.to_owned())
+    text::comparison_form(text)
 }
 
 impl PollDraft {
     /// Checks every rule at `now`; the error names the first field that breaks one.
     pub fn parse(self, now: DateTime<Utc>) -> Result<NewPoll, AppError> {
-        let title = checked_text("title", &self.title, limits::TITLE_MAX)?;
+        let title = text::visible_text("title", &self.title, limits::TITLE_MAX)?;
         let description = match self.description.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(text) => Some(checked_text("description", text, limits::DESCRIPTION_MAX)?),
+            Some(given) => Some(text::visible_text(
+                "description",
+                given,
+                limits::DESCRIPTION_MAX,
+            )?),
         };
         let options = self.parse_options()?;
         let (min_choices, max_choices) = self.parse_choices(options.len())?;
@@ -239,11 +227,11 @@ impl PollDraft {
             .enumerate()
             .map(|(i, raw)| {
                 let field = format!("options.{i}");
-                let text = checked_text(&field, raw, limits::OPTION_TEXT_MAX)?;
-                if !seen.insert(option_key(&text)) {
-                    return Err(bad(&field, format!("option \"{text}\" appears twice")));
+                let option = text::visible_text(&field, raw, limits::OPTION_TEXT_MAX)?;
+                if !seen.insert(option_key(&option)) {
+                    return Err(bad(&field, format!("option \"{option}\" appears twice")));
                 }
-                Ok(text)
+                Ok(option)
             })
             .collect()
     }

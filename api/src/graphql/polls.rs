@@ -18,14 +18,17 @@ use crate::service::{PollFilter, PollService};
 /// Most polls one page may hold.
 pub const PAGE_MAX: i32 = 100;
 
-/// A new poll.
+/// A new poll. Its texts may not hold control characters (but line feed and tab),
+/// invisible format characters (bidi controls, zero-width space, byte-order mark, …) or
+/// a zero-width joiner that joins nothing: such text is `BAD_USER_INPUT`.
 #[derive(InputObject)]
 pub struct CreatePollInput {
     /// The question, 1–200 characters (trimmed).
     pub title: String,
     /// More about the question, up to 2,000 characters.
     pub description: Option<String>,
-    /// 2–20 option texts of 1–200 characters, unique ignoring case and Unicode form.
+    /// 2–20 option texts of 1–200 characters, unique ignoring case, Unicode form,
+    /// zero-width joiners and the kind of space.
     pub options: Vec<String>,
     /// SINGLE (default) or MULTIPLE.
     #[graphql(default_with = "PollKind::Single")]

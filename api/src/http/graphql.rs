@@ -89,14 +89,7 @@ pub async fn get(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Refusal> {
-    let request = async_graphql::http::parse_query_string(query.as_deref().unwrap_or_default())
-        .map_err(|e| {
-            Refusal::new(
-                StatusCode::BAD_REQUEST,
-                "BAD_REQUEST",
-                format!("the query string is not a GraphQL request: {e}"),
-            )
-        })?;
+    let request = parse_query_string(query.as_deref().unwrap_or_default())?;
     if operation_type(&request) == Some(OperationType::Mutation) {
         return Err(Refusal::new(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -113,7 +106,7 @@ async fn execute(
     peer: SocketAddr,
     batch: BatchRequest,
 ) -> Response {
-    let viewer = state.viewer_from(headers);
+    let viewer = state.confirm_viewer(state.viewer_from(headers)).await;
     let meta = RequestMeta {
         request_id: headers
             .get("x-request-id")
@@ -247,6 +240,45 @@ impl Operation {
     }
 }
 
+/// One operation as sent in a GET query string: `variables` and `extensions` are JSON
+/// text. (async-graphql's own `parse_query_string` reads `operation_name`, not the
+/// `operationName` that GraphQL-over-HTTP names, so it would run the wrong operation.)
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct QueryParams {
+    #[serde(default)]
+    query: String,
+    #[serde(default)]
+    operation_name: Option<String>,
+    #[serde(default)]
+    variables: Option<String>,
+    #[serde(default)]
+    extensions: Option<String>,
+}
+
+/// `query=…&operationName=…&variables=…&extensions=…` as a request.
+fn parse_query_string(text: &str) -> Result<Request, Refusal> {
+    let params: QueryParams = serde_urlencoded::from_str(text)
+        .map_err(|e| bad_request(format!("the query string is not a GraphQL request: {e}")))?;
+    Ok(Operation {
+        query: params.query,
+        operation_name: params.operation_name,
+        variables: json_param(params.variables, "variables")?,
+        extensions: json_param(params.extensions, "extensions")?,
+    }
+    .into_request())
+}
+
+/// A query-string parameter holding JSON text.
+fn json_param<T: serde::de::DeserializeOwned>(
+    text: Option<String>,
+    name: &str,
+) -> Result<Option<T>, Refusal> {
+    text.map(|t| serde_json::from_str(&t))
+        .transpose()
+        .map_err(|e| bad_request(format!("`{name}` is not valid JSON: {e}")))
+}
+
 /// A JSON object with a string `query`, or a non-empty array of them, read in one pass.
 fn parse_body(bytes: &[u8]) -> Result<BatchRequest, Refusal> {
     let not_graphql = |e: serde_json::Error| {
@@ -319,6 +351,18 @@ impl AppState {
         match self.accounts.verify_token(token.trim()) {
             Ok(user) => Viewer::User(user),
             Err(why) => Viewer::Invalid(why),
+        }
+    }
+
+    /// `viewer`, unless it is a user whose account no longer exists: then a refused
+    /// token. Asked once per request (or WebSocket connection), before anything runs;
+    /// answered from a short-lived cache, so the vote path rarely meets the database.
+    pub async fn confirm_viewer(&self, viewer: Viewer) -> Viewer {
+        match viewer {
+            Viewer::User(id) if !self.accounts.exists(id).await => {
+                Viewer::Invalid("the token's account no longer exists")
+            }
+            other => other,
         }
     }
 }

@@ -12,6 +12,7 @@
 
 mod graphql;
 mod health;
+mod request_id;
 pub mod ws;
 mod ws_shared;
 
@@ -130,6 +131,8 @@ pub fn router(state: AppState, static_dir: &Path) -> Router {
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        // Before the id is set: a client's id that is too long or not plain is dropped.
+        .layer(axum::middleware::map_request(request_id::drop_unacceptable))
 }
 
 async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {

@@ -1,5 +1,5 @@
-//! In-process rate limits, for a single instance without Redis. Time comes from the
-//! injected clock, so tests can move it.
+//! In-process rate limits and sign-in throttle, for a single instance without Redis.
+//! Time comes from the injected clock, so tests can move it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -8,20 +8,28 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::{Bucket, Decision, Quota, RateStore, Unavailable};
+use super::sign_in::{self, AccountRecord, AddressRecord};
+use super::{Bucket, Decision, Quota, RateStore, SignInPolicy, Unavailable};
 use crate::clock::Clock;
 
 /// Entries kept before expired ones are swept.
 const SWEEP_AT: usize = 100_000;
 
-/// GCRA buckets and failure counts in memory.
+/// GCRA buckets and sign-in records in memory.
 pub struct LocalLimiter {
     clock: Arc<dyn Clock>,
     // std mutexes: held for a map operation only, never across an await.
     /// Theoretical arrival time per bucket key.
     buckets: Mutex<HashMap<String, DateTime<Utc>>>,
-    /// Failure count and its expiry per account.
-    failures: Mutex<HashMap<String, (u32, DateTime<Utc>)>>,
+    /// The sign-in throttle's records, under one lock so an attempt updates both at once.
+    sign_ins: Mutex<SignIns>,
+}
+
+/// Sign-in records per (account, address) and per account.
+#[derive(Default)]
+struct SignIns {
+    addresses: HashMap<(String, String), AddressRecord>,
+    accounts: HashMap<String, AccountRecord>,
 }
 
 impl LocalLimiter {
@@ -30,7 +38,7 @@ impl LocalLimiter {
         LocalLimiter {
             clock,
             buckets: Mutex::default(),
-            failures: Mutex::default(),
+            sign_ins: Mutex::default(),
         }
     }
 }
@@ -62,35 +70,50 @@ impl RateStore for LocalLimiter {
         Ok(Decision::Allowed)
     }
 
-    async fn failures(&self, account: &str) -> Result<u32, Unavailable> {
+    async fn attempt_sign_in(
+        &self,
+        account: &str,
+        address: &str,
+        policy: &SignInPolicy,
+    ) -> Result<Decision, Unavailable> {
         let now = self.clock.now();
-        let failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        Ok(failures
+        let mut guard = self.sign_ins.lock().unwrap_or_else(|p| p.into_inner());
+        let records = &mut *guard;
+        if records.addresses.len() >= SWEEP_AT {
+            records.addresses.retain(|_, r| r.expires > now);
+        }
+        if records.accounts.len() >= SWEEP_AT {
+            records.accounts.retain(|_, r| r.expires > now);
+        }
+        let key = (account.to_owned(), address.to_owned());
+        let current = records
+            .addresses
+            .get(&key)
+            .copied()
+            .filter(|r| r.expires > now);
+        let counted = records
+            .accounts
             .get(account)
-            .filter(|(_, expiry)| *expiry > now)
-            .map_or(0, |(n, _)| *n))
+            .copied()
+            .filter(|r| r.expires > now);
+        let (decision, by_address, by_account) = sign_in::admit(policy, now, current, counted);
+        match by_address {
+            Some(record) => records.addresses.insert(key, record),
+            None => records.addresses.remove(&key),
+        };
+        match by_account {
+            Some(record) => records.accounts.insert(account.to_owned(), record),
+            None => records.accounts.remove(account),
+        };
+        Ok(decision)
     }
 
-    async fn record_failure(&self, account: &str, window: Duration) -> Result<(), Unavailable> {
-        let now = self.clock.now();
-        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if failures.len() >= SWEEP_AT {
-            failures.retain(|_, (_, expiry)| *expiry > now);
-        }
-        let entry = failures.entry(account.to_owned()).or_insert((0, now));
-        if entry.1 <= now {
-            entry.0 = 0;
-        }
-        entry.0 += 1;
-        entry.1 = now + chrono(window);
-        Ok(())
-    }
-
-    async fn reset_failures(&self, account: &str) -> Result<(), Unavailable> {
-        self.failures
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(account);
+    async fn clear_sign_in(&self, account: &str, address: &str) -> Result<(), Unavailable> {
+        let mut records = self.sign_ins.lock().unwrap_or_else(|p| p.into_inner());
+        records
+            .addresses
+            .remove(&(account.to_owned(), address.to_owned()));
+        records.accounts.remove(account);
         Ok(())
     }
 }
@@ -128,18 +151,36 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn failures_count_up_expire_and_reset() {
+    async fn sign_in_records_follow_the_policy_and_clear_on_success() {
         let clock = Arc::new(ManualClock::new(Utc::now()));
         let limiter = LocalLimiter::new(clock.clone());
-        let window = Duration::from_secs(60);
-        for _ in 0..3 {
-            let _ = limiter.record_failure("ada", window).await;
+        let policy = SignInPolicy {
+            free_failures: 1,
+            first_delay: Duration::from_secs(10),
+            max_delay: Duration::from_secs(60),
+            address_memory: Duration::from_secs(3600),
+            ceiling: 3,
+            window: Duration::from_secs(60),
+        };
+        let attempt =
+            async |address: &str| limiter.attempt_sign_in("ada", address, &policy).await.ok();
+        assert_eq!(attempt("a").await, Some(Decision::Allowed));
+        assert_eq!(attempt("a").await, Some(Decision::Allowed));
+        assert_eq!(
+            attempt("a").await,
+            Some(Decision::Limited(Duration::from_secs(10)))
+        );
+        assert_eq!(attempt("b").await, Some(Decision::Allowed));
+        let _ = limiter.clear_sign_in("ada", "a").await;
+        // The success reset the account's count too: three more addresses reach it.
+        for address in ["a", "c", "d"] {
+            assert_eq!(attempt(address).await, Some(Decision::Allowed));
         }
-        assert_eq!(limiter.failures("ada").await.ok(), Some(3));
+        assert_eq!(
+            attempt("e").await,
+            Some(Decision::Limited(Duration::from_secs(60)))
+        );
         clock.advance(Duration::from_secs(61));
-        assert_eq!(limiter.failures("ada").await.ok(), Some(0));
-        let _ = limiter.record_failure("ada", window).await;
-        let _ = limiter.reset_failures("ada").await;
-        assert_eq!(limiter.failures("ada").await.ok(), Some(0));
+        assert_eq!(attempt("e").await, Some(Decision::Allowed));
     }
 }

@@ -1,10 +1,11 @@
 //! Rate limits: how often a user may vote or create polls, how often an address may sign
-//! up or sign in, and how many wrong passwords in a row an account tolerates.
+//! up or sign in, and how wrong passwords slow down further sign-ins ([`sign_in`]).
 //!
-//! Each limit is a GCRA bucket ("generic cell rate algorithm": a steady rate with a
-//! burst allowance), kept in Redis by an atomic script so every instance shares it
-//! ([`redis`]), or in process without Redis ([`local`]). Limits are checked per
-//! operation inside the resolvers' services, so aliases and batches each count.
+//! Each rate is a GCRA bucket ("generic cell rate algorithm": a steady rate with a
+//! burst allowance); buckets and the sign-in throttle are kept in Redis by atomic
+//! scripts so every instance shares them ([`redis`]), or in process without Redis
+//! ([`local`]). Limits are checked per operation inside the resolvers' services, so
+//! aliases and batches each count.
 //!
 //! When Redis cannot be reached, each bucket either lets calls through (fail open: the
 //! default for votes and polls, whose cost is bounded elsewhere) or refuses them (fail
@@ -13,6 +14,7 @@
 
 mod local;
 mod redis;
+mod sign_in;
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -22,6 +24,7 @@ use async_trait::async_trait;
 
 pub use local::LocalLimiter;
 pub use redis::RedisLimiter;
+pub use sign_in::SignInPolicy;
 
 use crate::config::RateLimitConfig;
 use crate::error::{AppError, AppResult};
@@ -96,12 +99,17 @@ pub trait RateStore: Send + Sync + 'static {
         subject: &str,
         quota: Quota,
     ) -> Result<Decision, Unavailable>;
-    /// Consecutive failed sign-ins of an account within the window.
-    async fn failures(&self, account: &str) -> Result<u32, Unavailable>;
-    /// Counts a failed sign-in; the count expires `window` after the last failure.
-    async fn record_failure(&self, account: &str, window: Duration) -> Result<(), Unavailable>;
-    /// Forgets the failures (after a successful sign-in).
-    async fn reset_failures(&self, account: &str) -> Result<(), Unavailable>;
+    /// Admits a sign-in attempt on `account` from `address` and counts it as a failure,
+    /// or says how long to wait: [`sign_in::admit`], atomically.
+    async fn attempt_sign_in(
+        &self,
+        account: &str,
+        address: &str,
+        policy: &SignInPolicy,
+    ) -> Result<Decision, Unavailable>;
+    /// Forgets the address's failures on the account and the account's count (after a
+    /// successful sign-in).
+    async fn clear_sign_in(&self, account: &str, address: &str) -> Result<(), Unavailable>;
 }
 
 /// The rate limits of the application.
@@ -109,6 +117,7 @@ pub trait RateStore: Send + Sync + 'static {
 pub struct Limiter {
     store: Arc<dyn RateStore>,
     config: RateLimitConfig,
+    sign_in: SignInPolicy,
     counters: Arc<AppCounters>,
 }
 
@@ -121,6 +130,7 @@ impl Limiter {
     ) -> Self {
         Limiter {
             store,
+            sign_in: SignInPolicy::from_config(&config),
             config,
             counters,
         }
@@ -174,37 +184,6 @@ impl Limiter {
             Ok(Decision::Limited(retry_after)) => Err(self.limited(retry_after)),
             Err(Unavailable) if self.fails_open(bucket) => Ok(()),
             Err(Unavailable) => Err(self.limited(UNAVAILABLE_RETRY)),
-        }
-    }
-
-    /// `RATE_LIMITED` when the account has failed to sign in too often in a row
-    /// (NIST SP 800-63B §5.2.2: at most 100 consecutive failures).
-    pub async fn check_account(&self, account: &str) -> AppResult<()> {
-        if !self.config.enabled {
-            return Ok(());
-        }
-        match self.store.failures(account).await {
-            Ok(n) if n >= self.config.max_failed_logins => {
-                Err(self.limited(Duration::from_secs(self.config.failed_login_window_secs)))
-            }
-            Ok(_) => Ok(()),
-            Err(Unavailable) if self.config.fail_open_auth => Ok(()),
-            Err(Unavailable) => Err(self.limited(UNAVAILABLE_RETRY)),
-        }
-    }
-
-    /// Counts a failed sign-in of the account.
-    pub async fn login_failed(&self, account: &str) {
-        if self.config.enabled {
-            let window = Duration::from_secs(self.config.failed_login_window_secs);
-            let _ = self.store.record_failure(account, window).await;
-        }
-    }
-
-    /// Clears the account's failures after it signed in.
-    pub async fn login_succeeded(&self, account: &str) {
-        if self.config.enabled {
-            let _ = self.store.reset_failures(account).await;
         }
     }
 }

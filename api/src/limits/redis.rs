@@ -1,5 +1,6 @@
-//! Rate limits in Redis, shared by every instance: GCRA in one atomic script, timed by
-//! the Redis server's clock so that instances with skewed clocks agree.
+//! Rate limits in Redis, shared by every instance: GCRA and the sign-in throttle each in
+//! one atomic script, timed by the Redis server's clock so that instances with skewed
+//! clocks agree.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,7 +9,7 @@ use async_trait::async_trait;
 use fred::prelude::*;
 use fred::types::scripts::Script;
 
-use super::{Bucket, Decision, Quota, RateStore, Unavailable};
+use super::{Bucket, Decision, Quota, RateStore, SignInPolicy, Unavailable};
 use crate::redis::RedisClient;
 use crate::redis::coalesce::Coalescer;
 
@@ -36,19 +37,48 @@ end
 return waits
 ";
 
-/// `KEYS[1]`: the account's failure count; `ARGV[1]`: window (ms).
-const COUNT_FAILURE: &str = r"
-local n = redis.call('INCR', KEYS[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
-return n
+/// The sign-in throttle's step (`sign_in::admit`, the same rule the in-process store
+/// applies). `KEYS[1]`: the (account, address) record, a hash of `failures` and `until`
+/// (ms); `KEYS[2]`: the account's count. `ARGV`: free failures, first delay (ms), longest
+/// delay (ms), the record's memory (ms), the account's ceiling, its window (ms), the
+/// address's share of the ceiling. Returns 0 when the attempt is admitted (and counted),
+/// else the milliseconds to wait.
+const SIGN_IN: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local free, first, longest = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local memory, ceiling, window = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local share = tonumber(ARGV[7])
+local record = redis.call('HMGET', KEYS[1], 'failures', 'until')
+local failures = tonumber(record[1]) or 0
+local blocked = tonumber(record[2]) or 0
+if blocked > now then
+  return blocked - now
+end
+local counted = tonumber(redis.call('GET', KEYS[2])) or 0
+if counted >= ceiling then
+  return math.max(1, redis.call('PTTL', KEYS[2]))
+end
+failures = failures + 1
+local until_ms = now
+if failures > free then
+  until_ms = now + math.min(first * 2 ^ (failures - free - 1), longest)
+end
+redis.call('HSET', KEYS[1], 'failures', failures, 'until', string.format('%d', until_ms))
+redis.call('PEXPIRE', KEYS[1], memory)
+if failures <= share then
+  redis.call('INCR', KEYS[2])
+  redis.call('PEXPIRE', KEYS[2], window)
+end
+return 0
 ";
 
-/// Buckets and failure counts in Redis.
+/// Buckets and sign-in records in Redis.
 pub struct RedisLimiter {
     redis: RedisClient,
     /// Takes from one bucket (its key and quota): the milliseconds to wait, 0 if allowed.
     buckets: Coalescer<(String, Quota), i64>,
-    count_failure: Script,
+    sign_in: Script,
 }
 
 impl RedisLimiter {
@@ -62,12 +92,8 @@ impl RedisLimiter {
                 move |takes| take_from_buckets(redis.clone(), gcra.clone(), takes)
             }),
             redis,
-            count_failure: Script::from_lua(COUNT_FAILURE),
+            sign_in: Script::from_lua(SIGN_IN),
         }
-    }
-
-    fn failures_key(&self, account: &str) -> String {
-        self.redis.keys().rate("failed-login", account)
     }
 }
 
@@ -113,44 +139,48 @@ impl RateStore for RedisLimiter {
         }
     }
 
-    async fn failures(&self, account: &str) -> Result<u32, Unavailable> {
+    async fn attempt_sign_in(
+        &self,
+        account: &str,
+        address: &str,
+        policy: &SignInPolicy,
+    ) -> Result<Decision, Unavailable> {
+        let args = vec![
+            policy.free_failures.to_string(),
+            millis(policy.first_delay),
+            millis(policy.max_delay),
+            millis(policy.address_memory),
+            policy.ceiling.to_string(),
+            millis(policy.window),
+            policy.address_share().to_string(),
+        ];
+        let keys = self.redis.keys().sign_in(account, address).to_vec();
         match self
             .redis
-            .cmd()
-            .get::<Option<u32>, _>(self.failures_key(account))
+            .run_script_on::<i64>(&self.sign_in, keys, args)
             .await
         {
-            Ok(n) => Ok(n.unwrap_or(0)),
+            Ok(0) => Ok(Decision::Allowed),
+            Ok(wait) => Ok(Decision::Limited(Duration::from_millis(
+                wait.unsigned_abs(),
+            ))),
             Err(e) => {
-                self.redis.failed("failed-login count", &e);
+                self.redis.failed("sign-in throttle", &e);
                 Err(Unavailable)
             }
         }
     }
 
-    async fn record_failure(&self, account: &str, window: Duration) -> Result<(), Unavailable> {
-        self.redis
-            .run_script::<i64>(
-                &self.count_failure,
-                self.failures_key(account),
-                vec![millis(window)],
-            )
-            .await
-            .map(|_| ())
-            .map_err(|e| {
-                self.redis.failed("failed-login count", &e);
-                Unavailable
-            })
-    }
-
-    async fn reset_failures(&self, account: &str) -> Result<(), Unavailable> {
+    async fn clear_sign_in(&self, account: &str, address: &str) -> Result<(), Unavailable> {
+        // Both keys share the account's hash tag, so one DEL serves a cluster too.
+        let keys = self.redis.keys().sign_in(account, address).to_vec();
         self.redis
             .cmd()
-            .del::<i64, _>(self.failures_key(account))
+            .del::<i64, _>(keys)
             .await
             .map(|_| ())
             .map_err(|e| {
-                self.redis.failed("failed-login count", &e);
+                self.redis.failed("sign-in throttle", &e);
                 Unavailable
             })
     }

@@ -72,6 +72,15 @@ impl Keys {
     pub fn rate(&self, bucket: &str, subject: &str) -> String {
         format!("{}:rate:{bucket}:{{{subject}}}", self.prefix)
     }
+
+    /// The sign-in throttle's records of one address on one account, and of the account:
+    /// both tagged by the account, so one script may update them on a cluster.
+    pub fn sign_in(&self, account: &str, address: &str) -> [String; 2] {
+        [
+            format!("{}:sign-in:{{{account}}}:{address}", self.prefix),
+            format!("{}:sign-in:{{{account}}}", self.prefix),
+        ]
+    }
 }
 
 /// A shared, cloneable Redis client.

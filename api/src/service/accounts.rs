@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use uuid::Uuid;
 
+use crate::auth::known_users::KnownUsers;
 use crate::auth::passwords::PasswordHasher;
 use crate::auth::tokens::TokenKeys;
 use crate::clock::Clock;
@@ -30,23 +31,27 @@ pub struct AccountService {
     hasher: PasswordHasher,
     tokens: TokenKeys,
     limiter: Limiter,
+    /// Which token users were recently found to exist (or not).
+    known: Arc<KnownUsers>,
     clock: Arc<dyn Clock>,
 }
 
 impl AccountService {
-    /// The service over its ports.
+    /// The service over its ports; a user found to exist is trusted to for `known_user_ttl`.
     pub fn new(
         store: Store,
         hasher: PasswordHasher,
         tokens: TokenKeys,
         limiter: Limiter,
         clock: Arc<dyn Clock>,
+        known_user_ttl: std::time::Duration,
     ) -> Self {
         AccountService {
             store,
             hasher,
             tokens,
             limiter,
+            known: Arc::new(KnownUsers::new(known_user_ttl, clock.clone())),
             clock,
         }
     }
@@ -71,30 +76,56 @@ impl AccountService {
     }
 
     /// Signs in. Unknown user and wrong password are the same error and take as long.
-    /// Sign-ins are rate-limited per client address, and an account that has seen too
-    /// many wrong passwords in a row refuses sign-ins for a while.
+    /// Sign-ins are rate-limited per client address, and wrong passwords slow down
+    /// further attempts on the account from that address, under a ceiling for the account
+    /// (see `limits::sign_in`).
     pub async fn login(&self, username: &str, password: &str, client: &str) -> AppResult<Session> {
         self.limiter.check(Bucket::Login, client).await?;
-        let account = username.to_ascii_lowercase();
-        self.limiter.check_account(&account).await?;
-        let (Ok(username), Ok(password)) = (Username::parse(username), Password::parse(password))
-        else {
-            // Text that could never be an account still costs one verification.
-            let filler = Password::parse("not-a-real-password")?;
-            self.hasher.verify(&filler, None).await?;
-            return Err(AppError::InvalidCredentials);
+        let Ok(username) = Username::parse(username) else {
+            // No account has such a name, so there is nothing to throttle; the answer
+            // still costs one verification.
+            return self.refuse_after_verifying_filler().await;
+        };
+        let account = username.key();
+        self.limiter.check_sign_in(&account, client).await?;
+        let Ok(password) = Password::parse(password) else {
+            return self.refuse_after_verifying_filler().await;
         };
         let found = self.store.find_credentials(&username).await?;
         let stored_hash = found.as_ref().map(|(_, hash)| hash.as_str());
         let verified = self.hasher.verify(&password, stored_hash).await?;
         match found {
             Some((user, _)) if verified => {
-                self.limiter.login_succeeded(&account).await;
+                self.limiter.signed_in(&account, client).await;
                 self.session_for(user)
             }
-            _ => {
-                self.limiter.login_failed(&account).await;
-                Err(AppError::InvalidCredentials)
+            _ => Err(AppError::InvalidCredentials),
+        }
+    }
+
+    /// `INVALID_CREDENTIALS`, after as much work as checking a real password.
+    async fn refuse_after_verifying_filler(&self) -> AppResult<Session> {
+        let filler = Password::parse("not-a-real-password")?;
+        self.hasher.verify(&filler, None).await?;
+        Err(AppError::InvalidCredentials)
+    }
+
+    /// Whether the user a verified token names still exists. Answered from a cache of
+    /// recent answers, so the vote path does not ask the database on every request; a
+    /// database that cannot answer counts as yes (the request will meet it anyway).
+    pub async fn exists(&self, id: Uuid) -> bool {
+        if let Some(exists) = self.known.get(id) {
+            return exists;
+        }
+        match self.store.find_users(&[id]).await {
+            Ok(found) => {
+                let exists = !found.is_empty();
+                self.known.put(id, exists);
+                exists
+            }
+            Err(e) => {
+                tracing::debug!(error = ?e, "checking that a token's user exists");
+                true
             }
         }
     }
@@ -123,6 +154,7 @@ impl AccountService {
 
     fn session_for(&self, user: User) -> AppResult<Session> {
         let issued = self.tokens.issue(user.id)?;
+        self.known.put(user.id, true);
         Ok(Session {
             token: issued.token,
             expires_at: issued.expires_at,

@@ -189,7 +189,7 @@ impl Connection {
                         "Too many initialisation requests",
                     ));
                 }
-                let (session, left) = Session::open(&self.state, payload.as_ref())?;
+                let (session, left) = Session::open(&self.state, payload.as_ref()).await?;
                 self.session = Some(session);
                 self.arm(left);
                 Ok(Some(protocol::ack()))

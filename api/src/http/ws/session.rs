@@ -23,8 +23,9 @@ pub struct Session {
 
 impl Session {
     /// The session a `connection_init` payload opens, and how long its token has left
-    /// (`None` when anonymous); a refused token closes 4403.
-    pub fn open(
+    /// (`None` when anonymous); a refused token, or one whose account no longer exists,
+    /// closes 4403.
+    pub async fn open(
         state: &AppState,
         payload: Option<&Value>,
     ) -> Result<(Session, Option<Duration>), Closing> {
@@ -34,7 +35,11 @@ impl Session {
             .map(str::to_owned);
         let viewer = match &authorization {
             None => Viewer::Anonymous,
-            Some(value) => state.viewer_from_authorization(value),
+            Some(value) => {
+                state
+                    .confirm_viewer(state.viewer_from_authorization(value))
+                    .await
+            }
         };
         if let Viewer::Invalid(why) = viewer {
             return Err(forbidden(why));
