@@ -57,7 +57,7 @@ impl Metrics {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         let (w, a) = (self.writer.metrics(), &self.app);
         #[rustfmt::skip]
-        let rows: [(&str, &str, &str, u64); 21] = [
+        let rows: [(&str, &str, &str, u64); 22] = [
             ("tally_vote_batches_total", "counter", "Vote transactions committed.", get(&w.batches)),
             ("tally_vote_batch_calls_total", "counter", "castVote calls answered by committed batches.", get(&w.calls)),
             ("tally_vote_batch_size_last", "gauge", "Calls in the last batch.", get(&w.last_batch_size)),
@@ -68,6 +68,7 @@ impl Metrics {
             ("tally_vote_batch_retries_total", "counter", "Batches the database aborted (deadlock, conflict) and that ran again.", get(&w.transient_retries)),
             ("tally_vote_overloaded_total", "counter", "castVote calls refused because the queue was full.", get(&w.rejected_overloaded)),
             ("tally_vote_queue_depth", "gauge", "castVote calls waiting for the writer.", self.writer.queue_depth() as u64),
+            ("tally_vote_calls_pending", "gauge", "castVote calls handed to the writer and not answered yet (queued or being written).", get(&w.pending)),
             ("tally_db_statements_total", "counter", "Statements run by the store.", get(&self.store.statements)),
             ("tally_db_statement_failures_total", "counter", "Statements that failed.", get(&self.store.failed)),
             ("tally_redis_errors_total", "counter", "Redis commands that failed; the app fell back without them.", get(&a.redis_errors)),
