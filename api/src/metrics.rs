@@ -22,6 +22,12 @@ pub struct AppCounters {
     pub reconcile_runs: AtomicU64,
     /// castVote calls answered from the Redis fast path without touching the database.
     pub fast_path_answers: AtomicU64,
+    /// Connections closed on arrival because their address held as many as it may.
+    pub connections_refused_per_client: AtomicU64,
+    /// Connections closed because a request's headers did not arrive in time.
+    pub header_read_timeouts: AtomicU64,
+    /// Requests refused because their body did not arrive in time.
+    pub body_read_timeouts: AtomicU64,
 }
 
 /// Resident memory of this process, in bytes (Linux; 0 elsewhere).
@@ -57,7 +63,7 @@ impl Metrics {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         let (w, a) = (self.writer.metrics(), &self.app);
         #[rustfmt::skip]
-        let rows: [(&str, &str, &str, u64); 22] = [
+        let rows: [(&str, &str, &str, u64); 25] = [
             ("tally_vote_batches_total", "counter", "Vote transactions committed.", get(&w.batches)),
             ("tally_vote_batch_calls_total", "counter", "castVote calls answered by committed batches.", get(&w.calls)),
             ("tally_vote_batch_size_last", "gauge", "Calls in the last batch.", get(&w.last_batch_size)),
@@ -79,6 +85,9 @@ impl Metrics {
             ("tally_subscribers", "gauge", "Live-tally subscriptions on this instance.", self.pacing.watchers() as u64),
             ("tally_feeds", "gauge", "Polls with live-tally subscribers on this instance.", self.hub.polls().len() as u64),
             ("tally_feed_interval_millis", "gauge", "Current least wait between two tallies of a poll (rises past the fan-out budget).", self.pacing.gap().as_millis() as u64),
+            ("tally_http_connections_refused_total", "counter", "Connections closed on arrival: their address was at its connection cap.", get(&a.connections_refused_per_client)),
+            ("tally_http_header_timeouts_total", "counter", "Connections closed: a request's headers did not arrive in time.", get(&a.header_read_timeouts)),
+            ("tally_http_body_timeouts_total", "counter", "Requests refused: their body did not arrive in time.", get(&a.body_read_timeouts)),
             ("tally_process_resident_bytes", "gauge", "Resident memory of the process.", resident_bytes()),
         ];
         let mut out = String::new();

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod helpers;
+mod process_support;
 mod redis_support;
 mod ws_support;
 
@@ -19,6 +20,8 @@ mod polls;
 mod query_count;
 mod rate_limits;
 mod results;
+mod shutdown;
+mod slow_clients;
 mod subscriptions;
 mod tokens;
 mod votes;

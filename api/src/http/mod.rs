@@ -9,9 +9,13 @@
 //! | `GET /readyz` | the database (and Redis, when configured) answer |
 //! | `GET /metrics` | counters in the Prometheus text format ([`crate::metrics`]) |
 //! | anything else | the built web app (`TALLY_STATIC_DIR`), `index.html` for client routes |
+//!
+//! Connections are accepted and limited by [`serve`].
 
+mod client_slots;
 mod graphql;
 mod health;
+pub mod serve;
 pub mod ws;
 mod ws_shared;
 
@@ -46,6 +50,8 @@ pub struct HttpLimits {
     pub max_body_bytes: usize,
     /// Longest execution of one request.
     pub request_timeout: Duration,
+    /// Longest a request body may take to arrive.
+    pub body_read_timeout: Duration,
     /// Most operations in a batch.
     pub max_batch: usize,
     /// Whether `X-Forwarded-For` names the client.
@@ -58,6 +64,7 @@ impl HttpLimits {
         HttpLimits {
             max_body_bytes: config.http.max_body_bytes,
             request_timeout: config.http.request_timeout(),
+            body_read_timeout: config.connections.body_read_timeout(),
             max_batch: config.graphql.max_batch,
             trust_forwarded_for: config.http.trust_forwarded_for,
         }
