@@ -19,6 +19,9 @@ pub struct Config {
     /// Limits on connections and slow clients.
     #[command(flatten)]
     pub connections: ConnectionConfig,
+    /// What the server shows about itself (GraphiQL, introspection, metrics).
+    #[command(flatten)]
+    pub exposure: ExposureConfig,
     /// The system of record.
     #[command(flatten)]
     pub database: DatabaseConfig,
@@ -156,6 +159,29 @@ impl ConnectionConfig {
     pub fn body_read_timeout(&self) -> Duration {
         Duration::from_millis(self.body_read_timeout_ms)
     }
+}
+
+/// What the server shows about itself. Development shows everything; production hides
+/// what helps an attacker more than a user unless a setting turns it back on.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Exposure")]
+pub struct ExposureConfig {
+    /// Serve the GraphiQL IDE at `/graphiql`. Default: on in development, off in
+    /// production.
+    #[arg(long, env = "TALLY_GRAPHIQL", action = clap::ArgAction::Set)]
+    pub graphiql: Option<bool>,
+    /// Answer GraphQL introspection (`__schema`, `__type`). Default: on in development,
+    /// off in production (the schema is published as `schema.graphql` instead).
+    #[arg(long, env = "TALLY_INTROSPECTION", action = clap::ArgAction::Set)]
+    pub introspection: Option<bool>,
+    /// Serve `/metrics` on this address only (e.g. one only the monitoring network
+    /// reaches) instead of on `TALLY_LISTEN`.
+    #[arg(long, env = "TALLY_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+    /// Require `Authorization: Bearer <token>` on `/metrics`. In production, `/metrics`
+    /// is served on `TALLY_LISTEN` only with a token.
+    #[arg(long, env = "TALLY_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 /// The system of record.

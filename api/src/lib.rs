@@ -7,7 +7,7 @@
 //! | [`cli`], [`config`] | the command line and the one typed configuration struct |
 //! | [`startup`] | wiring ports into services and serving until stopped |
 //! | [`shutdown`] | stopping in bounded time: the steps after SIGTERM and their deadlines |
-//! | [`http`] | connections and their limits, routes, request limits, request ids, health probes |
+//! | [`http`] | connections and their limits, routes, request limits, request ids, health probes, security headers |
 //! | [`graphql`] | the schema: thin resolvers over the services |
 //! | [`service`] | use-cases and their rules (no SQL, no GraphQL types) |
 //! | [`domain`] | input types parsed once at the edge |

@@ -16,6 +16,7 @@ use crate::auth::tokens::TokenKeys;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::graphql::{self, Services};
+use crate::http::exposure::{self, Exposure};
 use crate::http::serve::{ConnectionLimits, Server};
 use crate::http::ws::WsLimits;
 use crate::http::{self, AppState, HttpLimits};
@@ -63,6 +64,8 @@ pub struct Application {
     listener: TcpListener,
     address: SocketAddr,
     router: axum::Router,
+    /// The separate `/metrics` listener and its router, when configured.
+    metrics_listener: Option<(TcpListener, axum::Router)>,
     limits: ConnectionLimits,
     store: Store,
     redis: Option<RedisClient>,
@@ -212,7 +215,8 @@ impl Application {
             realtime,
             gate: gate.clone(),
         };
-        let schema = graphql::build(services, &config.graphql);
+        let exposure = Exposure::from_config(&config);
+        let schema = graphql::build(services, &config.graphql, exposure.introspection);
         let state = AppState {
             schema,
             accounts,
@@ -233,10 +237,18 @@ impl Application {
 
         let listener = bind(config.http.listen).await?;
         let address = listener.local_addr()?;
+        let metrics_listener = match exposure.metrics_listen {
+            Some(at) => Some((
+                bind(at).await?,
+                exposure::metrics_listener(&exposure, metrics.clone()),
+            )),
+            None => None,
+        };
         Ok(Application {
             listener,
             address,
-            router: http::router(state, &config.http.static_dir),
+            router: http::router(state, &exposure, &config.http.static_dir),
+            metrics_listener,
             limits: ConnectionLimits::from_config(&config),
             store,
             redis,
@@ -255,6 +267,13 @@ impl Application {
         self.address
     }
 
+    /// The address of the separate `/metrics` listener, when there is one.
+    pub fn metrics_address(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|(listener, _)| listener.local_addr().ok())
+    }
+
     /// Live counters of the store and the vote writer.
     pub fn metrics(&self) -> Metrics {
         self.metrics.clone()
@@ -271,13 +290,17 @@ impl Application {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         tokio::spawn(shutdown::cancel_on_signal(self.shutdown.clone()));
         let counters = self.metrics.app.clone();
-        let servers = vec![Server::start(
+        let mut servers = vec![Server::start(
             self.listener,
             self.router,
             self.limits,
-            counters,
+            counters.clone(),
         )];
         tracing::info!(address = %self.address, "tally listening");
+        if let Some((listener, router)) = self.metrics_listener {
+            tracing::info!(address = ?listener.local_addr().ok(), "metrics listening");
+            servers.push(Server::start(listener, router, self.limits, counters));
+        }
         self.shutdown.cancelled().await;
         let running = Running {
             servers,

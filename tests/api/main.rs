@@ -13,6 +13,7 @@ mod accounts;
 mod concurrency;
 mod degradation;
 mod docs;
+mod exposure;
 mod http_surface;
 mod live;
 mod migrations;

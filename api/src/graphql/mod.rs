@@ -77,15 +77,20 @@ fn builder(limits: &GraphqlLimits) -> SchemaBuilder<QueryRoot, MutationRoot, Sub
     .extension(extensions::RequestGuard::new(limits.max_aliases))
 }
 
-/// The schema with its services and limits.
-pub fn build(services: Services, limits: &GraphqlLimits) -> AppSchema {
+/// The schema with its services and limits; `introspection` off refuses `__schema`
+/// and `__type` (production's default).
+pub fn build(services: Services, limits: &GraphqlLimits, introspection: bool) -> AppSchema {
     let loaders = loaders::Loaders::new(
         services.accounts.clone(),
         services.polls.clone(),
         services.results.clone(),
         services.votes.clone(),
     );
-    builder(limits)
+    let builder = match introspection {
+        true => builder(limits),
+        false => builder(limits).disable_introspection(),
+    };
+    builder
         .data(services.accounts)
         .data(services.polls)
         .data(services.votes)
