@@ -415,3 +415,14 @@ async fn sigterm_under_load_while_redis_is_paused_ends_in_time_and_answers_every
 async fn sigterm_while_no_vote_can_be_written_fails_the_queued_votes_and_ends_in_time() {
     rounds(Fault::DatabaseLocked).await;
 }
+
+#[test]
+fn the_readme_states_the_shutdown_margin_the_code_keeps() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .unwrap_or_default();
+    let promise = format!(
+        "exits at most {} s after the grace period",
+        SHUTDOWN_MARGIN.as_secs()
+    );
+    assert!(readme.contains(&promise), "README.md should say: {promise}");
+}
