@@ -17,7 +17,10 @@ export default defineConfig({
   preview: { proxy },
   build: {
     outDir: 'dist',
-    sourcemap: true,
+    // No source maps in what is served: they hand out the app's source (and the server
+    // refuses *.map in production anyway). `vite` in development has its own; for an
+    // error tracker, build with `--sourcemap hidden` and upload them from dist/.
+    sourcemap: false,
   },
   test: {
     include: ['src/**/*.test.ts'],

@@ -4,6 +4,8 @@
 use clap::{Parser, Subcommand};
 
 use crate::config::Config;
+use crate::shutdown::RUNTIME_MARGIN;
+use crate::startup::Application;
 
 /// Tally: polls, exactly-once votes and live tallies over GraphQL.
 ///
@@ -26,6 +28,33 @@ pub enum Command {
     Serve,
     /// Print the GraphQL schema (SDL); `schema.graphql` is this output.
     Schema,
+}
+
+/// Runs what the command line asks: the whole of the `tally` binary's `main` (the test
+/// suite starts a copy of the binary that calls it too).
+///
+/// The runtime is built here rather than by `#[tokio::main]` so that its shutdown is
+/// bounded: once the application has stopped, tasks still running (a WebSocket, a
+/// blocking call) get [`RUNTIME_MARGIN`], not forever.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Schema => {
+            print!("{}", crate::graphql::sdl());
+            Ok(())
+        }
+        Command::Serve => {
+            crate::telemetry::init(cli.config.http.log_format);
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            let served = runtime.block_on(async {
+                let app = Application::build(cli.config).await?;
+                app.run_until_stopped().await
+            });
+            runtime.shutdown_timeout(RUNTIME_MARGIN);
+            served
+        }
+    }
 }
 
 #[cfg(test)]

@@ -16,6 +16,12 @@ pub struct Config {
     /// Where and how the server listens.
     #[command(flatten)]
     pub http: HttpConfig,
+    /// Limits on connections and slow clients.
+    #[command(flatten)]
+    pub connections: ConnectionConfig,
+    /// What the server shows about itself (GraphiQL, introspection, metrics).
+    #[command(flatten)]
+    pub exposure: ExposureConfig,
     /// The system of record.
     #[command(flatten)]
     pub database: DatabaseConfig,
@@ -120,6 +126,62 @@ impl HttpConfig {
     pub fn request_timeout(&self) -> Duration {
         Duration::from_millis(self.request_timeout_ms)
     }
+}
+
+/// Limits on connections, against clients that hold sockets open without finishing a
+/// request (slowloris). Each bounds how long or how many sockets one client can hold.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Connections")]
+pub struct ConnectionConfig {
+    /// Longest a connection may take to send a request's headers, in milliseconds,
+    /// counted from when the server is ready for them (a new connection, or an idle
+    /// keep-alive one); past it the connection is closed.
+    #[arg(long, env = "TALLY_HEADER_READ_TIMEOUT_MS", default_value_t = 10_000)]
+    pub header_read_timeout_ms: u64,
+    /// Longest a request body may take to arrive in full, in milliseconds; past it the
+    /// request is refused with 408 `REQUEST_TIMEOUT` (64 KiB in 10 s is ~6.5 KB/s).
+    #[arg(long, env = "TALLY_BODY_READ_TIMEOUT_MS", default_value_t = 10_000)]
+    pub body_read_timeout_ms: u64,
+    /// Most connections open at once from one client address; more are closed as soon
+    /// as they are accepted. 0 means no cap. Not applied with `TALLY_TRUST_FORWARDED_FOR`,
+    /// where every connection comes from the proxy.
+    #[arg(long, env = "TALLY_MAX_CONNECTIONS_PER_CLIENT", default_value_t = 256)]
+    pub max_connections_per_client: usize,
+}
+
+impl ConnectionConfig {
+    /// The header read timeout.
+    pub fn header_read_timeout(&self) -> Duration {
+        Duration::from_millis(self.header_read_timeout_ms)
+    }
+
+    /// The body read timeout.
+    pub fn body_read_timeout(&self) -> Duration {
+        Duration::from_millis(self.body_read_timeout_ms)
+    }
+}
+
+/// What the server shows about itself. Development shows everything; production hides
+/// what helps an attacker more than a user unless a setting turns it back on.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Exposure")]
+pub struct ExposureConfig {
+    /// Serve the GraphiQL IDE at `/graphiql`. Default: on in development, off in
+    /// production.
+    #[arg(long, env = "TALLY_GRAPHIQL", action = clap::ArgAction::Set)]
+    pub graphiql: Option<bool>,
+    /// Answer GraphQL introspection (`__schema`, `__type`). Default: on in development,
+    /// off in production (the schema is published as `schema.graphql` instead).
+    #[arg(long, env = "TALLY_INTROSPECTION", action = clap::ArgAction::Set)]
+    pub introspection: Option<bool>,
+    /// Serve `/metrics` on this address only (e.g. one only the monitoring network
+    /// reaches) instead of on `TALLY_LISTEN`.
+    #[arg(long, env = "TALLY_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+    /// Require `Authorization: Bearer <token>` on `/metrics`. In production, `/metrics`
+    /// is served on `TALLY_LISTEN` only with a token.
+    #[arg(long, env = "TALLY_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 /// The system of record.

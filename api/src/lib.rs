@@ -6,7 +6,8 @@
 //! |---|---|
 //! | [`cli`], [`config`] | the command line and the one typed configuration struct |
 //! | [`startup`] | wiring ports into services and serving until stopped |
-//! | [`http`] | routes, request limits, request ids, health probes |
+//! | [`shutdown`] | stopping in bounded time: the steps after SIGTERM and their deadlines |
+//! | [`http`] | connections and their limits, routes, request limits, request ids, health probes, security headers |
 //! | [`graphql`] | the schema: thin resolvers over the services |
 //! | [`service`] | use-cases and their rules (no SQL, no GraphQL types) |
 //! | [`domain`] | input types parsed once at the edge |
@@ -35,6 +36,7 @@ pub mod metrics;
 pub mod realtime;
 pub mod redis;
 pub mod service;
+pub mod shutdown;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -29,6 +29,12 @@ pub struct AppCounters {
     pub redis_breaker_trips: AtomicU64,
     /// 1 while the Redis breaker is open, else 0.
     pub redis_breaker_open: AtomicU64,
+    /// Connections closed on arrival because their address held as many as it may.
+    pub connections_refused_per_client: AtomicU64,
+    /// Connections closed because a request's headers did not arrive in time.
+    pub header_read_timeouts: AtomicU64,
+    /// Requests refused because their body did not arrive in time.
+    pub body_read_timeouts: AtomicU64,
 }
 
 /// Resident memory of this process, in bytes (Linux; 0 elsewhere).
@@ -64,7 +70,7 @@ impl Metrics {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         let (w, a) = (self.writer.metrics(), &self.app);
         #[rustfmt::skip]
-        let rows: [(&str, &str, &str, u64); 24] = [
+        let rows: [(&str, &str, &str, u64); 28] = [
             ("tally_vote_batches_total", "counter", "Vote transactions committed.", get(&w.batches)),
             ("tally_vote_batch_calls_total", "counter", "castVote calls answered by committed batches.", get(&w.calls)),
             ("tally_vote_batch_size_last", "gauge", "Calls in the last batch.", get(&w.last_batch_size)),
@@ -75,6 +81,7 @@ impl Metrics {
             ("tally_vote_batch_retries_total", "counter", "Batches the database aborted (deadlock, conflict) and that ran again.", get(&w.transient_retries)),
             ("tally_vote_overloaded_total", "counter", "castVote calls refused because the queue was full.", get(&w.rejected_overloaded)),
             ("tally_vote_queue_depth", "gauge", "castVote calls waiting for the writer.", self.writer.queue_depth() as u64),
+            ("tally_vote_calls_pending", "gauge", "castVote calls handed to the writer and not answered yet (queued or being written).", get(&w.pending)),
             ("tally_db_statements_total", "counter", "Statements run by the store.", get(&self.store.statements)),
             ("tally_db_statement_failures_total", "counter", "Statements that failed.", get(&self.store.failed)),
             ("tally_redis_errors_total", "counter", "Redis commands that failed; the app fell back without them.", get(&a.redis_errors)),
@@ -88,6 +95,9 @@ impl Metrics {
             ("tally_subscribers", "gauge", "Live-tally subscriptions on this instance.", self.pacing.watchers() as u64),
             ("tally_feeds", "gauge", "Polls with live-tally subscribers on this instance.", self.hub.polls().len() as u64),
             ("tally_feed_interval_millis", "gauge", "Current least wait between two tallies of a poll (rises past the fan-out budget).", self.pacing.gap().as_millis() as u64),
+            ("tally_http_connections_refused_total", "counter", "Connections closed on arrival: their address was at its connection cap.", get(&a.connections_refused_per_client)),
+            ("tally_http_header_timeouts_total", "counter", "Connections closed: a request's headers did not arrive in time.", get(&a.header_read_timeouts)),
+            ("tally_http_body_timeouts_total", "counter", "Requests refused: their body did not arrive in time.", get(&a.body_read_timeouts)),
             ("tally_process_resident_bytes", "gauge", "Resident memory of the process.", resident_bytes()),
         ];
         let mut out = String::new();

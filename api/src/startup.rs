@@ -16,6 +16,8 @@ use crate::auth::tokens::TokenKeys;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::graphql::{self, Services};
+use crate::http::exposure::{self, Exposure};
+use crate::http::serve::{ConnectionLimits, Server};
 use crate::http::ws::WsLimits;
 use crate::http::{self, AppState, HttpLimits};
 use crate::limits::{Limiter, LocalLimiter, RateStore, RedisLimiter};
@@ -26,6 +28,7 @@ use crate::realtime::closer::spawn_closer;
 use crate::realtime::{Hub, Pacing, Realtime, RedisBus};
 use crate::redis::RedisClient;
 use crate::service::{AccountService, PollService, ResultsService, SubscriptionGate, VoteService};
+use crate::shutdown::{self, Running};
 use crate::store::{Store, VoteWriter, WriterConfig};
 
 /// Ports a test may replace; production uses [`Ports::default`].
@@ -61,6 +64,9 @@ pub struct Application {
     listener: TcpListener,
     address: SocketAddr,
     router: axum::Router,
+    /// The separate `/metrics` listener and its router, when configured.
+    metrics_listener: Option<(TcpListener, axum::Router)>,
+    limits: ConnectionLimits,
     store: Store,
     redis: Option<RedisClient>,
     writer: VoteWriter,
@@ -211,10 +217,12 @@ impl Application {
             realtime,
             gate: gate.clone(),
         };
+        let exposure = Exposure::from_config(&config);
         let schema = graphql::build(
             services,
             &config.graphql,
             Duration::from_millis(config.redis.request_budget_ms),
+            exposure.introspection,
         );
         let state = AppState {
             schema,
@@ -234,14 +242,21 @@ impl Application {
             shared: Arc::default(),
         };
 
-        let listener = TcpListener::bind(config.http.listen)
-            .await
-            .with_context(|| format!("binding {}", config.http.listen))?;
+        let listener = bind(config.http.listen).await?;
         let address = listener.local_addr()?;
+        let metrics_listener = match exposure.metrics_listen {
+            Some(at) => Some((
+                bind(at).await?,
+                exposure::metrics_listener(&exposure, metrics.clone()),
+            )),
+            None => None,
+        };
         Ok(Application {
             listener,
             address,
-            router: http::router(state, &config.http.static_dir),
+            router: http::router(state, &exposure, &config.http.static_dir),
+            metrics_listener,
+            limits: ConnectionLimits::from_config(&config),
             store,
             redis,
             writer,
@@ -259,6 +274,13 @@ impl Application {
         self.address
     }
 
+    /// The address of the separate `/metrics` listener, when there is one.
+    pub fn metrics_address(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|(listener, _)| listener.local_addr().ok())
+    }
+
     /// Live counters of the store and the vote writer.
     pub fn metrics(&self) -> Metrics {
         self.metrics.clone()
@@ -269,68 +291,40 @@ impl Application {
         self.shutdown.clone()
     }
 
-    /// Serves until SIGTERM, SIGINT or the shutdown handle, then stops accepting, lets
-    /// in-flight requests finish (up to the grace period), writes the votes still queued
-    /// and closes the pool.
+    /// Serves until SIGTERM, SIGINT or the shutdown handle, then stops within the grace
+    /// period plus [`shutdown::SHUTDOWN_MARGIN`]: in-flight requests finish, queued votes
+    /// are written or answered, then the rest closes (see [`crate::shutdown`]).
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let shutdown = self.shutdown.clone();
-        tokio::spawn(cancel_on_signal(shutdown.clone()));
-        tracing::info!(address = %self.address, "tally listening");
-        let server = axum::serve(
+        tokio::spawn(shutdown::cancel_on_signal(self.shutdown.clone()));
+        let counters = self.metrics.app.clone();
+        let mut servers = vec![Server::start(
             self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown.clone().cancelled_owned());
-        let grace = self.grace;
-        tokio::select! {
-            result = server => result.context("serving HTTP")?,
-            () = async {
-                shutdown.cancelled().await;
-                tokio::time::sleep(grace).await;
-            } => tracing::warn!("grace period over; dropping remaining connections"),
+            self.router,
+            self.limits,
+            counters.clone(),
+        )];
+        tracing::info!(address = %self.address, "tally listening");
+        if let Some((listener, router)) = self.metrics_listener {
+            tracing::info!(address = ?listener.local_addr().ok(), "metrics listening");
+            servers.push(Server::start(listener, router, self.limits, counters));
         }
-        // Votes already queued are written before the pool closes.
-        self.writer.close();
-        if let Err(e) = self.writer_task.await {
-            tracing::error!(error = %e, "the vote writer task failed");
-        }
-        self.background.cancel();
-        for task in self.tasks {
-            let _ = task.await;
-        }
-        if let Some(redis) = &self.redis {
-            redis.quit().await;
-        }
-        self.store
-            .close()
-            .await
-            .context("closing the database pool")?;
-        tracing::info!("tally stopped");
+        self.shutdown.cancelled().await;
+        let running = Running {
+            servers,
+            writer: self.writer,
+            writer_task: self.writer_task,
+            background: self.background,
+            tasks: self.tasks,
+            redis: self.redis,
+            store: self.store,
+        };
+        running.stop(self.grace).await;
         Ok(())
     }
 }
 
-async fn cancel_on_signal(shutdown: CancellationToken) {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => tracing::info!("SIGINT: shutting down"),
-        () = terminate => tracing::info!("SIGTERM: shutting down"),
-        () = shutdown.cancelled() => {}
-    }
-    shutdown.cancel();
+async fn bind(address: SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(address)
+        .await
+        .with_context(|| format!("binding {address}"))
 }

@@ -275,6 +275,8 @@ pub struct TestApp {
     pub config: Config,
     /// The app's live counters (statements run, vote batches).
     pub metrics: Metrics,
+    /// `http://127.0.0.1:<port>` of the separate `/metrics` listener, when configured.
+    pub metrics_address: Option<String>,
     client: reqwest::Client,
     shutdown: CancellationToken,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -369,6 +371,7 @@ impl TestApp {
             .await
             .expect("the app builds");
         let address = format!("http://{}", app.address());
+        let metrics_address = app.metrics_address().map(|a| format!("http://{a}"));
         let shutdown = app.shutdown_handle();
         let metrics = app.metrics();
         let server = tokio::spawn(app.run_until_stopped());
@@ -379,6 +382,7 @@ impl TestApp {
             db,
             config,
             metrics,
+            metrics_address,
             client: reqwest::Client::new(),
             shutdown,
             server: Some(server),

@@ -1,5 +1,6 @@
 //! The HTTP surface: GraphQL over HTTP, request limits, probes and shutdown.
 
+use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
 use serde_json::{Value, json};
 
 use crate::both_backends;
@@ -236,16 +237,41 @@ both_backends! {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_lets_a_request_in_flight_finish_then_stops() {
-    let mut app = TestApp::spawn(Backend::Sqlite).await;
-    // Registration hashes a password: tens of milliseconds in flight.
+    let mut app = TestApp::spawn(Backend::Postgres).await;
+    // Hold new accounts back, so the registration below is provably still in flight
+    // when shutdown begins: it waits on this lock inside the server.
+    let db = app.db().await;
+    let lock = db.begin().await.unwrap();
+    lock.execute_unprepared("LOCK TABLE users IN EXCLUSIVE MODE")
+        .await
+        .unwrap();
     let request = app
         .http()
         .post(format!("{}/graphql", app.address))
         .json(&json!({ "query": "mutation { register(input: {username: \"lastone\", password: \"password123\"}) { token } }" }))
         .send();
     let in_flight = tokio::spawn(request);
-    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    let waiting = || async {
+        let row = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT COUNT(*) AS n FROM pg_locks WHERE NOT granted AND relation = 'users'::regclass",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while waiting().await == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the registration never reached the database"
+        );
+    }
+
     app.request_stop();
+    lock.commit().await.unwrap();
     let body: Value = in_flight.await.unwrap().unwrap().json().await.unwrap();
     assert!(body["data"]["register"]["token"].is_string(), "{body}");
     app.stop().await.unwrap();

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod helpers;
+mod process_support;
 mod redis_support;
 mod tcp_proxy;
 mod ws_support;
@@ -13,6 +14,7 @@ mod accounts;
 mod concurrency;
 mod degradation;
 mod docs;
+mod exposure;
 mod hostile_documents;
 mod http_surface;
 mod input_edges;
@@ -22,6 +24,8 @@ mod polls;
 mod query_count;
 mod rate_limits;
 mod results;
+mod shutdown;
+mod slow_clients;
 mod subscription_visibility;
 mod subscriptions;
 mod tokens;

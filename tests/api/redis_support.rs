@@ -120,6 +120,11 @@ impl TestRedis {
         format!("redis://{}", self.address)
     }
 
+    /// The server's process id, while it runs (to send it signals such as SIGSTOP).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// Kills the server at once (no shutdown, like a crash).
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {

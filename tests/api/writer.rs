@@ -1,10 +1,11 @@
 //! The vote writer's edges: a full queue answers OVERLOADED at once, shutdown writes
-//! every vote already queued, and one call that breaks its batch fails alone.
+//! every vote already queued (held in the writer by a table lock, so provably queued
+//! when shutdown begins), and one call that breaks its batch fails alone.
 
 use std::sync::atomic::Ordering;
 
 use futures::future::join_all;
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::json;
 
 use crate::helpers::{Backend, TestApp, error_code, option_ids};
@@ -51,40 +52,69 @@ async fn a_full_queue_answers_overloaded_and_loses_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_writes_every_vote_already_queued() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    // One writer taking small batches: while the first is held back, the rest queue.
+    const BATCH: usize = 4;
+    let mut app = TestApp::spawn_with(Backend::Postgres, |c| {
+        c.votes.writers = 1;
+        c.votes.batch_max = BATCH;
+    })
+    .await;
     let owner = app.register("owner").await;
     let poll = app.create_poll(&owner, json!({})).await;
     let (id, options) = (poll["id"].as_str().unwrap().to_owned(), option_ids(&poll));
     let voters = app.register_many("voter", 40).await;
-    let votes = voters.iter().map(|v| {
-        let request = app
-            .http()
-            .post(format!("{}/graphql", app.address))
-            .bearer_auth(&v.token)
-            .json(&json!({
-                "query": crate::helpers::CAST_VOTE,
-                "variables": { "input": { "pollId": id, "optionIds": [options[0]], "idempotencyKey": "k" } },
-            }))
-            .send();
-        tokio::spawn(request)
-    });
-    let in_flight: Vec<_> = votes.collect();
-    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+
+    // Hold every ballot insert back: the votes below can reach the writer, not the table.
+    let db = app.db().await;
+    let lock = db.begin().await.unwrap();
+    lock.execute_unprepared("LOCK TABLE votes IN EXCLUSIVE MODE")
+        .await
+        .unwrap();
+
+    let in_flight: Vec<_> = voters
+        .iter()
+        .map(|v| {
+            let request = app
+                .http()
+                .post(format!("{}/graphql", app.address))
+                .bearer_auth(&v.token)
+                .json(&json!({
+                    "query": crate::helpers::CAST_VOTE,
+                    "variables": { "input": { "pollId": id, "optionIds": [options[0]], "idempotencyKey": "k" } },
+                }))
+                .send();
+            tokio::spawn(request)
+        })
+        .collect();
+    // Proof they are in flight: all 40 handed to the writer, none answered (none can
+    // be), all but one batch still in its queue.
+    let pending = || app.metrics.writer.metrics().pending.load(Ordering::SeqCst);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while pending() < voters.len() as u64 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "only {} of {} votes reached the writer",
+            pending(),
+            voters.len()
+        );
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(app.count_rows("votes").await, 0);
+    assert!(app.metrics.writer.queue_depth() >= voters.len() - BATCH);
+
     app.request_stop();
+    // Shutdown has begun with every vote queued; they are written once the database
+    // lets them, within the grace period.
+    lock.commit().await.unwrap();
     let mut recorded = 0;
     for call in in_flight {
-        // Calls that reached the server before it stopped are answered; later ones are
-        // refused at the door, never half-done.
-        if let Ok(Ok(response)) = call.await {
-            let body: serde_json::Value = response.json().await.unwrap();
-            if body["data"]["castVote"].is_object() {
-                recorded += 1;
-            }
-        }
+        let body: serde_json::Value = call.await.unwrap().unwrap().json().await.unwrap();
+        assert!(body["data"]["castVote"].is_object(), "{body}");
+        recorded += 1;
     }
     app.stop().await.unwrap();
-    assert!(recorded > 0);
-    assert_eq!(app.count_rows("votes").await, recorded);
+    assert_eq!(recorded, voters.len());
+    assert_eq!(app.count_rows("votes").await, recorded as i64);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

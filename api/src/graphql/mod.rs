@@ -91,15 +91,25 @@ fn builder(
 }
 
 /// The schema with its services and limits; `redis_budget` is the longest one request
-/// may wait on Redis in all (see [`crate::redis::budget`]).
-pub fn build(services: Services, limits: &GraphqlLimits, redis_budget: Duration) -> AppSchema {
+/// may wait on Redis in all (see [`crate::redis::budget`]); `introspection` off refuses
+/// `__schema` and `__type` (production's default).
+pub fn build(
+    services: Services,
+    limits: &GraphqlLimits,
+    redis_budget: Duration,
+    introspection: bool,
+) -> AppSchema {
     let loaders = loaders::Loaders::new(
         services.accounts.clone(),
         services.polls.clone(),
         services.results.clone(),
         services.votes.clone(),
     );
-    builder(limits, redis_budget)
+    let builder = match introspection {
+        true => builder(limits, redis_budget),
+        false => builder(limits, redis_budget).disable_introspection(),
+    };
+    builder
         .data(services.accounts)
         .data(services.polls)
         .data(services.votes)

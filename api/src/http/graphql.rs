@@ -7,6 +7,7 @@
 //! | problem | status | `extensions.code` |
 //! |---|---|---|
 //! | body over `TALLY_MAX_BODY_BYTES` | 413 | `PAYLOAD_TOO_LARGE` |
+//! | body not in full within `TALLY_BODY_READ_TIMEOUT_MS` | 408 | `REQUEST_TIMEOUT` |
 //! | POST without `Content-Type: application/json` | 415 | `UNSUPPORTED_MEDIA_TYPE` |
 //! | malformed JSON or query string | 400 | `BAD_REQUEST` |
 //! | more operations in a batch than `TALLY_GRAPHQL_MAX_BATCH` | 400 | `BATCH_TOO_LARGE` |
@@ -56,6 +57,12 @@ impl IntoResponse for Refusal {
                 .headers_mut()
                 .insert(header::ALLOW, HeaderValue::from_static("POST"));
         }
+        if self.status == StatusCode::REQUEST_TIMEOUT {
+            // The rest of the body may still be on its way: this connection is done.
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         response
     }
 }
@@ -74,7 +81,7 @@ pub async fn post(
             "send the request as Content-Type: application/json",
         ));
     }
-    let bytes = read_body(&headers, body, state.http.max_body_bytes).await?;
+    let bytes = read_body(&headers, body, &state).await?;
     let batch = parse_body(&bytes)?;
     if let BatchRequest::Batch(requests) = &batch {
         check_batch(requests, state.http.max_batch)?;
@@ -180,9 +187,11 @@ fn is_json(headers: &HeaderMap) -> bool {
         .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
 }
 
-/// The body, refused without reading when `Content-Length` is over the limit, and
-/// cut off at the limit otherwise (chunked bodies).
-async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, Refusal> {
+/// The body, refused without reading when `Content-Length` is over the limit, cut off
+/// at the limit otherwise (chunked bodies), and refused when it has not arrived in full
+/// within the body read timeout (a client trickling it in holds a connection and a task).
+async fn read_body(headers: &HeaderMap, body: Body, state: &AppState) -> Result<Bytes, Refusal> {
+    let limit = state.http.max_body_bytes;
     let too_large = || {
         Refusal::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -197,9 +206,25 @@ async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Byte
     if declared.is_some_and(|length| length > limit) {
         return Err(too_large());
     }
-    axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| too_large())
+    let timeout = state.http.body_read_timeout;
+    match tokio::time::timeout(timeout, axum::body::to_bytes(body, limit)).await {
+        Ok(read) => read.map_err(|_| too_large()),
+        Err(_) => {
+            state
+                .metrics
+                .app
+                .body_read_timeouts
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Err(Refusal::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "REQUEST_TIMEOUT",
+                format!(
+                    "the request body did not arrive within {} ms",
+                    timeout.as_millis()
+                ),
+            ))
+        }
+    }
 }
 
 fn bad_request(message: impl Into<String>) -> Refusal {

@@ -4,15 +4,22 @@
 //! |---|---|
 //! | `POST /graphql`, `GET /graphql` | GraphQL over HTTP ([`graphql`]) |
 //! | `GET /graphql/ws` | GraphQL over WebSocket, `graphql-transport-ws` ([`ws`]) |
-//! | `GET /graphiql` | the GraphiQL IDE |
+//! | `GET /graphiql` | the GraphiQL IDE, where exposed ([`exposure`]) |
 //! | `GET /healthz` | the process is up |
 //! | `GET /readyz` | the database answers (Redis is reported, but only as degraded) |
-//! | `GET /metrics` | counters in the Prometheus text format ([`crate::metrics`]) |
+//! | `GET /metrics` | counters in the Prometheus text format ([`crate::metrics`]), where exposed |
 //! | anything else | the built web app (`TALLY_STATIC_DIR`), `index.html` for client routes |
+//!
+//! Every response carries the security headers of [`security`]. Connections are
+//! accepted and limited by [`serve`].
 
+mod client_slots;
+pub mod exposure;
 mod graphql;
 mod health;
 mod request_id;
+mod security;
+pub mod serve;
 pub mod ws;
 mod ws_shared;
 
@@ -22,11 +29,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::State;
 use axum::http::StatusCode;
-use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderName, Request};
-use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use std::path::Path;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -39,6 +43,7 @@ use crate::metrics::Metrics;
 use crate::redis::RedisClient;
 use crate::service::{AccountService, SubscriptionGate};
 use crate::store::Store;
+use exposure::Exposure;
 
 /// Limits the HTTP layer enforces itself.
 #[derive(Debug, Clone)]
@@ -47,6 +52,8 @@ pub struct HttpLimits {
     pub max_body_bytes: usize,
     /// Longest execution of one request.
     pub request_timeout: Duration,
+    /// Longest a request body may take to arrive.
+    pub body_read_timeout: Duration,
     /// Most operations in a batch.
     pub max_batch: usize,
     /// Whether `X-Forwarded-For` names the client.
@@ -59,6 +66,7 @@ impl HttpLimits {
         HttpLimits {
             max_body_bytes: config.http.max_body_bytes,
             request_timeout: config.http.request_timeout(),
+            body_read_timeout: config.connections.body_read_timeout(),
             max_batch: config.graphql.max_batch,
             trust_forwarded_for: config.http.trust_forwarded_for,
         }
@@ -91,7 +99,8 @@ pub struct AppState {
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The built web app, when there is one; client-side routes get its `index.html`.
-fn web_app(dir: &Path) -> Router {
+/// Source maps only where exposed.
+fn web_app(dir: &Path, source_maps: bool) -> Router {
     let index = dir.join("index.html");
     if !index.exists() {
         tracing::warn!(dir = %dir.display(), "no built web app here; / answers 404 (run `make run`, which builds it)");
@@ -102,20 +111,25 @@ fn web_app(dir: &Path) -> Router {
             )
         });
     }
-    Router::new().fallback_service(ServeDir::new(dir).fallback(ServeFile::new(index)))
+    let app = Router::new().fallback_service(ServeDir::new(dir).fallback(ServeFile::new(index)));
+    if source_maps {
+        app
+    } else {
+        app.layer(axum::middleware::from_fn(exposure::refuse_source_maps))
+    }
 }
 
 /// All routes with their layers.
-pub fn router(state: AppState, static_dir: &Path) -> Router {
-    Router::new()
+pub fn router(state: AppState, exposure: &Exposure, static_dir: &Path) -> Router {
+    let optional = exposure::routes(exposure, state.metrics.clone());
+    let router = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/ws", get(ws::upgrade))
-        .route("/graphiql", get(graphiql))
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
-        .route("/metrics", get(metrics))
         .with_state(Arc::new(state))
-        .merge(web_app(static_dir))
+        .merge(optional)
+        .merge(web_app(static_dir, exposure.source_maps))
         // Outermost last: the id is set before the trace span is made, and echoed back.
         // (Only /graphql reads a body, and it enforces the size limit itself so that the
         // refusal is a GraphQL error.)
@@ -132,22 +146,6 @@ pub fn router(state: AppState, static_dir: &Path) -> Router {
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         // Before the id is set: a client's id that is too long or not plain is dropped.
-        .layer(axum::middleware::map_request(request_id::drop_unacceptable))
-}
-
-async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
-    (
-        [(CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(),
-    )
-}
-
-async fn graphiql() -> Html<String> {
-    Html(
-        async_graphql::http::GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql/ws")
-            .title("Tally GraphiQL")
-            .finish(),
-    )
+        .layer(axum::middleware::map_request(request_id::drop_unacceptable));
+    security::with_headers(router)
 }

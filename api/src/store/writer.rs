@@ -14,6 +14,9 @@
 //!   collision inside the batch) go first into the next batch, a bounded number of times.
 //! - **Drain on shutdown**: [`VoteWriter::close`] stops new calls; what is queued is
 //!   still written before the task ends.
+//! - **Bounded shutdown**: when even that takes too long (the database or Redis not
+//!   answering), [`VoteWriter::abandon`] answers every call still waiting instead:
+//!   none is ever left without an answer.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -102,12 +105,32 @@ pub struct WriterMetrics {
     pub transient_retries: AtomicU64,
     /// Calls refused with `OVERLOADED` because the queue was full.
     pub rejected_overloaded: AtomicU64,
+    /// Calls handed to the writer and not answered yet, queued or in a batch being
+    /// written (a gauge).
+    pub pending: AtomicU64,
 }
 
 struct Job {
     request: CastRequest,
     attempts: u8,
     reply: oneshot::Sender<AppResult<CastOutcome>>,
+    _pending: Pending,
+}
+
+/// Counts a call in [`WriterMetrics::pending`] for as long as its job exists.
+struct Pending(Arc<WriterMetrics>);
+
+impl Pending {
+    fn new(metrics: &Arc<WriterMetrics>) -> Self {
+        metrics.pending.fetch_add(1, Ordering::Relaxed);
+        Pending(metrics.clone())
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        self.0.pending.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// The handle callers submit votes through.
@@ -115,6 +138,7 @@ struct Job {
 pub struct VoteWriter {
     queue: mpsc::Sender<Job>,
     stop: CancellationToken,
+    abandon: CancellationToken,
     metrics: Arc<WriterMetrics>,
 }
 
@@ -127,7 +151,7 @@ impl VoteWriter {
         config: WriterConfig,
     ) -> (Self, tokio::task::JoinHandle<()>) {
         let (queue, receiver) = mpsc::channel(config.queue_capacity.max(1));
-        let stop = CancellationToken::new();
+        let (stop, abandon) = (CancellationToken::new(), CancellationToken::new());
         let metrics = Arc::new(WriterMetrics::default());
         let task = Task {
             store,
@@ -136,11 +160,12 @@ impl VoteWriter {
             config,
             metrics: metrics.clone(),
         };
-        let handle = tokio::spawn(task.run(receiver, stop.clone()));
+        let handle = tokio::spawn(task.run(receiver, stop.clone(), abandon.clone()));
         (
             VoteWriter {
                 queue,
                 stop,
+                abandon,
                 metrics,
             },
             handle,
@@ -154,6 +179,7 @@ impl VoteWriter {
             request,
             attempts: 0,
             reply,
+            _pending: Pending::new(&self.metrics),
         };
         self.queue.try_send(job).map_err(|e| match e {
             mpsc::error::TrySendError::Full(_) => {
@@ -168,9 +194,11 @@ impl VoteWriter {
                 retry_after: Duration::from_secs(1),
             },
         })?;
-        answer
-            .await
-            .map_err(|_| AppError::Internal(anyhow::anyhow!("the vote writer dropped a call")))?
+        answer.await.map_err(|_| {
+            AppError::Internal(anyhow::anyhow!(
+                "the vote writer stopped before this call's batch was decided"
+            ))
+        })?
     }
 
     /// Calls waiting in the queue now.
@@ -187,6 +215,16 @@ impl VoteWriter {
     pub fn close(&self) {
         self.stop.cancel();
     }
+
+    /// Stops taking calls and answers every call still waiting, now: a queued call was
+    /// never written, so it gets `OVERLOADED` (a retry with its key is safe); a call in
+    /// a batch being written is cut off and gets `INTERNAL`, its outcome unknown (a
+    /// retry with its key replays the ballot if it was committed). For a shutdown past
+    /// its grace period, when waiting longer is not an option.
+    pub fn abandon(&self) {
+        self.stop.cancel();
+        self.abandon.cancel();
+    }
 }
 
 struct Task {
@@ -198,13 +236,50 @@ struct Task {
 }
 
 impl Task {
-    async fn run(self, mut receiver: mpsc::Receiver<Job>, stop: CancellationToken) {
+    async fn run(
+        self,
+        mut receiver: mpsc::Receiver<Job>,
+        stop: CancellationToken,
+        abandon: CancellationToken,
+    ) {
         let task = Arc::new(self);
-        let permits = Arc::new(Semaphore::new(task.config.writers.max(1)));
         // Undecided calls come back here from the batch tasks; bounded in practice by
         // the calls in flight.
         let (retry_tx, mut retry_rx) = mpsc::unbounded_channel::<Vec<Job>>();
         let mut running = JoinSet::new();
+        tokio::select! {
+            () = task.drain(&mut receiver, &mut running, &retry_tx, &mut retry_rx, &stop) => {
+                tracing::info!("vote writer drained and stopped");
+            }
+            () = abandon.cancelled() => {
+                // Batches being written: cut off; dropping their calls answers them.
+                running.abort_all();
+                receiver.close();
+                let mut unwritten = 0;
+                while let Ok(job) = receiver.try_recv() {
+                    refuse(job);
+                    unwritten += 1;
+                }
+                while let Ok(jobs) = retry_rx.try_recv() {
+                    unwritten += jobs.len();
+                    jobs.into_iter().for_each(refuse);
+                }
+                tracing::warn!(unwritten, cut_off = running.len(), "vote writer abandoned: calls still waiting were answered with errors");
+            }
+        }
+    }
+
+    /// Writes batches until closed and drained.
+    async fn drain(
+        self: &Arc<Self>,
+        receiver: &mut mpsc::Receiver<Job>,
+        running: &mut JoinSet<()>,
+        retry_tx: &mpsc::UnboundedSender<Vec<Job>>,
+        retry_rx: &mut mpsc::UnboundedReceiver<Vec<Job>>,
+        stop: &CancellationToken,
+    ) {
+        let task = self;
+        let permits = Arc::new(Semaphore::new(task.config.writers.max(1)));
         let mut closing = false;
         loop {
             while running.try_join_next().is_some() {}
@@ -238,7 +313,7 @@ impl Task {
                     }
                 }
             }
-            task.fill(&mut receiver, &mut batch).await;
+            task.fill(receiver, &mut batch).await;
             let (task, retry_tx) = (task.clone(), retry_tx.clone());
             running.spawn(async move {
                 let retries = task.write(batch).await;
@@ -248,7 +323,6 @@ impl Task {
                 }
             });
         }
-        tracing::info!("vote writer drained and stopped");
     }
 
     /// Takes more queued calls until the batch is full or the linger time is over.
@@ -341,6 +415,14 @@ impl Task {
         m.commit_micros_total.fetch_add(micros, Ordering::Relaxed);
         m.commit_micros_max.fetch_max(micros, Ordering::Relaxed);
     }
+}
+
+/// Answers a job that will not be written: the writer is giving up (see
+/// [`VoteWriter::abandon`]).
+fn refuse(job: Job) {
+    let _ = job.reply.send(Err(AppError::Overloaded {
+        retry_after: Duration::from_secs(1),
+    }));
 }
 
 /// Sends a job its outcome, or hands it back when it must run again.
