@@ -5,13 +5,15 @@
 #   many      every user votes once, spread over 100 polls
 #   storm     every vote retried 3 times with its key, then tried under a fresh key
 #   redis-down  hot, with Redis killed a third of the way in and restarted at two thirds
+#   redis-stall hot, with Redis frozen (SIGSTOP) half way until the end; the calls after
+#             the freeze are reported apart (the breaker keeps them from waiting on Redis)
 #   subs      BENCH_SUBSCRIBERS WebSocket subscribers on one poll while BENCH_SUB_RATE
 #             votes/s flow: delivery lag, messages/s, server memory per subscriber
 # Each vote run prints recorded votes/s, latency percentiles and outcomes, then checks
 # the database (ballots == recorded answers, counters == ballots).
 #
 # Settings (environment): BENCH_SECONDS (20), BENCH_CONCURRENCY (512), BENCH_USERS
-# (300000), BENCH_MODES ("hot many storm redis-down subs"), BENCH_SUBSCRIBERS (10000),
+# (300000), BENCH_MODES ("hot many storm redis-down redis-stall subs"), BENCH_SUBSCRIBERS (10000),
 # BENCH_SUB_RATE (2000), BENCH_PG
 # (postgres://postgres@127.0.0.1:5432), BENCH_REDIS_PORT (6390), BENCH_PORT (18090).
 set -euo pipefail
@@ -20,7 +22,7 @@ cd "$(dirname "$0")/.."
 seconds="${BENCH_SECONDS:-20}"
 concurrency="${BENCH_CONCURRENCY:-512}"
 users="${BENCH_USERS:-300000}"
-modes="${BENCH_MODES:-hot many storm redis-down subs}"
+modes="${BENCH_MODES:-hot many storm redis-down redis-stall subs}"
 subscribers="${BENCH_SUBSCRIBERS:-10000}"
 sub_rate="${BENCH_SUB_RATE:-2000}"
 pg="${BENCH_PG:-postgres://postgres@127.0.0.1:5432}"
@@ -89,6 +91,12 @@ for mode in $modes; do
       wait "$chaos"
       redis_pid=$(pgrep -f "redis-server 127.0.0.1:$redis_port" | head -1 || true)
       curl -s "127.0.0.1:$port/metrics" | grep -E '^tally_(redis_errors|reconcile_repairs)_total'
+      ;;
+    redis-stall)
+      # The bench freezes Redis half way and reports the calls after it apart.
+      bench --mode hot --freeze-pid "$redis_pid" --freeze-after $((seconds / 2))
+      curl -s "127.0.0.1:$port/metrics" | grep -E '^tally_redis_(errors|skipped|breaker_trips)_total'
+      kill -CONT "$redis_pid"
       ;;
     subs)
       DATABASE_URL="$pg/$database" TALLY_JWT_SECRET="$secret" ./target/release/tally-bench subs \

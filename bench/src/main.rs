@@ -93,6 +93,13 @@ struct VoteArgs {
     /// Cap on calls per second, all workers together; none by default.
     #[arg(long)]
     rate: Option<f64>,
+    /// A process to freeze (SIGSTOP) during the run, e.g. Redis: the calls sent after
+    /// it froze are reported apart. The bench does not thaw it.
+    #[arg(long)]
+    freeze_pid: Option<u32>,
+    /// Seconds into the run at which `--freeze-pid` is frozen.
+    #[arg(long, default_value_t = 10)]
+    freeze_after: u64,
 }
 
 #[derive(Args)]
@@ -172,6 +179,7 @@ async fn subs_bench(args: SubsArgs) -> anyhow::Result<()> {
         args.vote_concurrency,
         Duration::from_secs(args.duration),
         Some(args.rate),
+        None,
     )
     .await?;
     // Let the last tallies arrive.
@@ -229,17 +237,36 @@ async fn vote_bench(args: VoteArgs) -> anyhow::Result<()> {
         mode: args.mode,
         run,
     });
+    let split = args
+        .freeze_pid
+        .map(|_| Duration::from_secs(args.freeze_after));
+    if let (Some(pid), Some(after)) = (args.freeze_pid, split) {
+        tokio::spawn(async move {
+            tokio::time::sleep(after).await;
+            println!("-- freezing process {pid} (SIGSTOP)");
+            let frozen = std::process::Command::new("kill")
+                .args(["-STOP", &pid.to_string()])
+                .status();
+            if !frozen.is_ok_and(|s| s.success()) {
+                println!("-- could not freeze process {pid}");
+            }
+        });
+    }
     let (reports, elapsed) = votes::run(
         target.address,
         plan,
         args.concurrency,
         Duration::from_secs(args.duration),
         args.rate,
+        split,
     )
     .await?;
     let summary = report::summarize(reports)?;
     let mode = format!("{:?}", args.mode).to_lowercase();
     report::print(&mode, &summary, elapsed, args.concurrency);
+    if let Some(split) = split {
+        report::print_after_split(&summary, split, elapsed);
+    }
     let consistent = report::verify(&db, &poll_ids, summary.recorded).await?;
     if !consistent || summary.inconsistent_users > 0 || summary.recorded_twice > 0 {
         anyhow::bail!("the run lost or duplicated votes");

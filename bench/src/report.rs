@@ -21,16 +21,24 @@ pub struct Summary {
     pub inconsistent_users: usize,
     /// Users answered `RECORDED` more than once (must be none).
     pub recorded_twice: usize,
+    /// Latency of the calls sent after the split, if the run had one.
+    pub after_split: Histogram<u64>,
+    /// Calls after the split answered `RECORDED`.
+    pub recorded_after_split: u64,
 }
 
 /// Merges worker reports and checks that each user got one vote id.
 pub fn summarize(reports: Vec<WorkerReport>) -> anyhow::Result<Summary> {
     let mut latency = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+    let mut after_split = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+    let mut recorded_after_split = 0;
     let mut outcomes = BTreeMap::new();
     let mut ids: HashMap<usize, Vec<Uuid>> = HashMap::new();
     let mut recorded_per_user: HashMap<usize, u32> = HashMap::new();
     for report in reports {
         latency.add(&report.latency)?;
+        after_split.add(&report.after_split)?;
+        recorded_after_split += report.recorded_after_split;
         for (label, n) in report.outcomes {
             *outcomes.entry(label).or_default() += n;
         }
@@ -52,7 +60,26 @@ pub fn summarize(reports: Vec<WorkerReport>) -> anyhow::Result<Summary> {
         outcomes,
         inconsistent_users,
         recorded_twice,
+        after_split,
+        recorded_after_split,
     })
+}
+
+/// Prints the figures of the calls sent after the split at `split` (a fault injected).
+pub fn print_after_split(summary: &Summary, split: Duration, elapsed: Duration) {
+    let h = &summary.after_split;
+    let secs = (elapsed.saturating_sub(split)).as_secs_f64().max(0.001);
+    let ms = |q: f64| h.value_at_quantile(q) as f64 / 1000.0;
+    println!(
+        "after {:.0}s (fault injected): calls={} recorded votes/s: {:.0}   latency ms: p50={:.1} p95={:.1} p99={:.1} max={:.1}",
+        split.as_secs_f64(),
+        h.len(),
+        summary.recorded_after_split as f64 / secs,
+        ms(0.50),
+        ms(0.95),
+        ms(0.99),
+        h.max() as f64 / 1000.0
+    );
 }
 
 /// Prints the figures of a run.

@@ -136,6 +136,10 @@ pub struct WorkerReport {
     pub vote_ids: HashMap<usize, Vec<Uuid>>,
     /// Users whose vote was answered `RECORDED`, with the vote id.
     pub recorded: Vec<(usize, Uuid)>,
+    /// Latency of the calls sent after the run's split (a fault injected), if any.
+    pub after_split: Histogram<u64>,
+    /// Calls after the split answered `RECORDED`.
+    pub recorded_after_split: u64,
 }
 
 const CAST_VOTE: &str =
@@ -172,12 +176,15 @@ fn classify(status: u16, body: &[u8]) -> (String, Option<(bool, Uuid)>) {
 }
 
 /// Runs `workers` connections for `duration`, optionally capped at `rate` calls/s in all.
+/// Calls sent `split` or later after the start are also counted apart (a fault is
+/// injected then), so their latency is not blurred by the calls before.
 pub async fn run(
     address: SocketAddr,
     plan: Arc<Plan>,
     workers: usize,
     duration: Duration,
     rate: Option<f64>,
+    split: Option<Duration>,
 ) -> anyhow::Result<(Vec<WorkerReport>, Duration)> {
     let next = Arc::new(AtomicUsize::new(0));
     let stop = Arc::new(AtomicBool::new(false));
@@ -194,7 +201,10 @@ pub async fn run(
                 outcomes: BTreeMap::new(),
                 vote_ids: HashMap::new(),
                 recorded: Vec::new(),
+                after_split: Histogram::new_with_bounds(1, 60_000_000, 3)?,
+                recorded_after_split: 0,
             };
+            let split_at = split.map(|split| started + split);
             let mut due = Instant::now();
             while !stop.load(Ordering::Relaxed) {
                 let Some(call) = plan.call(next.fetch_add(1, Ordering::Relaxed)) else {
@@ -216,6 +226,10 @@ pub async fn run(
                     .await;
                 let micros = u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX);
                 report.latency.saturating_record(micros.max(1));
+                let late = split_at.is_some_and(|at| sent >= at);
+                if late {
+                    report.after_split.saturating_record(micros.max(1));
+                }
                 let (label, vote) = match result {
                     Ok((status, bytes)) => classify(status, &bytes),
                     Err(e) => (format!("TRANSPORT: {e}"), None),
@@ -225,6 +239,7 @@ pub async fn run(
                     report.vote_ids.entry(call.user_index).or_default().push(id);
                     if !replayed {
                         report.recorded.push((call.user_index, id));
+                        report.recorded_after_split += u64::from(late);
                     }
                 }
             }
