@@ -92,3 +92,27 @@ fn the_readme_documents_every_setting() {
         "README.md does not document {undocumented:?}"
     );
 }
+
+#[test]
+fn the_files_the_readme_says_run_on_both_databases_have_no_test_that_runs_on_one() {
+    // Both macros run each test on SQLite and on PostgreSQL; a plain test runs once.
+    const ON_BOTH: [&str; 4] = ["polls.rs", "votes.rs", "results.rs", "concurrency.rs"];
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .unwrap_or_default();
+    let names: Vec<String> = ON_BOTH.iter().map(|f| format!("`{f}`")).collect();
+    let claim = format!(
+        "every test in {} and {}",
+        names[..names.len() - 1].join(", "),
+        names[names.len() - 1]
+    );
+    assert!(readme.contains(&claim), "README.md should say: {claim}");
+    for file in ON_BOTH {
+        let path = format!("{}/api/{file}", env!("CARGO_MANIFEST_DIR"));
+        let source = std::fs::read_to_string(&path).expect("the test file");
+        assert!(
+            !source.contains("#[test]") && !source.contains("#[tokio::test"),
+            "{file} has a test that runs once; write it in both_backends! (or \
+             in_process_and_redis!), or change what README.md's Tests section says"
+        );
+    }
+}

@@ -21,6 +21,7 @@ mod input_edges;
 mod live;
 mod migrations;
 mod polls;
+mod production_shape;
 mod query_count;
 mod rate_limits;
 mod results;

@@ -1,7 +1,7 @@
 //! Migrations: up and down on both databases, and the constraints they create.
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, SqlErr, Statement};
 
 use crate::both_backends;
 use crate::helpers::{Backend, TestDb};
@@ -23,7 +23,7 @@ async fn tables(db: &DatabaseConnection) -> Vec<String> {
         .collect()
 }
 
-async fn exec(db: &DatabaseConnection, sql: &str) -> Result<(), sea_orm::DbErr> {
+async fn exec(db: &DatabaseConnection, sql: &str) -> Result<(), DbErr> {
     db.execute_unprepared(sql).await.map(|_| ())
 }
 
@@ -46,25 +46,52 @@ both_backends! {
         let test_db = TestDb::create(backend).await;
         let db = test_db.connect().await;
         Migrator::up(&db, None).await.unwrap();
+        let id = |n: u32| {
+            let id = format!("'00000000-0000-7000-8000-{n:012}'");
+            if backend == Backend::Postgres { format!("{id}::uuid") } else { id }
+        };
         let now = "'2026-01-01T00:00:00Z'";
-        let (user, poll) = ("'00000000-0000-7000-8000-000000000001'", "'00000000-0000-7000-8000-000000000002'");
-        let (user, poll) = if backend == Backend::Postgres {
-            (format!("{user}::uuid"), format!("{poll}::uuid"))
-        } else {
-            (user.to_owned(), poll.to_owned())
-        };
+        let user = id(1);
+        let (poll_a, poll_b) = (id(2), id(3));
         exec(&db, &format!("INSERT INTO users (id, username, username_key, password_hash, created_at) VALUES ({user}, 'u', 'u', 'h', {now})")).await.unwrap();
-        exec(&db, &format!("INSERT INTO polls (id, owner_id, title, kind, min_choices, max_choices, results_visibility, allow_vote_change, created_at, updated_at) VALUES ({poll}, {user}, 't', 'SINGLE', 1, 1, 'ALWAYS', false, {now}, {now})")).await.unwrap();
-        let ballot = |id: &str, key: &str| {
-            let id = if backend == Backend::Postgres { format!("'{id}'::uuid") } else { format!("'{id}'") };
-            format!("INSERT INTO votes (id, poll_id, user_id, idempotency_key, request_hash, cast_at, updated_at) VALUES ({id}, {poll}, {user}, '{key}', 'h', {now}, {now})")
+        let poll = |id: &str, min: u32, max: u32| format!("INSERT INTO polls (id, owner_id, title, kind, min_choices, max_choices, results_visibility, allow_vote_change, created_at, updated_at) VALUES ({id}, {user}, 't', 'SINGLE', {min}, {max}, 'ALWAYS', false, {now}, {now})");
+        exec(&db, &poll(&poll_a, 1, 1)).await.unwrap();
+        exec(&db, &poll(&poll_b, 1, 1)).await.unwrap();
+        let ballot = |n: u32, poll: &str, key: &str| {
+            format!("INSERT INTO votes (id, poll_id, user_id, idempotency_key, request_hash, cast_at, updated_at) VALUES ({}, {poll}, {user}, '{key}', 'h', {now}, {now})", id(n))
         };
-        exec(&db, &ballot("00000000-0000-7000-8000-000000000003", "k1")).await.unwrap();
+        let event = |n: u32, poll: &str, key: &str| {
+            format!("INSERT INTO vote_events (id, poll_id, vote_id, user_id, action, old_choices, new_choices, idempotency_key, request_hash, at) VALUES ({}, {poll}, {}, {user}, 'cast', '', '', '{key}', 'h', {now})", id(n), id(n + 50))
+        };
+
+        exec(&db, &ballot(10, &poll_a, "k1")).await.unwrap();
         // Same user, same poll, another key: one ballot per user per poll.
-        assert!(exec(&db, &ballot("00000000-0000-7000-8000-000000000004", "k2")).await.is_err());
+        refused_by_unique(exec(&db, &ballot(11, &poll_a, "k2")).await, "uq_votes_poll_user", "votes.poll_id, votes.user_id");
+        // Same user, same key, another poll: a key is used once per user.
+        refused_by_unique(exec(&db, &ballot(12, &poll_b, "k1")).await, "uq_votes_user_key", "votes.user_id, votes.idempotency_key");
+        // What was refused was the second ballot and the reused key, not the rows.
+        exec(&db, &ballot(13, &poll_b, "k2")).await.unwrap();
+
+        // The audit log, which keeps every key for replays, holds each (user, key) once.
+        exec(&db, &event(20, &poll_a, "k1")).await.unwrap();
+        refused_by_unique(exec(&db, &event(21, &poll_b, "k1")).await, "uq_vote_events_user_key", "vote_events.user_id, vote_events.idempotency_key");
+        exec(&db, &event(22, &poll_b, "k2")).await.unwrap();
+
         // A poll with min_choices above max_choices is refused by a CHECK.
-        let bad_poll = exec(&db, &format!("INSERT INTO polls (id, owner_id, title, kind, min_choices, max_choices, results_visibility, allow_vote_change, created_at, updated_at) VALUES ({}, {user}, 't', 'SINGLE', 3, 2, 'ALWAYS', false, {now}, {now})", poll.replace("0002", "0009"))).await;
-        assert!(bad_poll.is_err());
+        let bad_poll = exec(&db, &poll(&id(4), 3, 2)).await.expect_err("min 3, max 2 is refused");
+        assert!(bad_poll.to_string().to_lowercase().contains("check constraint"), "{bad_poll}");
+        exec(&db, &poll(&id(4), 2, 2)).await.unwrap();
+    }
+}
+
+/// Checks that `result` was refused by the unique index `index` (PostgreSQL names it; SQLite
+/// names its `columns`, e.g. `votes.user_id, votes.idempotency_key`).
+fn refused_by_unique(result: Result<(), DbErr>, index: &str, columns: &str) {
+    let error = result.expect_err(&format!("{index} refuses the row"));
+    match error.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(message))
+            if message.contains(&format!("\"{index}\"")) || message.ends_with(columns) => {}
+        other => panic!("expected {index} to refuse the row, got {other:?} ({error})"),
     }
 }
 
