@@ -1,6 +1,7 @@
 //! The schema's one extension: error codes for failures that happen outside resolvers,
-//! the document limits that async-graphql 7 lacks (aliases, size with fragments
-//! expanded: [`super::document_limits`]), and the parsed-document cache.
+//! the document limits that async-graphql 7 lacks (bracket nesting, before parsing:
+//! [`super::nesting`]; aliases, size with fragments expanded:
+//! [`super::document_limits`]), and the parsed-document cache.
 //!
 //! One extension rather than three: async-graphql wraps every field resolution in every
 //! extension's `resolve` hook, so each extension costs a boxed future per field.
@@ -17,6 +18,7 @@ use async_graphql::{Request, Response, ServerError, ServerResult, ValidationResu
 
 use super::document_cache::DocumentCache;
 use super::document_limits::{Breach, DocumentLimits};
+use super::nesting::{MAX_NESTING, Unparsable, parse_document};
 
 /// Stable codes for errors raised by the GraphQL engine rather than by our resolvers.
 pub mod codes {
@@ -92,6 +94,19 @@ fn refusal(breach: Breach) -> ServerError {
         ),
     };
     with_code(ServerError::new(message, None), code)
+}
+
+fn unparsable(why: Unparsable) -> ServerError {
+    match why {
+        Unparsable::TooDeep => with_code(
+            ServerError::new(
+                format!("the document nests brackets more than {MAX_NESTING} deep"),
+                None,
+            ),
+            codes::QUERY_TOO_DEEP,
+        ),
+        Unparsable::Syntax(e) => with_code(ServerError::from(e), codes::PARSE_FAILED),
+    }
 }
 
 /// Puts `null` where async-graphql left a failed field out (the GraphQL spec wants the
@@ -173,7 +188,8 @@ impl Extension for RequestGuard {
         response
     }
 
-    /// Parses the document and checks it against the [`DocumentLimits`] before
+    /// Parses the document (unless its brackets nest too deep to parse safely:
+    /// [`super::nesting`]) and checks it against the [`DocumentLimits`] before
     /// async-graphql's own parse step, which walks every fragment spread expanded
     /// (its recursion-depth check) and so must only ever see a document of bounded
     /// size. Cached documents passed already.
@@ -184,8 +200,7 @@ impl Extension for RequestGuard {
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
         if !self.cache.contains(&request.query) {
-            let document = async_graphql::parser::parse_query(&request.query)
-                .map_err(|e| with_code(ServerError::from(e), codes::PARSE_FAILED))?;
+            let document = parse_document(&request.query).map_err(unparsable)?;
             self.limits.check(&document).map_err(refusal)?;
             request.set_parsed_query(document);
         }

@@ -93,7 +93,7 @@ pub fn poll_results_target(
     operation_name: Option<&str>,
     variables: &Value,
 ) -> Option<Uuid> {
-    let document = async_graphql::parser::parse_query(query).ok()?;
+    let document = crate::graphql::parse_document(query).ok()?;
     let (_, operation) = document
         .operations
         .iter()
