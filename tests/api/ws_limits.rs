@@ -214,3 +214,33 @@ async fn the_server_answers_the_clients_close_frame() {
     client.close(1000).await;
     assert_eq!(client.receive().await, Received::Closed(1000));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_sends_on_past_a_refused_message_still_reads_the_close_code() {
+    // Found by the fuzz tests. Closing a socket with unread data in it resets the
+    // connection, and the Close frame, held back by Nagle's algorithm until the client
+    // acknowledged the message before it (a pong here), was lost with it: the client
+    // saw the connection reset (1006) instead of 1009 or 4400.
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let pong = Received::Message(json!({ "type": "pong" }));
+    let too_big = format!(r#"{{"type":"ping","payload":"{}"}}"#, "x".repeat(70_000));
+    for (refused, code) in [(too_big.as_str(), 1009), ("not a message", 4400)] {
+        for _ in 0..10 {
+            let mut client = RawWs::connect(&app, None).await;
+            // Sent in one go, as a client that does not wait for answers does; the
+            // server hangs up in the middle (so later sends may fail).
+            client.send_text(r#"{"type":"connection_init"}"#).await;
+            client.send_text(r#"{"type":"ping"}"#).await;
+            let _ = client.try_send_text(refused).await;
+            for _ in 0..3 {
+                let _ = client.try_send_text(r#"{"type":"ping"}"#).await;
+            }
+            assert_eq!(
+                client.receive().await,
+                Received::Message(json!({ "type": "connection_ack" }))
+            );
+            assert_eq!(client.receive().await, pong);
+            assert_eq!(client.receive().await, Received::Closed(code));
+        }
+    }
+}
