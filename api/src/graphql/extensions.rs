@@ -11,10 +11,12 @@ use std::time::Duration;
 
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest, NextRequest,
-    NextValidation,
+    NextSubscribe, NextValidation,
 };
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{Request, Response, ServerError, ServerResult, ValidationResult, Variables};
+use futures::StreamExt;
+use futures::stream::BoxStream;
 
 use super::document_cache::DocumentCache;
 use super::document_limits::{Breach, DocumentLimits};
@@ -161,31 +163,52 @@ fn null_where_failed(
     }
 }
 
+/// A response as clients get it: `null` where a field failed, and a code on every
+/// error. Resolver errors always carry a code; what comes without one is the engine
+/// failing to coerce an argument or read a variable (it has a path) or to find the
+/// operation (it has none).
+fn finish(registry: &async_graphql::registry::Registry, mut response: Response) -> Response {
+    for error in &response.errors {
+        null_where_failed(registry, &mut response.data, &error.path);
+    }
+    for error in &mut response.errors {
+        let has_code = error
+            .extensions
+            .as_ref()
+            .is_some_and(|e| e.get("code").is_some());
+        if !has_code {
+            let code = if error.path.is_empty() {
+                codes::VALIDATION_FAILED
+            } else {
+                codes::BAD_USER_INPUT
+            };
+            *error = with_code(std::mem::replace(error, ServerError::new("", None)), code);
+        }
+    }
+    response
+}
+
 #[async_graphql::async_trait::async_trait]
 impl Extension for RequestGuard {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut response = crate::redis::budget::within(self.redis_budget, next.run(ctx)).await;
-        for error in &response.errors {
-            null_where_failed(&ctx.schema_env.registry, &mut response.data, &error.path);
-        }
-        for error in &mut response.errors {
-            let has_code = error
-                .extensions
-                .as_ref()
-                .is_some_and(|e| e.get("code").is_some());
-            if !has_code {
-                // Resolver errors always carry a code; what reaches here without one is
-                // the engine failing to coerce an argument (it has a path) or to find the
-                // operation (it has none).
-                let code = if error.path.is_empty() {
-                    codes::VALIDATION_FAILED
-                } else {
-                    codes::BAD_USER_INPUT
-                };
-                *error = with_code(std::mem::replace(error, ServerError::new("", None)), code);
-            }
-        }
-        response
+        let response = crate::redis::budget::within(self.redis_budget, next.run(ctx)).await;
+        finish(&ctx.schema_env.registry, response)
+    }
+
+    /// Every response of an operation run as a stream (all of them over the
+    /// WebSocket, queries and mutations too) is finished as [`Extension::request`]
+    /// finishes one: without this, errors the engine raised while executing reached
+    /// WebSocket clients without a code.
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: BoxStream<'s, Response>,
+        next: NextSubscribe<'_>,
+    ) -> BoxStream<'s, Response> {
+        let env = ctx.schema_env.clone();
+        next.run(ctx, stream)
+            .map(move |response| finish(&env.registry, response))
+            .boxed()
     }
 
     /// Parses the document (unless its brackets nest too deep to parse safely:
