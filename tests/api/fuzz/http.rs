@@ -24,6 +24,10 @@ use super::{BUDGET, Fuzz, mangle};
 const CASES: u32 = 1000;
 const CASES_WITH_REDIS: u32 = 200;
 
+/// Longest query string sent: a URI holds at most 64 KiB (the `http` crate's limit,
+/// and most servers'), so longer ones cannot be sent.
+const MAX_QUERY_STRING: usize = 60_000;
+
 /// Over HTTP, queries and mutations mostly; a subscription now and then (which HTTP
 /// cannot run).
 const KINDS: Kinds = Kinds {
@@ -62,6 +66,8 @@ enum Body {
     Bytes(Vec<u8>),
 }
 
+/// Content types besides `application/json`: its variants, which are accepted, and
+/// others, which are refused (415), as is a missing one.
 const CONTENT_TYPES: &[&str] = &[
     "application/json; charset=utf-8",
     "APPLICATION/JSON",
@@ -73,6 +79,8 @@ const CONTENT_TYPES: &[&str] = &[
     "",
 ];
 
+/// `x-request-id` values: plain ones, which are kept, and ones too long (over 128
+/// characters), with spaces or other characters, which are replaced.
 const REQUEST_IDS: &[&str] = &[
     "fuzz-1",
     "a.b_c-d",
@@ -214,8 +222,6 @@ fn get_query(docs: &Gen) -> BoxedStrategy<String> {
         1 => odd,
     ]
     .prop_map(|mut text| {
-        // A URI holds at most 64 KiB (the `http` crate's limit, and most servers'):
-        // longer ones cannot be sent.
         let mut end = text.len().min(MAX_QUERY_STRING);
         while !text.is_char_boundary(end) {
             end -= 1;
@@ -226,9 +232,7 @@ fn get_query(docs: &Gen) -> BoxedStrategy<String> {
     .boxed()
 }
 
-/// Longest query string sent.
-const MAX_QUERY_STRING: usize = 60_000;
-
+/// A request: POST (three in four) or GET.
 fn http_case(docs: &Gen, pools: &Arc<Pools>) -> BoxedStrategy<HttpCase> {
     let content_type = prop_oneof![
         24 => Just(Some("application/json")),
