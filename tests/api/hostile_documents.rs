@@ -145,3 +145,63 @@ async fn a_fragment_bomb_over_the_websocket_is_refused_and_the_connection_lives_
         Received::Message(json!({ "type": "pong" }))
     );
 }
+
+/// A query whose `filter` argument nests `depth` lists: a few kilobytes of `[`.
+fn nested_lists(depth: usize) -> String {
+    format!(
+        "{{ polls(first: 1, filter: {}1{}) {{ edges {{ cursor }} }} }}",
+        "[".repeat(depth),
+        "]".repeat(depth)
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_document_nested_hundreds_deep_is_refused_and_the_server_lives_on() {
+    // Found by the fuzz tests: the GraphQL parser recurses once per bracket, so a few
+    // hundred `[` (or `{a:`) overflowed a worker thread's stack and aborted the whole
+    // process, for every client, before any limit was checked. (Past some depth the
+    // parser gives up by itself; below it, it ran out of stack.)
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    for depth in [300, 500, 1_000, 2_000, 5_000, 10_000] {
+        let objects = format!(
+            "{{ polls(first: 1, filter: {}1{}) {{ edges {{ cursor }} }} }}",
+            "{a: ".repeat(depth),
+            "}".repeat(depth)
+        );
+        for query in [nested_lists(depth), objects] {
+            let started = Instant::now();
+            let body = app.graphql(None, &query, json!({})).await;
+            assert_eq!(error_code(&body), Some("QUERY_TOO_DEEP"), "depth {depth}");
+            assert!(started.elapsed() < Duration::from_secs(2));
+        }
+    }
+    let deep = nested_lists(400);
+    let over_get = app
+        .http()
+        .get(format!("{}/graphql", app.address))
+        .query(&[("query", &deep)])
+        .send()
+        .await
+        .expect("GET /graphql answers");
+    let body: Value = over_get.json().await.expect("a JSON body");
+    assert_eq!(error_code(&body), Some("QUERY_TOO_DEEP"), "{body}");
+
+    let mut client = WsClient::ready(&app, None).await;
+    client
+        .send(json!({ "id": "deep", "type": "subscribe", "payload": { "query": deep } }))
+        .await;
+    let Received::Message(message) = client.receive().await else {
+        panic!("expected an error message");
+    };
+    assert_eq!(message["type"], "error", "{message}");
+    assert_eq!(
+        message["payload"][0]["extensions"]["code"],
+        Value::from("QUERY_TOO_DEEP"),
+        "{message}"
+    );
+    // The nesting a real document needs is fine.
+    let body = app.graphql(None, &nested_lists(8), json!({})).await;
+    assert_ne!(error_code(&body), Some("QUERY_TOO_DEEP"), "{body}");
+    let body = app.graphql(None, "{ __typename }", json!({})).await;
+    assert_eq!(body["data"]["__typename"], "Query");
+}

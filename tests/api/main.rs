@@ -15,6 +15,7 @@ mod concurrency;
 mod degradation;
 mod docs;
 mod exposure;
+mod fuzz;
 mod hostile_documents;
 mod http_surface;
 mod input_edges;

@@ -426,3 +426,58 @@ async fn past_the_fan_out_budget_subscribers_get_fewer_tallies_each_the_newest()
         assert_eq!(seen.last(), Some(&20), "{seen:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn engine_errors_over_the_websocket_carry_codes_too() {
+    // Found by the fuzz tests: an operation sent over the WebSocket whose arguments the
+    // engine could not read (a declared variable left without a value, a value of the
+    // wrong type) was answered with errors without a code; over HTTP they carry one.
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let user = app.register("alice").await;
+    let poll = app.create_poll(&user, json!({})).await;
+    let poll_id = poll["id"].as_str().unwrap();
+    let mut client = WsClient::ready(&app, Some(&user.token)).await;
+    let operations = [
+        (
+            "mutation($options: [ID!]!) { castVote(input: {pollId: \"POLL\", optionIds: $options, idempotencyKey: \"k\"}) { replayed } }",
+            json!({}),
+        ),
+        (
+            "query($first: Int!) { polls(first: $first) { edges { cursor } } }",
+            json!({}),
+        ),
+        (
+            "mutation($i: RegisterInput!) { register(input: $i) { token } }",
+            json!({ "i": { "username": 5 } }),
+        ),
+    ];
+    for (i, (query, variables)) in operations.into_iter().enumerate() {
+        let id = i.to_string();
+        client
+            .send(json!({
+                "id": id, "type": "subscribe",
+                "payload": { "query": query.replace("POLL", poll_id), "variables": variables },
+            }))
+            .await;
+        let Received::Message(message) = client.receive().await else {
+            panic!("expected an answer to {query}");
+        };
+        assert_eq!(message["id"], id.as_str(), "{message}");
+        let errors = message["payload"]["errors"]
+            .as_array()
+            .or(message["payload"].as_array())
+            .cloned()
+            .unwrap_or_default();
+        assert!(!errors.is_empty(), "{message}");
+        for error in errors {
+            assert!(error["extensions"]["code"].is_string(), "{query}: {error}");
+        }
+        // A `complete` follows a `next`; an `error` ends the operation by itself.
+        if message["type"] == "next" {
+            assert_eq!(
+                client.receive().await,
+                Received::Message(json!({ "id": id, "type": "complete" }))
+            );
+        }
+    }
+}

@@ -214,3 +214,81 @@ async fn the_server_answers_the_clients_close_frame() {
     client.close(1000).await;
     assert_eq!(client.receive().await, Received::Closed(1000));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_sends_on_past_a_refused_message_still_reads_the_close_code() {
+    // Found by the fuzz tests. Closing a socket with unread data in it resets the
+    // connection, and the Close frame, held back by Nagle's algorithm until the client
+    // acknowledged the message before it (a pong here), was lost with it: the client
+    // saw the connection reset (1006) instead of 1009 or 4400.
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let pong = Received::Message(json!({ "type": "pong" }));
+    let too_big = format!(r#"{{"type":"ping","payload":"{}"}}"#, "x".repeat(70_000));
+    for (refused, code) in [(too_big.as_str(), 1009), ("not a message", 4400)] {
+        for _ in 0..10 {
+            let mut client = RawWs::connect(&app, None).await;
+            // Sent in one go, as a client that does not wait for answers does; the
+            // server hangs up in the middle (so later sends may fail).
+            client.send_text(r#"{"type":"connection_init"}"#).await;
+            client.send_text(r#"{"type":"ping"}"#).await;
+            let _ = client.try_send_text(refused).await;
+            for _ in 0..3 {
+                let _ = client.try_send_text(r#"{"type":"ping"}"#).await;
+            }
+            assert_eq!(
+                client.receive().await,
+                Received::Message(json!({ "type": "connection_ack" }))
+            );
+            assert_eq!(client.receive().await, pong);
+            assert_eq!(client.receive().await, Received::Closed(code));
+        }
+    }
+}
+
+crate::both_backends! {
+    async fn operations_waiting_on_one_connection_do_not_hold_the_database_from_it(backend: Backend) {
+        // Found by the fuzz tests. A connection's operations only make progress while
+        // its loop polls them; the loop stopped polling them while it awaited the
+        // database itself (to admit a `pollResults` subscriber), so a query sent just
+        // before held pool connections it could not finish with, the admission waited
+        // for the pool, and the connection (and every request needing the pool) stalled
+        // until the pool's acquire timeout.
+        let app = TestApp::spawn_with(backend, |c| c.database.pool_size = 2).await;
+        let owner = app.register("owner").await;
+        let poll = app.create_poll(&owner, json!({})).await;
+        let poll_id = poll["id"].as_str().unwrap();
+        let mut client = WsClient::ready(&app, Some(&owner.token)).await;
+        let query = "{ a: polls(first: 5) { edges { node { owner { username } results { totalVotes } } } } \
+                     b: polls(first: 4) { edges { node { owner { username } myVote { id } } } } \
+                     c: polls(first: 3) { edges { node { options { text } } } } \
+                     d: poll(id: \"POLL\") { owner { username } results { totalVotes } } }";
+        for round in 0..5 {
+            let started = Instant::now();
+            let (query_id, watch_id) = (format!("q{round}"), format!("w{round}"));
+            client
+                .send(json!({ "id": query_id, "type": "subscribe",
+                    "payload": { "query": query.replace("POLL", poll_id) } }))
+                .await;
+            client.subscribe_results(&watch_id, poll_id).await;
+            client.send(json!({ "type": "ping" })).await;
+            let mut pong = false;
+            let mut complete = false;
+            while !(pong && complete) {
+                match client.receive().await {
+                    Received::Message(m) if m["type"] == "pong" => pong = true,
+                    Received::Message(m) if m["type"] == "complete" => {
+                        assert_eq!(m["id"], query_id.as_str());
+                        complete = true;
+                    }
+                    Received::Message(m) => assert!(m["type"] == "next", "{m}"),
+                    other => panic!("{other:?}"),
+                }
+            }
+            let took = started.elapsed();
+            assert!(took < Duration::from_secs(2), "round {round} took {took:?}");
+            client
+                .send(json!({ "id": watch_id, "type": "complete" }))
+                .await;
+        }
+    }
+}

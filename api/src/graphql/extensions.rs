@@ -1,6 +1,7 @@
 //! The schema's one extension: error codes for failures that happen outside resolvers,
-//! the document limits that async-graphql 7 lacks (aliases, size with fragments
-//! expanded: [`super::document_limits`]), and the parsed-document cache.
+//! the document limits that async-graphql 7 lacks (bracket nesting, before parsing:
+//! [`super::nesting`]; aliases, size with fragments expanded:
+//! [`super::document_limits`]), and the parsed-document cache.
 //!
 //! One extension rather than three: async-graphql wraps every field resolution in every
 //! extension's `resolve` hook, so each extension costs a boxed future per field.
@@ -10,13 +11,16 @@ use std::time::Duration;
 
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest, NextRequest,
-    NextValidation,
+    NextSubscribe, NextValidation,
 };
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{Request, Response, ServerError, ServerResult, ValidationResult, Variables};
+use futures::StreamExt;
+use futures::stream::BoxStream;
 
 use super::document_cache::DocumentCache;
 use super::document_limits::{Breach, DocumentLimits};
+use super::nesting::{MAX_NESTING, Unparsable, parse_document};
 
 /// Stable codes for errors raised by the GraphQL engine rather than by our resolvers.
 pub mod codes {
@@ -94,6 +98,19 @@ fn refusal(breach: Breach) -> ServerError {
     with_code(ServerError::new(message, None), code)
 }
 
+fn unparsable(why: Unparsable) -> ServerError {
+    match why {
+        Unparsable::TooDeep => with_code(
+            ServerError::new(
+                format!("the document nests brackets more than {MAX_NESTING} deep"),
+                None,
+            ),
+            codes::QUERY_TOO_DEEP,
+        ),
+        Unparsable::Syntax(e) => with_code(ServerError::from(e), codes::PARSE_FAILED),
+    }
+}
+
 /// Puts `null` where async-graphql left a failed field out (the GraphQL spec wants the
 /// key, as `null`, and typed clients rely on it). async-graphql drops a failed field
 /// from its object, and turns an object whose every field failed into `null`.
@@ -146,34 +163,56 @@ fn null_where_failed(
     }
 }
 
+/// A response as clients get it: `null` where a field failed, and a code on every
+/// error. Resolver errors always carry a code; what comes without one is the engine
+/// failing to coerce an argument or read a variable (it has a path) or to find the
+/// operation (it has none).
+fn finish(registry: &async_graphql::registry::Registry, mut response: Response) -> Response {
+    for error in &response.errors {
+        null_where_failed(registry, &mut response.data, &error.path);
+    }
+    for error in &mut response.errors {
+        let has_code = error
+            .extensions
+            .as_ref()
+            .is_some_and(|e| e.get("code").is_some());
+        if !has_code {
+            let code = if error.path.is_empty() {
+                codes::VALIDATION_FAILED
+            } else {
+                codes::BAD_USER_INPUT
+            };
+            *error = with_code(std::mem::replace(error, ServerError::new("", None)), code);
+        }
+    }
+    response
+}
+
 #[async_graphql::async_trait::async_trait]
 impl Extension for RequestGuard {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut response = crate::redis::budget::within(self.redis_budget, next.run(ctx)).await;
-        for error in &response.errors {
-            null_where_failed(&ctx.schema_env.registry, &mut response.data, &error.path);
-        }
-        for error in &mut response.errors {
-            let has_code = error
-                .extensions
-                .as_ref()
-                .is_some_and(|e| e.get("code").is_some());
-            if !has_code {
-                // Resolver errors always carry a code; what reaches here without one is
-                // the engine failing to coerce an argument (it has a path) or to find the
-                // operation (it has none).
-                let code = if error.path.is_empty() {
-                    codes::VALIDATION_FAILED
-                } else {
-                    codes::BAD_USER_INPUT
-                };
-                *error = with_code(std::mem::replace(error, ServerError::new("", None)), code);
-            }
-        }
-        response
+        let response = crate::redis::budget::within(self.redis_budget, next.run(ctx)).await;
+        finish(&ctx.schema_env.registry, response)
     }
 
-    /// Parses the document and checks it against the [`DocumentLimits`] before
+    /// Every response of an operation run as a stream (all of them over the
+    /// WebSocket, queries and mutations too) is finished as [`Extension::request`]
+    /// finishes one: without this, errors the engine raised while executing reached
+    /// WebSocket clients without a code.
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: BoxStream<'s, Response>,
+        next: NextSubscribe<'_>,
+    ) -> BoxStream<'s, Response> {
+        let env = ctx.schema_env.clone();
+        next.run(ctx, stream)
+            .map(move |response| finish(&env.registry, response))
+            .boxed()
+    }
+
+    /// Parses the document (unless its brackets nest too deep to parse safely:
+    /// [`super::nesting`]) and checks it against the [`DocumentLimits`] before
     /// async-graphql's own parse step, which walks every fragment spread expanded
     /// (its recursion-depth check) and so must only ever see a document of bounded
     /// size. Cached documents passed already.
@@ -184,8 +223,7 @@ impl Extension for RequestGuard {
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
         if !self.cache.contains(&request.query) {
-            let document = async_graphql::parser::parse_query(&request.query)
-                .map_err(|e| with_code(ServerError::from(e), codes::PARSE_FAILED))?;
+            let document = parse_document(&request.query).map_err(unparsable)?;
             self.limits.check(&document).map_err(refusal)?;
             request.set_parsed_query(document);
         }

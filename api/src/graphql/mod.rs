@@ -12,6 +12,7 @@ mod enums;
 mod extensions;
 mod ids;
 mod loaders;
+mod nesting;
 mod pagination;
 mod poll_node;
 mod polls;
@@ -29,6 +30,7 @@ use crate::realtime::Realtime;
 use crate::service::{AccountService, PollService, ResultsService, SubscriptionGate, VoteService};
 
 pub use context::RequestMeta;
+pub use nesting::{MAX_NESTING, Unparsable, parse_document};
 pub use subscriptions::SharedExecution;
 
 /// The entry points for reading.

@@ -11,7 +11,9 @@
 //! - takes a slot of its client address ([`ClientSlots`]); past the cap it is closed as
 //!   soon as it is accepted, before a byte is read;
 //! - sees `ConnectInfo<SocketAddr>` in its requests (as `into_make_service_with_connect_info`
-//!   gave), and may upgrade to a WebSocket.
+//!   gave), and may upgrade to a WebSocket;
+//! - writes small messages at once (`TCP_NODELAY`; `axum::serve` leaves that to a
+//!   listener option).
 //!
 //! The body read timeout is the body reader's job (`graphql::read_body`).
 //!
@@ -175,6 +177,13 @@ impl Acceptor {
             tracing::debug!(client = %peer.ip(), "connection refused: the address is at its connection cap");
             return;
         };
+        // Small writes (a WebSocket message, the Close frame that ends a connection) go
+        // out at once rather than wait, under Nagle's algorithm, for the peer to
+        // acknowledge the last one: a Close frame held back that way was lost when the
+        // socket closed right after it (the client saw 1006 instead of its close code).
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(client = %peer.ip(), error = %e, "setting TCP_NODELAY failed");
+        }
         let connection = Connection {
             stream,
             peer,

@@ -23,6 +23,7 @@ use serde_json::Value;
 use tokio::sync::watch;
 use uuid::Uuid;
 
+use super::ws::detached::detached;
 use crate::error::AppError;
 use crate::graphql::{AppSchema, SharedExecution};
 use crate::service::{Recheck, SubscriptionAccess};
@@ -93,7 +94,7 @@ pub fn poll_results_target(
     operation_name: Option<&str>,
     variables: &Value,
 ) -> Option<Uuid> {
-    let document = async_graphql::parser::parse_query(query).ok()?;
+    let document = crate::graphql::parse_document(query).ok()?;
     let (_, operation) = document
         .operations
         .iter()
@@ -198,7 +199,7 @@ fn follow(feed: Arc<SharedFeed>, recheck: Option<Recheck>) -> BoxStream<'static,
             if now.seq > seen {
                 seen = now.seq;
                 if let Some(recheck) = &recheck
-                    && let Err(refused) = recheck.still_admitted().await
+                    && let Err(refused) = still_admitted(recheck).await
                 {
                     yield refusal(refused);
                     break;
@@ -214,6 +215,20 @@ fn follow(feed: Arc<SharedFeed>, recheck: Option<Recheck>) -> BoxStream<'static,
         }
     }
     .boxed()
+}
+
+/// Whether a subscriber may still see the poll, checked on a task of its own: the
+/// database read must not wait for the connection's loop to poll it
+/// ([`super::ws::detached`]).
+async fn still_admitted(recheck: &Recheck) -> Result<(), AppError> {
+    let recheck = recheck.clone();
+    detached(async move { recheck.still_admitted().await })
+        .await
+        .unwrap_or_else(|| {
+            Err(AppError::Internal(anyhow::anyhow!(
+                "the admission recheck failed"
+            )))
+        })
 }
 
 /// The error ending a subscriber's stream: the protocol's `error` message.

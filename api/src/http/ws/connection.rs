@@ -5,7 +5,9 @@
 //! `pollResults` subscriptions share one execution across connections
 //! ([`crate::http::ws_shared`]). Streams are fed from "latest value" sources, so a client
 //! that does not read only stalls itself, never other subscribers, and buffers nothing:
-//! when its write completes, the next message it gets is the newest.
+//! when its write completes, the next message it gets is the newest. The database work
+//! of its operations runs on tasks of their own ([`super::detached`]), so that nothing
+//! this loop waits on holds a pool connection.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -19,6 +21,7 @@ use serde_json::Value;
 use tokio::time::{Instant, MissedTickBehavior, Sleep};
 use tokio_stream::StreamMap;
 
+use super::detached::{detached, forwarded};
 use super::liveness::{Liveness, send_within};
 use super::protocol::{self, ClientMessage, Closing, SubscribePayload, code};
 use super::session::{Session, forbidden};
@@ -217,7 +220,7 @@ impl Connection {
                         &format!("at most {max} subscriptions per connection"),
                     )));
                 }
-                self.start(id, payload).await;
+                self.start(id, payload);
                 Ok(None)
             }
             ClientMessage::Complete { id } => {
@@ -229,7 +232,10 @@ impl Connection {
         }
     }
 
-    async fn start(&mut self, id: String, payload: SubscribePayload) {
+    /// Starts operation `id`. Nothing here waits: the admission check and the
+    /// execution run on tasks of their own ([`super::detached`]), so this loop never
+    /// holds them up.
+    fn start(&mut self, id: String, payload: SubscribePayload) {
         let Some(session) = &self.session else {
             return;
         };
@@ -252,36 +258,40 @@ impl Connection {
             request.operation_name.as_deref(),
             &variables,
         );
-        let admitted = match (target, viewer.optional()) {
-            (Some(poll), Ok(user)) => self
-                .state
-                .gate
-                .admit(poll, user)
-                .await
-                .ok()
-                .map(|(_, access)| (poll, access, user)),
-            _ => None,
-        };
-        let stream = match admitted {
-            Some((poll, access, user)) => {
-                let recheck = self.state.gate.recheck_for(poll, user, access);
-                self.state.shared.join(
-                    &self.state.schema,
-                    poll,
-                    access,
-                    request,
-                    &variables,
-                    recheck,
-                )
+        let state = self.state.clone();
+        let stream = futures::stream::once(async move {
+            let candidate = match (target, viewer.optional()) {
+                (Some(poll), Ok(user)) => Some((poll, user)),
+                _ => None,
+            };
+            let admitted = match candidate {
+                Some((poll, user)) => {
+                    let gate = state.gate.clone();
+                    detached(async move { gate.admit(poll, user).await.ok() })
+                        .await
+                        .flatten()
+                        .map(|(_, access)| (poll, access, user))
+                }
+                None => None,
+            };
+            match admitted {
+                Some((poll, access, user)) => {
+                    let recheck = state.gate.recheck_for(poll, user, access);
+                    state
+                        .shared
+                        .join(&state.schema, poll, access, request, &variables, recheck)
+                }
+                None => forwarded(
+                    state
+                        .schema
+                        .execute_stream(request)
+                        .map(|response| Outgoing::Response(Box::new(response)))
+                        .chain(futures::stream::once(async { Outgoing::End }))
+                        .boxed(),
+                ),
             }
-            None => self
-                .state
-                .schema
-                .execute_stream(request)
-                .map(|response| Outgoing::Response(Box::new(response)))
-                .chain(futures::stream::once(async { Outgoing::End }))
-                .boxed(),
-        };
+        })
+        .flatten();
         // Counted as a watcher for as long as the stream lives.
         let watcher = self.state.ws.pacing.watch();
         let stream = stream

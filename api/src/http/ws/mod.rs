@@ -23,10 +23,12 @@
 //!
 //! - [`protocol`]: the messages and close frames;
 //! - [`session`]: who a connection speaks for, and until its token expires;
+//! - [`detached`]: operations' database work, run apart from the connection's loop;
 //! - [`liveness`]: dropping connections whose client is gone or does not read;
 //! - [`connection`]: the loop serving one connection.
 
 mod connection;
+pub(super) mod detached;
 mod liveness;
 mod protocol;
 mod session;
