@@ -4,8 +4,9 @@
 //! that *stalls* (paused, swapping, a long `KEYS`) accepts commands and answers none, so
 //! each one costs its whole timeout, several times per vote. After
 //! [`FAILURES_TO_OPEN`] failures in a row the breaker opens: commands are not sent at
-//! all and callers fall back at once. After the cool-off one command is let through as
-//! a probe; its success closes the breaker, its failure opens it for another cool-off.
+//! all and callers fall back at once. After the cool-off one probe (a PING the client
+//! sends in the background, see `RedisClient::guarded`) is let through; its success
+//! closes the breaker, its failure opens it for another cool-off.
 //! Any success (an answer that was already on its way, say) closes it too: Redis
 //! answered.
 
@@ -21,7 +22,7 @@ pub const FAILURES_TO_OPEN: u32 = 3;
 pub enum Admission {
     /// Yes: the breaker is closed.
     Go,
-    /// Yes, as the one probe of a breaker whose cool-off is over.
+    /// Not this command, but the one probe of a breaker whose cool-off is over is due.
     Probe,
     /// No: the breaker is open; fall back at once.
     Refused,

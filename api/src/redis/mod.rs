@@ -161,7 +161,12 @@ impl RedisClient {
             return None;
         }
         let admission = self.breaker.admit(Instant::now());
-        if admission == Admission::Refused {
+        if admission != Admission::Go {
+            // An open breaker's probe is a PING of its own, in the background: a round
+            // of real calls sent as the probe would all wait out the timeout with it.
+            if admission == Admission::Probe {
+                self.spawn_probe();
+            }
             self.counters.redis_skipped.fetch_add(1, Ordering::Relaxed);
             return None;
         }
@@ -194,6 +199,35 @@ impl RedisClient {
                 None
             }
         }
+    }
+
+    /// Pings every connection in the background; the answer closes the breaker or
+    /// keeps it open for another cool-off.
+    fn spawn_probe(&self) {
+        let redis = self.clone();
+        tokio::spawn(async move {
+            let now_answers = redis.ping_every_connection().await.is_ok();
+            if now_answers {
+                if redis.breaker.succeeded(Admission::Probe) {
+                    redis
+                        .counters
+                        .redis_breaker_open
+                        .store(0, Ordering::Relaxed);
+                }
+            } else {
+                redis.breaker.failed(Admission::Probe, Instant::now());
+            }
+        });
+    }
+
+    /// A PING on every connection, so that each connection's earlier commands ran too.
+    async fn ping_every_connection(&self) -> Result<Vec<String>, Error> {
+        let pings = self
+            .pool
+            .clients()
+            .iter()
+            .map(|c| async move { c.with_options(&self.options).ping::<String>(None).await });
+        futures::future::try_join_all(pings).await
     }
 
     /// The key names.
@@ -298,15 +332,10 @@ impl RedisClient {
     }
 
     /// Whether Redis answers a PING on every connection now. Goes through the breaker
-    /// like any command: while it is open this is `false` without asking, and once its
-    /// cool-off is over the ping is the probe that may close it.
+    /// like any command: while it is open this is `false` without asking (once its
+    /// cool-off is over, asking starts the probe that may close it).
     pub async fn ping(&self) -> bool {
-        let pings = self
-            .pool
-            .clients()
-            .iter()
-            .map(|c| async move { c.with_options(&self.options).ping::<String>(None).await });
-        self.guarded("ping", futures::future::try_join_all(pings))
+        self.guarded("ping", self.ping_every_connection())
             .await
             .is_some()
     }
