@@ -66,9 +66,29 @@ stop_server() {
   server_pid=""
 }
 
+# The server's CPU time so far (user + system), in clock ticks.
+server_cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$server_pid/stat"; }
+
+# Runs tally-bench votes, then prints the server's CPU time per recorded vote: a figure
+# that a shared, noisy machine moves far less than votes/s.
 bench() {
+  local before after out
+  out=$(mktemp)
+  before=$(server_cpu_ticks)
   DATABASE_URL="$pg/$database" TALLY_JWT_SECRET="$secret" ./target/release/tally-bench votes \
-    --address "127.0.0.1:$port" --duration "$seconds" --concurrency "$concurrency" --users "$users" "$@"
+    --address "127.0.0.1:$port" --duration "$seconds" --concurrency "$concurrency" --users "$users" "$@" \
+    | tee "$out"
+  after=$(server_cpu_ticks)
+  awk -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" '
+    /^mode=/ { for (i = 1; i <= NF; i++) if ($i ~ /^calls=/) { split($i, kv, "="); calls = kv[2] } }
+    /^verify:/ { for (i = 1; i <= NF; i++) if ($i ~ /^answers=/) { split($i, kv, "="); recorded = kv[2] } }
+    END {
+      cpu = ticks / hz
+      printf "server CPU: %.1f s; %.1f us per call", cpu, calls ? cpu * 1e6 / calls : 0
+      if (recorded) printf "; %.1f us per recorded vote", cpu * 1e6 / recorded
+      printf "\n"
+    }' "$out"
+  rm -f "$out"
 }
 
 start_redis
