@@ -19,6 +19,9 @@ pub struct Config {
     /// Limits on connections and slow clients.
     #[command(flatten)]
     pub connections: ConnectionConfig,
+    /// Which other web origins may call the API from a browser.
+    #[command(flatten)]
+    pub cors: CorsConfig,
     /// What the server shows about itself (GraphiQL, introspection, metrics).
     #[command(flatten)]
     pub exposure: ExposureConfig,
@@ -159,6 +162,23 @@ impl ConnectionConfig {
     pub fn body_read_timeout(&self) -> Duration {
         Duration::from_millis(self.body_read_timeout_ms)
     }
+}
+
+/// Which web origins other than the server's own may call the API from a browser
+/// (CORS for `/graphql`, the `Origin` check of `/graphql/ws`).
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "CORS")]
+pub struct CorsConfig {
+    /// Origins allowed to call the API from a browser, comma-separated, each exactly as
+    /// a browser sends it (`https://polls.example.org`), or `*` for any origin. Default:
+    /// the web app's Vite dev and preview servers in development
+    /// (`http://localhost:5173`, `http://127.0.0.1:5173`, and the same on 4173), none in
+    /// production. The server's own origin is always allowed.
+    #[arg(long, env = "TALLY_CORS_ORIGINS", value_delimiter = ',')]
+    pub origins: Option<Vec<String>>,
+    /// How long a browser may cache a preflight answer, in seconds.
+    #[arg(long, env = "TALLY_CORS_MAX_AGE_SECS", default_value_t = 600)]
+    pub max_age_secs: u64,
 }
 
 /// What the server shows about itself. Development shows everything; production hides

@@ -16,6 +16,7 @@ use crate::auth::tokens::TokenKeys;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::graphql::{self, Services};
+use crate::http::cors::CorsPolicy;
 use crate::http::exposure::{self, Exposure};
 use crate::http::serve::{ConnectionLimits, Server};
 use crate::http::ws::WsLimits;
@@ -240,6 +241,8 @@ impl Application {
             },
             gate,
             shared: Arc::default(),
+            cors: CorsPolicy::from_config(&config)?,
+            rate_headers: http::RateHeaders::from_config(&config.rate_limits),
         };
 
         let listener = bind(config.http.listen).await?;

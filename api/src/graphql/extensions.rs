@@ -1,12 +1,14 @@
 //! The schema's one extension: error codes for failures that happen outside resolvers,
 //! the document limits that async-graphql 7 lacks (bracket nesting, before parsing:
 //! [`super::nesting`]; aliases, size with fragments expanded:
-//! [`super::document_limits`]), and the parsed-document cache.
+//! [`super::document_limits`]), the complexity limit with each operation's cost
+//! reported in `extensions.cost`, and the parsed-document cache.
 //!
 //! One extension rather than three: async-graphql wraps every field resolution in every
 //! extension's `resolve` hook, so each extension costs a boxed future per field.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_graphql::extensions::{
@@ -21,6 +23,7 @@ use futures::stream::BoxStream;
 use super::document_cache::DocumentCache;
 use super::document_limits::{Breach, DocumentLimits};
 use super::nesting::{MAX_NESTING, Unparsable, parse_document};
+use super::variables;
 
 /// Stable codes for errors raised by the GraphQL engine rather than by our resolvers.
 pub mod codes {
@@ -55,20 +58,78 @@ fn with_code(mut error: ServerError, code: &str) -> ServerError {
 ///
 /// It also gives each request its Redis budget ([`crate::redis::budget`]): the Redis
 /// calls its resolvers make share one deadline.
+///
+/// Complexity is checked here rather than by async-graphql's `limit_complexity`, which
+/// refuses without saying by how much: every response whose document validated, and a
+/// refusal for complexity too, carries `extensions.cost = { requested, limit }` (as
+/// Shopify's API does), so a client sees how close it runs to `TALLY_GRAPHQL_MAX_COMPLEXITY`.
 pub struct RequestGuard {
     limits: DocumentLimits,
+    max_complexity: usize,
     cache: DocumentCache,
     redis_budget: Duration,
+    /// This request's complexity once validation computed it; [`NOT_COSTED`] before.
+    /// (The factory makes one guard per request, so this is per request.)
+    cost: AtomicUsize,
+    /// The name of the operation this request runs, for checking its variables once
+    /// the document is parsed (a std mutex: held for an assignment only).
+    operation_name: Mutex<Option<String>>,
 }
 
+/// The cost of a request whose document has not been validated.
+const NOT_COSTED: usize = usize::MAX;
+
 impl RequestGuard {
-    /// The extension with its document limits and each request's Redis budget.
-    pub fn new(limits: DocumentLimits, redis_budget: Duration) -> Self {
+    /// The extension with its document limits, the complexity limit and each request's
+    /// Redis budget.
+    pub fn new(limits: DocumentLimits, max_complexity: usize, redis_budget: Duration) -> Self {
         RequestGuard {
             limits,
+            max_complexity,
             cache: DocumentCache::default(),
             redis_budget,
+            cost: AtomicUsize::new(NOT_COSTED),
+            operation_name: Mutex::default(),
         }
+    }
+
+    /// The document from the cache, or parsed by async-graphql (and then cached).
+    async fn parse(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        if let Some(document) = self.cache.get(query) {
+            return Ok(document);
+        }
+        // The document parsed in `prepare_request`, through async-graphql's checks of
+        // nesting and directives.
+        let document = next.run(ctx, query, variables).await.map_err(|e| {
+            let code = if e.message.starts_with("The recursion depth") {
+                codes::QUERY_TOO_DEEP
+            } else {
+                codes::PARSE_FAILED
+            };
+            with_code(e, code)
+        })?;
+        self.cache.insert(query, &document);
+        Ok(document)
+    }
+
+    /// `{ requested, limit }`, once the request's complexity is known.
+    fn cost(&self) -> Option<async_graphql::Value> {
+        let requested = self.cost.load(Ordering::Relaxed);
+        (requested != NOT_COSTED).then(|| {
+            let mut cost = async_graphql::indexmap::IndexMap::new();
+            cost.insert(async_graphql::Name::new("requested"), requested.into());
+            cost.insert(
+                async_graphql::Name::new("limit"),
+                self.max_complexity.into(),
+            );
+            async_graphql::Value::Object(cost)
+        })
     }
 }
 
@@ -76,8 +137,11 @@ impl ExtensionFactory for RequestGuard {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(RequestGuard {
             limits: self.limits,
+            max_complexity: self.max_complexity,
             cache: self.cache.clone(),
             redis_budget: self.redis_budget,
+            cost: AtomicUsize::new(NOT_COSTED),
+            operation_name: Mutex::default(),
         })
     }
 }
@@ -192,7 +256,11 @@ fn finish(registry: &async_graphql::registry::Registry, mut response: Response) 
 impl Extension for RequestGuard {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let response = crate::redis::budget::within(self.redis_budget, next.run(ctx)).await;
-        finish(&ctx.schema_env.registry, response)
+        let mut response = finish(&ctx.schema_env.registry, response);
+        if let Some(cost) = self.cost() {
+            response.extensions.insert("cost".to_owned(), cost);
+        }
+        response
     }
 
     /// Every response of an operation run as a stream (all of them over the
@@ -222,6 +290,12 @@ impl Extension for RequestGuard {
         mut request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
+        request.operation_name.clone_into(
+            &mut self
+                .operation_name
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()),
+        );
         if !self.cache.contains(&request.query) {
             let document = parse_document(&request.query).map_err(unparsable)?;
             self.limits.check(&document).map_err(refusal)?;
@@ -230,6 +304,8 @@ impl Extension for RequestGuard {
         next.run(ctx, request).await
     }
 
+    /// The parsed document, once the variables the operation requires are known to be
+    /// there ([`super::variables`]): a missing one is a request error.
     async fn parse_query(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -237,21 +313,16 @@ impl Extension for RequestGuard {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        if let Some(document) = self.cache.get(query) {
-            return Ok(document);
+        let document = self.parse(ctx, query, variables, next).await?;
+        let operation_name = self
+            .operation_name
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        match variables::missing_required(&document, operation_name.as_deref(), variables) {
+            Some(missing) => Err(with_code(missing, codes::BAD_USER_INPUT)),
+            None => Ok(document),
         }
-        // The document parsed in `prepare_request`, through async-graphql's checks of
-        // nesting and directives.
-        let document = next.run(ctx, query, variables).await.map_err(|e| {
-            let code = if e.message.starts_with("The recursion depth") {
-                codes::QUERY_TOO_DEEP
-            } else {
-                codes::PARSE_FAILED
-            };
-            with_code(e, code)
-        })?;
-        self.cache.insert(query, &document);
-        Ok(document)
     }
 
     async fn validation(
@@ -259,18 +330,29 @@ impl Extension for RequestGuard {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|errors| {
+        let result = next.run(ctx).await.map_err(|errors| {
             errors
                 .into_iter()
                 .map(|e| {
                     let code = match e.message.as_str() {
                         "Query is nested too deep." => codes::QUERY_TOO_DEEP,
-                        "Query is too complex." => codes::QUERY_TOO_COMPLEX,
                         _ => codes::VALIDATION_FAILED,
                     };
                     with_code(e, code)
                 })
-                .collect()
-        })
+                .collect::<Vec<_>>()
+        })?;
+        self.cost.store(result.complexity, Ordering::Relaxed);
+        if result.complexity > self.max_complexity {
+            let message = format!(
+                "the query's complexity is {}; at most {} is allowed",
+                result.complexity, self.max_complexity
+            );
+            return Err(vec![with_code(
+                ServerError::new(message, None),
+                codes::QUERY_TOO_COMPLEX,
+            )]);
+        }
+        Ok(result)
     }
 }

@@ -19,6 +19,7 @@ mod polls;
 mod results;
 mod scalars;
 mod subscriptions;
+mod variables;
 mod votes;
 
 use std::time::Duration;
@@ -82,12 +83,13 @@ fn builder(
         SubscriptionRoot::default(),
     )
     .limit_depth(limits.max_depth)
-    .limit_complexity(limits.max_complexity)
+    // Complexity is limited by the guard, which also reports it (`extensions.cost`).
     .extension(extensions::RequestGuard::new(
         document_limits::DocumentLimits {
             max_selections: limits.max_selections,
             max_aliases: limits.max_aliases,
         },
+        limits.max_complexity,
         redis_budget,
     ))
 }

@@ -2,18 +2,23 @@
 //!
 //! We read and check the request ourselves instead of using async-graphql-axum's
 //! extractor, because the extractor reads bodies without a size limit and accepts
-//! mutations over GET. What is refused here, before the engine runs:
+//! mutations over GET. The answer's media type comes from `Accept` ([`super::media`]);
+//! how a response is written, with which status, is [`super::answer`]. What is refused
+//! here, before the engine runs:
 //!
 //! | problem | status | `extensions.code` |
 //! |---|---|---|
+//! | `Accept` names neither `application/graphql-response+json` nor `application/json` | 406 | `NOT_ACCEPTABLE` |
 //! | body over `TALLY_MAX_BODY_BYTES` | 413 | `PAYLOAD_TOO_LARGE` |
 //! | body not in full within `TALLY_BODY_READ_TIMEOUT_MS` | 408 | `REQUEST_TIMEOUT` |
 //! | POST without `Content-Type: application/json` | 415 | `UNSUPPORTED_MEDIA_TYPE` |
-//! | malformed JSON or query string | 400 | `BAD_REQUEST` |
+//! | malformed JSON or query string, no `query`, `variables` or `extensions` not an object | 400 | `BAD_REQUEST` |
 //! | more operations in a batch than `TALLY_GRAPHQL_MAX_BATCH` | 400 | `BATCH_TOO_LARGE` |
 //! | a mutation inside a batch | 400 | `BATCHED_MUTATION` |
 //! | a mutation over GET | 405 | `METHOD_NOT_ALLOWED` |
 //! | execution longer than `TALLY_REQUEST_TIMEOUT_MS` | 200 | `TIMEOUT` |
+//!
+//! None of these answers has a `data` key.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -26,14 +31,18 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
+use super::answer::{self, TIMEOUT};
+use super::media::{self, Media};
 use crate::auth::Viewer;
 use crate::graphql::RequestMeta;
+use crate::limits::usage;
 
 /// A request-level failure, answered in the GraphQL error shape.
 pub struct Refusal {
     status: StatusCode,
     code: &'static str,
     message: String,
+    media: Media,
 }
 
 impl Refusal {
@@ -42,7 +51,14 @@ impl Refusal {
             status,
             code,
             message: message.into(),
+            media: Media::Json,
         }
+    }
+
+    /// The refusal, written in the media type the client asked for.
+    fn in_media(mut self, media: Media) -> Self {
+        self.media = media;
+        self
     }
 }
 
@@ -51,7 +67,12 @@ impl IntoResponse for Refusal {
         let body = serde_json::json!({
             "errors": [{ "message": self.message, "extensions": { "code": self.code } }]
         });
-        let mut response = (self.status, axum::Json(body)).into_response();
+        let mut response = (
+            self.status,
+            [(header::CONTENT_TYPE, self.media.content_type())],
+            body.to_string(),
+        )
+            .into_response();
         if self.status == StatusCode::METHOD_NOT_ALLOWED {
             response
                 .headers_mut()
@@ -67,6 +88,17 @@ impl IntoResponse for Refusal {
     }
 }
 
+/// The media type to answer in, or 406 `NOT_ACCEPTABLE`.
+fn media_for(headers: &HeaderMap) -> Result<Media, Refusal> {
+    media::negotiate(headers).ok_or_else(|| {
+        Refusal::new(
+            StatusCode::NOT_ACCEPTABLE,
+            "NOT_ACCEPTABLE",
+            "GraphQL answers in application/graphql-response+json or application/json; the Accept header allows neither",
+        )
+    })
+}
+
 /// `POST /graphql`: one operation or a batch (an array) of queries.
 pub async fn post(
     State(state): State<Arc<AppState>>,
@@ -74,19 +106,32 @@ pub async fn post(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, Refusal> {
-    if !is_json(&headers) {
+    let media = media_for(&headers)?;
+    let batch = read_post(&state, &headers, body)
+        .await
+        .map_err(|refusal| refusal.in_media(media))?;
+    Ok(execute(&state, &headers, peer, batch, media).await)
+}
+
+/// A POST's operation or batch, checked.
+async fn read_post(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<BatchRequest, Refusal> {
+    if !is_json(headers) {
         return Err(Refusal::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "UNSUPPORTED_MEDIA_TYPE",
             "send the request as Content-Type: application/json",
         ));
     }
-    let bytes = read_body(&headers, body, &state).await?;
+    let bytes = read_body(headers, body, state).await?;
     let batch = parse_body(&bytes)?;
     if let BatchRequest::Batch(requests) = &batch {
         check_batch(requests, state.http.max_batch)?;
     }
-    Ok(execute(&state, &headers, peer, batch).await)
+    Ok(batch)
 }
 
 /// `GET /graphql?query=…&variables=…&operationName=…`: queries only.
@@ -96,15 +141,18 @@ pub async fn get(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Refusal> {
-    let request = parse_query_string(query.as_deref().unwrap_or_default())?;
+    let media = media_for(&headers)?;
+    let request = parse_query_string(query.as_deref().unwrap_or_default())
+        .map_err(|refusal| refusal.in_media(media))?;
     if operation_type(&request) == Some(OperationType::Mutation) {
         return Err(Refusal::new(
             StatusCode::METHOD_NOT_ALLOWED,
             "METHOD_NOT_ALLOWED",
             "mutations are sent with POST",
-        ));
+        )
+        .in_media(media));
     }
-    Ok(execute(&state, &headers, peer, BatchRequest::Single(request)).await)
+    Ok(execute(&state, &headers, peer, BatchRequest::Single(request), media).await)
 }
 
 async fn execute(
@@ -112,6 +160,7 @@ async fn execute(
     headers: &HeaderMap,
     peer: SocketAddr,
     batch: BatchRequest,
+    media: Media,
 ) -> Response {
     let viewer = state.confirm_viewer(state.viewer_from(headers)).await;
     let meta = RequestMeta {
@@ -122,23 +171,27 @@ async fn execute(
         client_ip: Some(client_ip(headers, peer, state.http.trust_forwarded_for)),
     };
     let batch = batch.data(viewer).data(meta);
-    let response = match tokio::time::timeout(
+    let (outcome, seen) = usage::record(tokio::time::timeout(
         state.http.request_timeout,
         state.schema.execute_batch(batch),
-    )
-    .await
-    {
+    ))
+    .await;
+    let response = match outcome {
         Ok(response) => response,
         Err(_) => {
             let mut error = async_graphql::ServerError::new("the request took too long", None);
             error
                 .extensions
                 .get_or_insert_with(Default::default)
-                .set("code", "TIMEOUT");
+                .set("code", TIMEOUT);
             BatchResponse::Single(async_graphql::Response::from_errors(vec![error]))
         }
     };
-    json_response(&response)
+    let mut answer = answer::render(&response, media);
+    state
+        .rate_headers
+        .apply(&seen, &response, answer.headers_mut());
+    answer
 }
 
 /// The client's address: the first `X-Forwarded-For` entry when the proxy in front is
@@ -155,28 +208,6 @@ fn client_ip(headers: &HeaderMap, peer: SocketAddr, trust_forwarded_for: bool) -
         }
     }
     peer.ip()
-}
-
-fn json_response(response: &BatchResponse) -> Response {
-    match serde_json::to_vec(response) {
-        Ok(body) => (
-            [(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            )],
-            body,
-        )
-            .into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "serialising a GraphQL response");
-            Refusal::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL",
-                "internal error",
-            )
-            .into_response()
-        }
-    }
 }
 
 fn is_json(headers: &HeaderMap) -> bool {
@@ -239,7 +270,7 @@ struct Operation {
     #[serde(default)]
     operation_name: Option<String>,
     #[serde(default)]
-    variables: Option<serde_json::Value>,
+    variables: Option<serde_json::Map<String, serde_json::Value>>,
     #[serde(default)]
     extensions: Option<serde_json::Map<String, serde_json::Value>>,
 }
@@ -251,7 +282,9 @@ impl Operation {
             request = request.operation_name(name);
         }
         if let Some(variables) = self.variables {
-            request = request.variables(async_graphql::Variables::from_json(variables));
+            request = request.variables(async_graphql::Variables::from_json(
+                serde_json::Value::Object(variables),
+            ));
         }
         if let Some(extensions) = self.extensions {
             request.extensions = async_graphql::Extensions(
@@ -272,7 +305,7 @@ impl Operation {
 #[serde(rename_all = "camelCase")]
 struct QueryParams {
     #[serde(default)]
-    query: String,
+    query: Option<String>,
     #[serde(default)]
     operation_name: Option<String>,
     #[serde(default)]
@@ -285,8 +318,11 @@ struct QueryParams {
 fn parse_query_string(text: &str) -> Result<Request, Refusal> {
     let params: QueryParams = serde_urlencoded::from_str(text)
         .map_err(|e| bad_request(format!("the query string is not a GraphQL request: {e}")))?;
+    let query = params
+        .query
+        .ok_or_else(|| bad_request("a GraphQL request needs a `query` parameter"))?;
     Ok(Operation {
-        query: params.query,
+        query,
         operation_name: params.operation_name,
         variables: json_param(params.variables, "variables")?,
         extensions: json_param(params.extensions, "extensions")?,
@@ -294,14 +330,16 @@ fn parse_query_string(text: &str) -> Result<Request, Refusal> {
     .into_request())
 }
 
-/// A query-string parameter holding JSON text.
+/// A query-string parameter holding JSON text (`variables` and `extensions` hold an
+/// object; `null` counts as absent).
 fn json_param<T: serde::de::DeserializeOwned>(
     text: Option<String>,
     name: &str,
 ) -> Result<Option<T>, Refusal> {
-    text.map(|t| serde_json::from_str(&t))
+    text.map(|t| serde_json::from_str::<Option<T>>(&t))
         .transpose()
-        .map_err(|e| bad_request(format!("`{name}` is not valid JSON: {e}")))
+        .map(Option::flatten)
+        .map_err(|e| bad_request(format!("`{name}` is not a JSON object: {e}")))
 }
 
 /// A JSON object with a string `query`, or a non-empty array of them, read in one pass.

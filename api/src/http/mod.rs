@@ -11,18 +11,24 @@
 //! | anything else | the built web app (`TALLY_STATIC_DIR`), `index.html` for client routes |
 //!
 //! Every response carries the security headers of [`security`]. Connections are
-//! accepted and limited by [`serve`].
+//! accepted and limited by [`serve`]. Other web origins reach `/graphql` and
+//! `/graphql/ws` as [`cors`] allows.
 
+mod answer;
 mod client_slots;
+pub mod cors;
 pub mod exposure;
 mod graphql;
 mod health;
+mod media;
+mod rate_headers;
 mod request_id;
 mod security;
 pub mod serve;
 pub mod ws;
 mod ws_shared;
 
+pub use rate_headers::RateHeaders;
 pub use ws_shared::SharedFeeds;
 
 use std::sync::Arc;
@@ -94,6 +100,10 @@ pub struct AppState {
     pub gate: SubscriptionGate,
     /// Shared executions of identical subscriptions.
     pub shared: Arc<SharedFeeds>,
+    /// Which other origins may call, from a browser.
+    pub cors: cors::CorsPolicy,
+    /// The rate-limit headers of GraphQL answers.
+    pub rate_headers: RateHeaders,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -122,8 +132,12 @@ fn web_app(dir: &Path, source_maps: bool) -> Router {
 /// All routes with their layers.
 pub fn router(state: AppState, exposure: &Exposure, static_dir: &Path) -> Router {
     let optional = exposure::routes(exposure, state.metrics.clone());
-    let router = Router::new()
+    // CORS on /graphql only: the WebSocket checks `Origin` itself (browsers do not
+    // apply CORS to sockets), and nothing else is meant for other origins.
+    let graphql = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .layer(state.cors.layer());
+    let router = graphql
         .route("/graphql/ws", get(ws::upgrade))
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))

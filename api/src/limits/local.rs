@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::sign_in::{self, AccountRecord, AddressRecord};
-use super::{Bucket, Decision, Quota, RateStore, SignInPolicy, Unavailable};
+use super::{Bucket, Decision, Quota, RateStore, SignInPolicy, Take, Unavailable};
 use crate::clock::Clock;
 
 /// Entries kept before expired ones are swept.
@@ -54,7 +54,7 @@ impl RateStore for LocalLimiter {
         bucket: Bucket,
         subject: &str,
         quota: Quota,
-    ) -> Result<Decision, Unavailable> {
+    ) -> Result<Take, Unavailable> {
         let now = self.clock.now();
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
         if buckets.len() >= SWEEP_AT {
@@ -64,10 +64,13 @@ impl RateStore for LocalLimiter {
         let tat = buckets.get(&key).copied().unwrap_or(now).max(now);
         let wait = tat - chrono(quota.tolerance()) - now;
         if wait > chrono::Duration::zero() {
-            return Ok(Decision::Limited(wait.to_std().unwrap_or_default()));
+            return Ok(Take::Limited(wait.to_std().unwrap_or_default()));
         }
-        buckets.insert(key, tat + chrono(quota.interval()));
-        Ok(Decision::Allowed)
+        let next = tat + chrono(quota.interval());
+        buckets.insert(key, next);
+        Ok(Take::Allowed {
+            backlog: (next - now).to_std().unwrap_or_default(),
+        })
     }
 
     async fn attempt_sign_in(
@@ -131,22 +134,27 @@ mod tests {
             per_minute: 60,
             burst: 3,
         };
-        for _ in 0..3 {
+        let allowed = |secs| {
+            Some(Take::Allowed {
+                backlog: Duration::from_secs(secs),
+            })
+        };
+        for backlog in 1..=3 {
             assert_eq!(
                 limiter.acquire(Bucket::Vote, "u", quota).await.ok(),
-                Some(Decision::Allowed)
+                allowed(backlog)
             );
         }
         let refused = limiter.acquire(Bucket::Vote, "u", quota).await.ok();
-        assert_eq!(refused, Some(Decision::Limited(Duration::from_secs(1))));
+        assert_eq!(refused, Some(Take::Limited(Duration::from_secs(1))));
         assert_eq!(
             limiter.acquire(Bucket::Vote, "other", quota).await.ok(),
-            Some(Decision::Allowed)
+            allowed(1)
         );
         clock.advance(Duration::from_secs(1));
         assert_eq!(
             limiter.acquire(Bucket::Vote, "u", quota).await.ok(),
-            Some(Decision::Allowed)
+            allowed(3)
         );
     }
 

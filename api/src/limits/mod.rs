@@ -11,10 +11,15 @@
 //! default for votes and polls, whose cost is bounded elsewhere) or refuses them (fail
 //! closed: the default for sign-up and sign-in, where a limit is the defence against
 //! password guessing). Both are settings.
+//!
+//! What each call took from which bucket is noted for the request that made it
+//! ([`usage`]), so that the HTTP answer can carry `RateLimit` headers without asking the
+//! store again.
 
 mod local;
 mod redis;
 mod sign_in;
+pub mod usage;
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -76,7 +81,54 @@ impl Quota {
     }
 }
 
-/// What a bucket said.
+impl Quota {
+    /// The quota of `bucket` in `config`.
+    pub fn of(bucket: Bucket, config: &RateLimitConfig) -> Quota {
+        let c = config;
+        match bucket {
+            Bucket::Vote => Quota {
+                per_minute: c.vote_per_minute,
+                burst: c.vote_burst,
+            },
+            Bucket::CreatePoll => Quota {
+                per_minute: c.create_poll_per_minute,
+                burst: c.create_poll_burst,
+            },
+            Bucket::Register => Quota {
+                per_minute: c.register_per_minute,
+                burst: c.register_burst,
+            },
+            Bucket::Login => Quota {
+                per_minute: c.login_per_minute,
+                burst: c.login_burst,
+            },
+        }
+    }
+
+    /// Calls left in the burst when the bucket is `backlog` ahead of schedule (GCRA's
+    /// theoretical arrival time minus now): each call adds one interval to it, and a
+    /// call is allowed while it stays within the tolerance plus one interval.
+    pub fn remaining(&self, backlog: Duration) -> u32 {
+        let room = (self.tolerance() + self.interval()).saturating_sub(backlog);
+        let interval = self.interval().as_nanos().max(1);
+        u32::try_from(room.as_nanos() / interval).unwrap_or(u32::MAX)
+    }
+}
+
+/// What a bucket said to one call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Take {
+    /// Go ahead; the bucket is now this far ahead of schedule (the time until it is
+    /// full again).
+    Allowed {
+        /// GCRA's theoretical arrival time after this call, minus now.
+        backlog: Duration,
+    },
+    /// Not now; try again after this long.
+    Limited(Duration),
+}
+
+/// What the sign-in throttle said.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
     /// Go ahead.
@@ -98,7 +150,7 @@ pub trait RateStore: Send + Sync + 'static {
         bucket: Bucket,
         subject: &str,
         quota: Quota,
-    ) -> Result<Decision, Unavailable>;
+    ) -> Result<Take, Unavailable>;
     /// Admits a sign-in attempt on `account` from `address` and counts it as a failure,
     /// or says how long to wait: [`sign_in::admit`], atomically.
     async fn attempt_sign_in(
@@ -137,25 +189,7 @@ impl Limiter {
     }
 
     fn quota(&self, bucket: Bucket) -> Quota {
-        let c = &self.config;
-        match bucket {
-            Bucket::Vote => Quota {
-                per_minute: c.vote_per_minute,
-                burst: c.vote_burst,
-            },
-            Bucket::CreatePoll => Quota {
-                per_minute: c.create_poll_per_minute,
-                burst: c.create_poll_burst,
-            },
-            Bucket::Register => Quota {
-                per_minute: c.register_per_minute,
-                burst: c.register_burst,
-            },
-            Bucket::Login => Quota {
-                per_minute: c.login_per_minute,
-                burst: c.login_burst,
-            },
-        }
+        Quota::of(bucket, &self.config)
     }
 
     fn fails_open(&self, bucket: Bucket) -> bool {
@@ -175,13 +209,17 @@ impl Limiter {
         if !self.config.enabled {
             return Ok(());
         }
-        match self
-            .store
-            .acquire(bucket, subject, self.quota(bucket))
-            .await
-        {
-            Ok(Decision::Allowed) => Ok(()),
-            Ok(Decision::Limited(retry_after)) => Err(self.limited(retry_after)),
+        let quota = self.quota(bucket);
+        match self.store.acquire(bucket, subject, quota).await {
+            Ok(Take::Allowed { backlog }) => {
+                usage::note(bucket, quota.remaining(backlog), backlog);
+                Ok(())
+            }
+            Ok(Take::Limited(retry_after)) => {
+                usage::note(bucket, 0, retry_after + quota.tolerance());
+                Err(self.limited(retry_after))
+            }
+            // Nothing is known of the bucket: no `RateLimit` for it.
             Err(Unavailable) if self.fails_open(bucket) => Ok(()),
             Err(Unavailable) => Err(self.limited(UNAVAILABLE_RETRY)),
         }
@@ -208,5 +246,18 @@ mod tests {
             burst: 1,
         };
         assert_eq!(one.tolerance(), Duration::ZERO);
+    }
+
+    #[test]
+    fn remaining_calls_follow_the_backlog() {
+        let quota = Quota {
+            per_minute: 60,
+            burst: 5,
+        };
+        // A full bucket, after one call: one interval ahead, four left.
+        assert_eq!(quota.remaining(Duration::from_secs(1)), 4);
+        assert_eq!(quota.remaining(Duration::from_millis(1500)), 3);
+        assert_eq!(quota.remaining(Duration::from_secs(5)), 0);
+        assert_eq!(quota.remaining(Duration::from_secs(9)), 0);
     }
 }

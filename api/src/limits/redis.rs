@@ -9,13 +9,15 @@ use async_trait::async_trait;
 use fred::prelude::*;
 use fred::types::scripts::Script;
 
-use super::{Bucket, Decision, Quota, RateStore, SignInPolicy, Unavailable};
+use super::{Bucket, Decision, Quota, RateStore, SignInPolicy, Take, Unavailable};
 use crate::redis::RedisClient;
 use crate::redis::coalesce::Coalescer;
 
 /// `KEYS[i]`: a bucket; `ARGV[2i - 1]`, `ARGV[2i]`: its interval and tolerance (ms).
-/// Returns, per bucket in order, 0 when allowed, else the milliseconds to wait. Buckets
-/// are taken one after another, so one named twice is taken twice.
+/// Returns, per bucket in order, the milliseconds to wait when refused (> 0), or when
+/// allowed `-1 - backlog`, the backlog being how far ahead of schedule the bucket now
+/// is in ms (so < 0; the `RateLimit` header is made from it without another round
+/// trip). Buckets are taken one after another, so one named twice is taken twice.
 const GCRA: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -31,7 +33,7 @@ for i, key in ipairs(KEYS) do
   else
     local next_tat = tat + interval
     redis.call('SET', key, next_tat, 'PX', math.max(1, next_tat - now))
-    waits[i] = 0
+    waits[i] = -1 - (next_tat - now)
   end
 end
 return waits
@@ -76,7 +78,8 @@ return 0
 /// Buckets and sign-in records in Redis.
 pub struct RedisLimiter {
     redis: RedisClient,
-    /// Takes from one bucket (its key and quota): the milliseconds to wait, 0 if allowed.
+    /// Takes from one bucket (its key and quota): the milliseconds to wait, or
+    /// `-1 - backlog` if allowed (see [`GCRA`]).
     buckets: Coalescer<(String, Quota), i64>,
     sign_in: Script,
 }
@@ -128,13 +131,13 @@ impl RateStore for RedisLimiter {
         bucket: Bucket,
         subject: &str,
         quota: Quota,
-    ) -> Result<Decision, Unavailable> {
+    ) -> Result<Take, Unavailable> {
         let key = self.redis.keys().rate(bucket.as_str(), subject);
         match self.buckets.call((key, quota)).await {
-            Some(0) => Ok(Decision::Allowed),
-            Some(wait) => Ok(Decision::Limited(Duration::from_millis(
-                wait.unsigned_abs(),
-            ))),
+            Some(wait) if wait > 0 => Ok(Take::Limited(Duration::from_millis(wait.unsigned_abs()))),
+            Some(allowed) => Ok(Take::Allowed {
+                backlog: Duration::from_millis((-1 - allowed).unsigned_abs()),
+            }),
             None => Err(Unavailable),
         }
     }

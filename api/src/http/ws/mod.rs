@@ -17,6 +17,9 @@
 //! | 4409 | a `subscribe` whose id is already running |
 //! | 4429 | a second `connection_init` |
 //!
+//! Before any of that, an upgrade from a browser page on a foreign origin (an `Origin`
+//! that [`super::cors`] does not allow) is refused with HTTP 403.
+//!
 //! A client that has sent nothing for two keep-alive intervals, or does not read what
 //! it is sent for as long, is dropped without a Close frame ([`liveness`]): it would not
 //! read one. When the client closes, the server answers its Close frame before leaving.
@@ -84,6 +87,13 @@ pub async fn upgrade(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> HttpResponse {
+    if !state.cors.allows_upgrade(&headers) {
+        return (
+            StatusCode::FORBIDDEN,
+            "this origin may not open a WebSocket here (TALLY_CORS_ORIGINS)",
+        )
+            .into_response();
+    }
     let Ok(permit) = state.ws.connections.clone().try_acquire_owned() else {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
