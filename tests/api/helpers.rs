@@ -584,3 +584,26 @@ pub fn option_ids(poll: &Value) -> Vec<String> {
 pub fn error_code(body: &Value) -> Option<&str> {
     body["errors"][0]["extensions"]["code"].as_str()
 }
+
+/// A response body without `extensions.cost` (and without `extensions` when that was
+/// all it held), for tests that compare whole bodies and are not about cost.
+pub fn without_cost(mut body: Value) -> Value {
+    fn strip(response: &mut Value) {
+        if let Some(extensions) = response
+            .get_mut("extensions")
+            .and_then(Value::as_object_mut)
+        {
+            extensions.remove("cost");
+            if extensions.is_empty()
+                && let Some(object) = response.as_object_mut()
+            {
+                object.remove("extensions");
+            }
+        }
+    }
+    match &mut body {
+        Value::Array(batch) => batch.iter_mut().for_each(strip),
+        one => strip(one),
+    }
+    body
+}

@@ -12,13 +12,16 @@ mod ws_support;
 
 mod accounts;
 mod concurrency;
+mod cors;
 mod degradation;
 mod docs;
 mod exposure;
 mod fuzz;
+mod graphql_over_http;
 mod hostile_documents;
 mod http_surface;
 mod input_edges;
+mod limits_visible;
 mod live;
 mod migrations;
 mod polls;

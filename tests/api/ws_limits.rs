@@ -292,3 +292,30 @@ crate::both_backends! {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clients_close_handshake_completes_within_a_second_even_with_a_subscription_running() {
+    // The graphql-ws client backs off for seconds after a 1006; a close it started must
+    // end cleanly and at once: the server's Close frame back, then the end of the stream.
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let owner = app.register("owner").await;
+    let poll = app.create_poll(&owner, json!({})).await;
+    let mut client = WsClient::ready(&app, Some(&owner.token)).await;
+    client
+        .subscribe_results("1", poll["id"].as_str().unwrap())
+        .await;
+    client.next_results("1").await;
+    let started = Instant::now();
+    client.close(1000).await;
+    let answer = client.receive_within(Duration::from_secs(1)).await;
+    assert_eq!(
+        answer,
+        Some(Received::Closed(1000)),
+        "after {:?}",
+        started.elapsed()
+    );
+    assert!(
+        client.ended_within(Duration::from_secs(1)).await,
+        "the server did not end the connection within 1 s of the handshake"
+    );
+}

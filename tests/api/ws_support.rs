@@ -154,6 +154,23 @@ impl WsClient {
         }
     }
 
+    /// Whether the connection ends cleanly (the server closes it after the close
+    /// handshake, not by a reset) within `wait`.
+    pub async fn ended_within(&mut self, wait: Duration) -> bool {
+        use tokio_tungstenite::tungstenite::Error;
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.socket.next()).await {
+                Err(_) => return false,
+                Ok(None) | Ok(Some(Err(Error::ConnectionClosed | Error::AlreadyClosed))) => {
+                    return true;
+                }
+                Ok(Some(Err(_))) => return false,
+                Ok(Some(Ok(_))) => continue,
+            }
+        }
+    }
+
     /// The payload of the next `next` message for `id`.
     pub async fn next_results(&mut self, id: &str) -> Value {
         match self.receive().await {
