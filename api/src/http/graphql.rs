@@ -27,17 +27,18 @@ use axum::response::{IntoResponse, Response};
 
 use super::AppState;
 use crate::auth::Viewer;
+use crate::error_code::ErrorCode;
 use crate::graphql::RequestMeta;
 
 /// A request-level failure, answered in the GraphQL error shape.
 pub struct Refusal {
     status: StatusCode,
-    code: &'static str,
+    code: ErrorCode,
     message: String,
 }
 
 impl Refusal {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         Refusal {
             status,
             code,
@@ -49,7 +50,7 @@ impl Refusal {
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         let body = serde_json::json!({
-            "errors": [{ "message": self.message, "extensions": { "code": self.code } }]
+            "errors": [{ "message": self.message, "extensions": { "code": self.code.as_str() } }]
         });
         let mut response = (self.status, axum::Json(body)).into_response();
         if self.status == StatusCode::METHOD_NOT_ALLOWED {
@@ -77,7 +78,7 @@ pub async fn post(
     if !is_json(&headers) {
         return Err(Refusal::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "UNSUPPORTED_MEDIA_TYPE",
+            ErrorCode::UnsupportedMediaType,
             "send the request as Content-Type: application/json",
         ));
     }
@@ -100,7 +101,7 @@ pub async fn get(
     if operation_type(&request) == Some(OperationType::Mutation) {
         return Err(Refusal::new(
             StatusCode::METHOD_NOT_ALLOWED,
-            "METHOD_NOT_ALLOWED",
+            ErrorCode::MethodNotAllowed,
             "mutations are sent with POST",
         ));
     }
@@ -134,7 +135,7 @@ async fn execute(
             error
                 .extensions
                 .get_or_insert_with(Default::default)
-                .set("code", "TIMEOUT");
+                .set("code", ErrorCode::Timeout.as_str());
             BatchResponse::Single(async_graphql::Response::from_errors(vec![error]))
         }
     };
@@ -171,7 +172,7 @@ fn json_response(response: &BatchResponse) -> Response {
             tracing::error!(error = %e, "serialising a GraphQL response");
             Refusal::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL",
+                ErrorCode::Internal,
                 "internal error",
             )
             .into_response()
@@ -195,7 +196,7 @@ async fn read_body(headers: &HeaderMap, body: Body, state: &AppState) -> Result<
     let too_large = || {
         Refusal::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "PAYLOAD_TOO_LARGE",
+            ErrorCode::PayloadTooLarge,
             format!("the request body is over {limit} bytes"),
         )
     };
@@ -217,7 +218,7 @@ async fn read_body(headers: &HeaderMap, body: Body, state: &AppState) -> Result<
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             Err(Refusal::new(
                 StatusCode::REQUEST_TIMEOUT,
-                "REQUEST_TIMEOUT",
+                ErrorCode::RequestTimeout,
                 format!(
                     "the request body did not arrive within {} ms",
                     timeout.as_millis()
@@ -228,7 +229,7 @@ async fn read_body(headers: &HeaderMap, body: Body, state: &AppState) -> Result<
 }
 
 fn bad_request(message: impl Into<String>) -> Refusal {
-    Refusal::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", message)
+    Refusal::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message)
 }
 
 /// One operation as sent in a POST body.
@@ -327,7 +328,7 @@ fn check_batch(requests: &[Request], max: usize) -> Result<(), Refusal> {
     if requests.is_empty() || requests.len() > max {
         return Err(Refusal::new(
             StatusCode::BAD_REQUEST,
-            "BATCH_TOO_LARGE",
+            ErrorCode::BatchTooLarge,
             format!("a batch holds 1 to {max} operations"),
         ));
     }
@@ -337,7 +338,7 @@ fn check_batch(requests: &[Request], max: usize) -> Result<(), Refusal> {
     {
         return Err(Refusal::new(
             StatusCode::BAD_REQUEST,
-            "BATCHED_MUTATION",
+            ErrorCode::BatchedMutation,
             "mutations cannot be batched; send each in its own request",
         ));
     }
