@@ -81,9 +81,8 @@ impl ErrorCode {
     /// Every code, in the catalogue's order.
     pub fn all() -> &'static [ErrorCode] {
         use async_graphql::resolver_utils::EnumType;
-        static ALL: std::sync::LazyLock<Vec<ErrorCode>> = std::sync::LazyLock::new(|| {
-            ErrorCode::items().iter().map(|item| item.value).collect()
-        });
+        static ALL: std::sync::LazyLock<Vec<ErrorCode>> =
+            std::sync::LazyLock::new(|| ErrorCode::items().iter().map(|item| item.value).collect());
         &ALL
     }
 
@@ -97,7 +96,8 @@ impl ErrorCode {
     }
 
     /// The HTTP status a code comes with when it refuses the HTTP request itself;
-    /// `None` for the codes of GraphQL errors, answered with 200.
+    /// `None` for the codes of GraphQL errors, answered with 200. The HTTP layer answers
+    /// its refusals with this status, so the two cannot disagree.
     pub fn http_status(self) -> Option<u16> {
         match self {
             ErrorCode::BadRequest | ErrorCode::BatchTooLarge | ErrorCode::BatchedMutation => {
@@ -119,7 +119,10 @@ mod tests {
     #[test]
     fn every_code_has_its_own_name() {
         assert_eq!(ErrorCode::BadUserInput.as_str(), "BAD_USER_INPUT");
-        assert_eq!(ErrorCode::GraphqlParseFailed.as_str(), "GRAPHQL_PARSE_FAILED");
+        assert_eq!(
+            ErrorCode::GraphqlParseFailed.as_str(),
+            "GRAPHQL_PARSE_FAILED"
+        );
         assert_eq!(ErrorCode::PayloadTooLarge.http_status(), Some(413));
         let names: std::collections::HashSet<_> =
             ErrorCode::all().iter().map(|c| c.as_str()).collect();

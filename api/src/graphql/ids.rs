@@ -59,7 +59,10 @@ pub fn decode_cursor(argument: &str, cursor: &str) -> Result<Uuid, AppError> {
         .filter(|(tag, _)| tag == CURSOR_TAG)
         .map(|(_, id)| id)
         .ok_or_else(|| {
-            AppError::bad_input(argument, format!("{argument} is not a cursor from this API"))
+            AppError::bad_input(
+                argument,
+                format!("{argument} is not a cursor from this API"),
+            )
         })
 }
 

@@ -48,7 +48,10 @@ impl PageArgs {
             ));
         }
         let cursor = |name: &str, cursor: &Option<String>| -> AppResult<Option<Uuid>> {
-            cursor.as_deref().map(|c| decode_cursor(name, c)).transpose()
+            cursor
+                .as_deref()
+                .map(|c| decode_cursor(name, c))
+                .transpose()
         };
         Ok(PageWindow {
             count: u64::try_from(count).unwrap_or(1),

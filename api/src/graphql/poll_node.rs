@@ -184,7 +184,6 @@ impl PollNode {
             tally.ok_or_else(|| AppError::Internal(anyhow::anyhow!("poll without tally")))?;
         Ok(PollResultsNode::new(results.results(poll, &tally), options))
     }
-
 }
 
 /// One option of a poll.

@@ -33,7 +33,8 @@ impl PollResultsNode {
 
     /// The count of one option of these results.
     pub fn option_result(&self, option: uuid::Uuid) -> Option<OptionResultNode> {
-        self.option_results().find(|result| result.option.id == option)
+        self.option_results()
+            .find(|result| result.option.id == option)
     }
 }
 

@@ -38,7 +38,14 @@ pub struct Refusal {
 }
 
 impl Refusal {
-    fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
+    /// A refusal with `code`, answered with the HTTP status the catalogue gives it
+    /// ([`ErrorCode::http_status`]); 500 for a code that has none (`INTERNAL`, when the
+    /// response itself could not be written).
+    fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        let status = code
+            .http_status()
+            .and_then(|status| StatusCode::from_u16(status).ok())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         Refusal {
             status,
             code,
@@ -77,7 +84,6 @@ pub async fn post(
 ) -> Result<Response, Refusal> {
     if !is_json(&headers) {
         return Err(Refusal::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::UnsupportedMediaType,
             "send the request as Content-Type: application/json",
         ));
@@ -100,7 +106,6 @@ pub async fn get(
     let request = parse_query_string(query.as_deref().unwrap_or_default())?;
     if operation_type(&request) == Some(OperationType::Mutation) {
         return Err(Refusal::new(
-            StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::MethodNotAllowed,
             "mutations are sent with POST",
         ));
@@ -170,12 +175,7 @@ fn json_response(response: &BatchResponse) -> Response {
             .into_response(),
         Err(e) => {
             tracing::error!(error = %e, "serialising a GraphQL response");
-            Refusal::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                ErrorCode::Internal,
-                "internal error",
-            )
-            .into_response()
+            Refusal::new(ErrorCode::Internal, "internal error").into_response()
         }
     }
 }
@@ -195,7 +195,6 @@ async fn read_body(headers: &HeaderMap, body: Body, state: &AppState) -> Result<
     let limit = state.http.max_body_bytes;
     let too_large = || {
         Refusal::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::PayloadTooLarge,
             format!("the request body is over {limit} bytes"),
         )
@@ -217,7 +216,6 @@ async fn read_body(headers: &HeaderMap, body: Body, state: &AppState) -> Result<
                 .body_read_timeouts
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             Err(Refusal::new(
-                StatusCode::REQUEST_TIMEOUT,
                 ErrorCode::RequestTimeout,
                 format!(
                     "the request body did not arrive within {} ms",
@@ -229,7 +227,7 @@ async fn read_body(headers: &HeaderMap, body: Body, state: &AppState) -> Result<
 }
 
 fn bad_request(message: impl Into<String>) -> Refusal {
-    Refusal::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message)
+    Refusal::new(ErrorCode::BadRequest, message)
 }
 
 /// One operation as sent in a POST body.
@@ -327,7 +325,6 @@ fn parse_body(bytes: &[u8]) -> Result<BatchRequest, Refusal> {
 fn check_batch(requests: &[Request], max: usize) -> Result<(), Refusal> {
     if requests.is_empty() || requests.len() > max {
         return Err(Refusal::new(
-            StatusCode::BAD_REQUEST,
             ErrorCode::BatchTooLarge,
             format!("a batch holds 1 to {max} operations"),
         ));
@@ -337,7 +334,6 @@ fn check_batch(requests: &[Request], max: usize) -> Result<(), Refusal> {
         .any(|r| operation_type(r) == Some(OperationType::Mutation))
     {
         return Err(Refusal::new(
-            StatusCode::BAD_REQUEST,
             ErrorCode::BatchedMutation,
             "mutations cannot be batched; send each in its own request",
         ));
