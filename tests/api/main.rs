@@ -20,6 +20,7 @@ mod fuzz;
 mod graphql_over_http;
 mod hostile_documents;
 mod http_surface;
+mod identity;
 mod input_edges;
 mod limits_visible;
 mod live;

@@ -17,20 +17,17 @@ use axum::response::{IntoResponse, Response as HttpResponse};
 use serde::Serialize;
 
 use super::media::Media;
-
-/// The code of the error for a request cut off by `TALLY_REQUEST_TIMEOUT_MS`: execution
-/// had started, so it is not a request error.
-pub const TIMEOUT: &str = "TIMEOUT";
+use crate::error_code::ErrorCode;
 
 /// Whether `response` is a request error: no data, and only errors that no field raised
-/// (a field's error has a path).
+/// (a field's error has a path). `TIMEOUT` is not one: execution had started.
 pub fn is_request_error(response: &Response) -> bool {
     response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response
             .errors
             .iter()
-            .all(|e| e.path.is_empty() && code_of(e) != Some(TIMEOUT))
+            .all(|e| e.path.is_empty() && code_of(e) != Some(ErrorCode::Timeout.as_str()))
 }
 
 fn code_of(error: &ServerError) -> Option<&str> {

@@ -31,22 +31,30 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
-use super::answer::{self, TIMEOUT};
+use super::answer;
 use super::media::{self, Media};
 use crate::auth::Viewer;
+use crate::error_code::ErrorCode;
 use crate::graphql::RequestMeta;
 use crate::limits::usage;
 
 /// A request-level failure, answered in the GraphQL error shape.
 pub struct Refusal {
     status: StatusCode,
-    code: &'static str,
+    code: ErrorCode,
     message: String,
     media: Media,
 }
 
 impl Refusal {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    /// A refusal with `code`, answered with the HTTP status the catalogue gives it
+    /// ([`ErrorCode::http_status`]); 500 for a code that has none (`INTERNAL`, when the
+    /// response itself could not be written).
+    fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        let status = code
+            .http_status()
+            .and_then(|status| StatusCode::from_u16(status).ok())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         Refusal {
             status,
             code,
@@ -65,7 +73,7 @@ impl Refusal {
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         let body = serde_json::json!({
-            "errors": [{ "message": self.message, "extensions": { "code": self.code } }]
+            "errors": [{ "message": self.message, "extensions": { "code": self.code.as_str() } }]
         });
         let mut response = (
             self.status,
@@ -92,8 +100,7 @@ impl IntoResponse for Refusal {
 fn media_for(headers: &HeaderMap) -> Result<Media, Refusal> {
     media::negotiate(headers).ok_or_else(|| {
         Refusal::new(
-            StatusCode::NOT_ACCEPTABLE,
-            "NOT_ACCEPTABLE",
+            ErrorCode::NotAcceptable,
             "GraphQL answers in application/graphql-response+json or application/json; the Accept header allows neither",
         )
     })
@@ -121,8 +128,7 @@ async fn read_post(
 ) -> Result<BatchRequest, Refusal> {
     if !is_json(headers) {
         return Err(Refusal::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "UNSUPPORTED_MEDIA_TYPE",
+            ErrorCode::UnsupportedMediaType,
             "send the request as Content-Type: application/json",
         ));
     }
@@ -145,12 +151,10 @@ pub async fn get(
     let request = parse_query_string(query.as_deref().unwrap_or_default())
         .map_err(|refusal| refusal.in_media(media))?;
     if operation_type(&request) == Some(OperationType::Mutation) {
-        return Err(Refusal::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "METHOD_NOT_ALLOWED",
-            "mutations are sent with POST",
-        )
-        .in_media(media));
+        return Err(
+            Refusal::new(ErrorCode::MethodNotAllowed, "mutations are sent with POST")
+                .in_media(media),
+        );
     }
     Ok(execute(&state, &headers, peer, BatchRequest::Single(request), media).await)
 }
@@ -183,7 +187,7 @@ async fn execute(
             error
                 .extensions
                 .get_or_insert_with(Default::default)
-                .set("code", TIMEOUT);
+                .set("code", ErrorCode::Timeout.as_str());
             BatchResponse::Single(async_graphql::Response::from_errors(vec![error]))
         }
     };
@@ -225,8 +229,7 @@ async fn read_body(headers: &HeaderMap, body: Body, state: &AppState) -> Result<
     let limit = state.http.max_body_bytes;
     let too_large = || {
         Refusal::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "PAYLOAD_TOO_LARGE",
+            ErrorCode::PayloadTooLarge,
             format!("the request body is over {limit} bytes"),
         )
     };
@@ -247,8 +250,7 @@ async fn read_body(headers: &HeaderMap, body: Body, state: &AppState) -> Result<
                 .body_read_timeouts
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             Err(Refusal::new(
-                StatusCode::REQUEST_TIMEOUT,
-                "REQUEST_TIMEOUT",
+                ErrorCode::RequestTimeout,
                 format!(
                     "the request body did not arrive within {} ms",
                     timeout.as_millis()
@@ -259,7 +261,7 @@ async fn read_body(headers: &HeaderMap, body: Body, state: &AppState) -> Result<
 }
 
 fn bad_request(message: impl Into<String>) -> Refusal {
-    Refusal::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", message)
+    Refusal::new(ErrorCode::BadRequest, message)
 }
 
 /// One operation as sent in a POST body.
@@ -364,8 +366,7 @@ fn parse_body(bytes: &[u8]) -> Result<BatchRequest, Refusal> {
 fn check_batch(requests: &[Request], max: usize) -> Result<(), Refusal> {
     if requests.is_empty() || requests.len() > max {
         return Err(Refusal::new(
-            StatusCode::BAD_REQUEST,
-            "BATCH_TOO_LARGE",
+            ErrorCode::BatchTooLarge,
             format!("a batch holds 1 to {max} operations"),
         ));
     }
@@ -374,8 +375,7 @@ fn check_batch(requests: &[Request], max: usize) -> Result<(), Refusal> {
         .any(|r| operation_type(r) == Some(OperationType::Mutation))
     {
         return Err(Refusal::new(
-            StatusCode::BAD_REQUEST,
-            "BATCHED_MUTATION",
+            ErrorCode::BatchedMutation,
             "mutations cannot be batched; send each in its own request",
         ));
     }

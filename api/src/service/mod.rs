@@ -10,7 +10,7 @@ pub mod subscription_gate;
 pub mod votes;
 
 pub use accounts::{AccountService, Session};
-pub use polls::{PollFilter, PollPage, PollService};
+pub use polls::{PageWindow, PollFilter, PollPage, PollService};
 pub use results::{PollResults, ResultsService, SubscriptionAccess};
 pub use subscription_gate::{Recheck, SubscriptionGate};
 pub use votes::{VoteReceipt, VoteService};
