@@ -21,6 +21,7 @@ mod http_surface;
 mod input_edges;
 mod live;
 mod migrations;
+mod persisted;
 mod polls;
 mod production_shape;
 mod query_count;

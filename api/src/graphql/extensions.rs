@@ -1,12 +1,14 @@
 //! The schema's one extension: error codes for failures that happen outside resolvers,
 //! the document limits that async-graphql 7 lacks (bracket nesting, before parsing:
 //! [`super::nesting`]; aliases, size with fragments expanded:
-//! [`super::document_limits`]), and the parsed-document cache.
+//! [`super::document_limits`]), the parsed-document cache, and what persisted
+//! documents skip ([`super::persisted`]).
 //!
 //! One extension rather than three: async-graphql wraps every field resolution in every
 //! extension's `resolve` hook, so each extension costs a boxed future per field.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use async_graphql::extensions::{
@@ -18,9 +20,11 @@ use async_graphql::{Request, Response, ServerError, ServerResult, ValidationResu
 use futures::StreamExt;
 use futures::stream::BoxStream;
 
+use super::counters::DocumentCounters;
 use super::document_cache::DocumentCache;
 use super::document_limits::{Breach, DocumentLimits};
 use super::nesting::{MAX_NESTING, Unparsable, parse_document};
+use super::persisted::Persisted;
 
 /// Stable codes for errors raised by the GraphQL engine rather than by our resolvers.
 pub mod codes {
@@ -36,6 +40,12 @@ pub mod codes {
     pub const TOO_MANY_ALIASES: &str = "TOO_MANY_ALIASES";
     /// An argument value could not be read as its declared type.
     pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
+}
+
+/// The persisted document a request runs, if it is one.
+fn persisted(data: &async_graphql::Data) -> Option<&Persisted> {
+    data.get(&std::any::TypeId::of::<Persisted>())
+        .and_then(|d| d.downcast_ref::<Persisted>())
 }
 
 fn with_code(mut error: ServerError, code: &str) -> ServerError {
@@ -55,30 +65,50 @@ fn with_code(mut error: ServerError, code: &str) -> ServerError {
 ///
 /// It also gives each request its Redis budget ([`crate::redis::budget`]): the Redis
 /// calls its resolvers make share one deadline.
+///
+/// A persisted document ([`Persisted`] in the request's data) is parsed once and then
+/// run from its parsed form; once it passed validation, it is sent to the schema whose
+/// validation runs only the rules that depend on variables ([`RequestGuard::known`]).
+#[derive(Clone)]
 pub struct RequestGuard {
     limits: DocumentLimits,
     cache: DocumentCache,
     redis_budget: Duration,
+    counters: Arc<DocumentCounters>,
+    /// Whether the schema runs every validation rule (else: only complexity, depth and
+    /// fragment cycles, for documents that passed them all before).
+    full_validation: bool,
 }
 
 impl RequestGuard {
     /// The extension with its document limits and each request's Redis budget.
-    pub fn new(limits: DocumentLimits, redis_budget: Duration) -> Self {
+    pub fn new(
+        limits: DocumentLimits,
+        redis_budget: Duration,
+        counters: Arc<DocumentCounters>,
+    ) -> Self {
         RequestGuard {
             limits,
             cache: DocumentCache::default(),
             redis_budget,
+            counters,
+            full_validation: true,
+        }
+    }
+
+    /// The same extension (one cache, one set of counters) for the schema of known
+    /// documents, which validates in async-graphql's `ValidationMode::Fast`.
+    pub fn known(&self) -> Self {
+        RequestGuard {
+            full_validation: false,
+            ..self.clone()
         }
     }
 }
 
 impl ExtensionFactory for RequestGuard {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(RequestGuard {
-            limits: self.limits,
-            cache: self.cache.clone(),
-            redis_budget: self.redis_budget,
-        })
+        Arc::new(self.clone())
     }
 }
 
@@ -215,14 +245,19 @@ impl Extension for RequestGuard {
     /// [`super::nesting`]) and checks it against the [`DocumentLimits`] before
     /// async-graphql's own parse step, which walks every fragment spread expanded
     /// (its recursion-depth check) and so must only ever see a document of bounded
-    /// size. Cached documents passed already.
+    /// size. Cached documents passed already, and so did persisted documents parsed
+    /// before.
     async fn prepare_request(
         &self,
         ctx: &ExtensionContext<'_>,
         mut request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
-        if !self.cache.contains(&request.query) {
+        let parsed = persisted(&request.data).and_then(|known| known.0.document().cloned());
+        if let Some(document) = parsed {
+            request.set_parsed_query(document);
+        } else if !self.cache.contains(&request.query) {
+            self.counters.parsed.fetch_add(1, Ordering::Relaxed);
             let document = parse_document(&request.query).map_err(unparsable)?;
             self.limits.check(&document).map_err(refusal)?;
             request.set_parsed_query(document);
@@ -237,7 +272,10 @@ impl Extension for RequestGuard {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        if let Some(document) = self.cache.get(query) {
+        let persisted = ctx.data_opt::<Persisted>();
+        if persisted.is_none()
+            && let Some(document) = self.cache.get(query)
+        {
             return Ok(document);
         }
         // The document parsed in `prepare_request`, through async-graphql's checks of
@@ -250,7 +288,10 @@ impl Extension for RequestGuard {
             };
             with_code(e, code)
         })?;
-        self.cache.insert(query, &document);
+        match persisted {
+            Some(known) => known.0.set_document(&document),
+            None => self.cache.insert(query, &document),
+        }
         Ok(document)
     }
 
@@ -259,7 +300,17 @@ impl Extension for RequestGuard {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|errors| {
+        if self.full_validation {
+            self.counters.validated.fetch_add(1, Ordering::Relaxed);
+        }
+        let result = next.run(ctx).await;
+        if self.full_validation
+            && result.is_ok()
+            && let Some(known) = ctx.data_opt::<Persisted>()
+        {
+            known.0.mark_validated();
+        }
+        result.map_err(|errors| {
             errors
                 .into_iter()
                 .map(|e| {

@@ -6,6 +6,7 @@
 
 mod accounts;
 mod context;
+mod counters;
 mod document_cache;
 mod document_limits;
 mod enums;
@@ -14,6 +15,7 @@ mod ids;
 mod loaders;
 mod nesting;
 mod pagination;
+pub mod persisted;
 mod poll_node;
 mod polls;
 mod results;
@@ -21,15 +23,17 @@ mod scalars;
 mod subscriptions;
 mod votes;
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder, ValidationMode};
 
 use crate::config::GraphqlLimits;
 use crate::realtime::Realtime;
 use crate::service::{AccountService, PollService, ResultsService, SubscriptionGate, VoteService};
 
 pub use context::RequestMeta;
+pub use counters::DocumentCounters;
 pub use nesting::{MAX_NESTING, Unparsable, parse_document};
 pub use subscriptions::SharedExecution;
 
@@ -74,7 +78,7 @@ pub struct Services {
 
 fn builder(
     limits: &GraphqlLimits,
-    redis_budget: Duration,
+    guard: extensions::RequestGuard,
 ) -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     Schema::build(
         QueryRoot::default(),
@@ -83,43 +87,77 @@ fn builder(
     )
     .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
-    .extension(extensions::RequestGuard::new(
+    .extension(guard)
+}
+
+fn guard(
+    limits: &GraphqlLimits,
+    redis_budget: Duration,
+    counters: Arc<DocumentCounters>,
+) -> extensions::RequestGuard {
+    extensions::RequestGuard::new(
         document_limits::DocumentLimits {
             max_selections: limits.max_selections,
             max_aliases: limits.max_aliases,
         },
         redis_budget,
-    ))
+        counters,
+    )
 }
 
-/// The schema with its services and limits; `redis_budget` is the longest one request
+/// The executable schema twice, over the same services, cache and counters.
+#[derive(Clone)]
+pub struct Schemas {
+    /// For every document: runs every validation rule.
+    pub full: AppSchema,
+    /// For persisted documents that passed [`Schemas::full`]'s validation before:
+    /// runs only the rules whose outcome depends on the request's variables
+    /// (complexity, depth) and fragment cycles (async-graphql's
+    /// `ValidationMode::Fast`). A variable of the wrong type is then refused while
+    /// the field's arguments are read (`BAD_USER_INPUT`) rather than by validation.
+    pub known: AppSchema,
+}
+
+/// The schemas with their services and limits; `redis_budget` is the longest one request
 /// may wait on Redis in all (see [`crate::redis::budget`]); `introspection` off refuses
-/// `__schema` and `__type` (production's default).
+/// `__schema` and `__type` (production's default); `counters` count documents parsed
+/// and validated.
 pub fn build(
     services: Services,
     limits: &GraphqlLimits,
     redis_budget: Duration,
     introspection: bool,
-) -> AppSchema {
-    let loaders = loaders::Loaders::new(
-        services.accounts.clone(),
-        services.polls.clone(),
-        services.results.clone(),
-        services.votes.clone(),
-    );
-    let builder = match introspection {
-        true => builder(limits, redis_budget),
-        false => builder(limits, redis_budget).disable_introspection(),
+    counters: Arc<DocumentCounters>,
+) -> Schemas {
+    let full_guard = guard(limits, redis_budget, counters);
+    let known_guard = full_guard.known();
+    let schema = |guard, mode| {
+        let builder = match introspection {
+            true => builder(limits, guard),
+            false => builder(limits, guard).disable_introspection(),
+        };
+        // Each schema batches its own loads.
+        let loaders = loaders::Loaders::new(
+            services.accounts.clone(),
+            services.polls.clone(),
+            services.results.clone(),
+            services.votes.clone(),
+        );
+        builder
+            .validation_mode(mode)
+            .data(services.accounts.clone())
+            .data(services.polls.clone())
+            .data(services.votes.clone())
+            .data(services.results.clone())
+            .data(services.gate.clone())
+            .data(services.realtime.clone())
+            .data(loaders)
+            .finish()
     };
-    builder
-        .data(services.accounts)
-        .data(services.polls)
-        .data(services.votes)
-        .data(services.results)
-        .data(services.gate)
-        .data(services.realtime)
-        .data(loaders)
-        .finish()
+    Schemas {
+        full: schema(full_guard, ValidationMode::Strict),
+        known: schema(known_guard, ValidationMode::Fast),
+    }
 }
 
 /// The schema in SDL, as checked in at `schema.graphql`.
@@ -131,5 +169,8 @@ pub fn sdl() -> String {
         max_aliases: usize::MAX,
         max_batch: usize::MAX,
     };
-    builder(&limits, Duration::ZERO).finish().sdl()
+    let counters = Arc::default();
+    builder(&limits, guard(&limits, Duration::ZERO, counters))
+        .finish()
+        .sdl()
 }

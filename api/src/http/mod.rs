@@ -39,6 +39,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
 use crate::graphql::AppSchema;
+use crate::graphql::persisted::PersistedQueries;
 use crate::metrics::Metrics;
 use crate::redis::RedisClient;
 use crate::service::{AccountService, SubscriptionGate};
@@ -78,6 +79,11 @@ impl HttpLimits {
 pub struct AppState {
     /// The executable schema, with its services.
     pub schema: AppSchema,
+    /// The same schema for persisted documents validated before: it skips the
+    /// validation rules they passed ([`crate::graphql::Schemas::known`]).
+    pub known_schema: AppSchema,
+    /// Persisted operations.
+    pub persisted: PersistedQueries,
     /// For reading bearer tokens.
     pub accounts: AccountService,
     /// For readiness checks.
