@@ -19,7 +19,8 @@
 //!
 //! Persisted operations ([`crate::graphql::persisted`]) are resolved to their text
 //! before the batch and method checks, which then see the document that will run. In a
-//! batch, a refused persisted operation gets its error in its place and the others run.
+//! batch, an unknown hash gets `PERSISTED_QUERY_NOT_FOUND` in its place and the others
+//! run; any other persisted-operation refusal refuses the whole batch.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -97,6 +98,15 @@ pub async fn post(
             check_batch_size(&requests, state.http.max_batch)?;
             let resolving = requests.into_iter().map(|r| resolve(&state, r));
             let resolved = futures::future::join_all(resolving).await;
+            // A malformed persisted operation refuses the whole request, as malformed
+            // JSON does; an unknown hash is answered in its place.
+            if let Some(why) = resolved
+                .iter()
+                .filter_map(|r| r.as_ref().err())
+                .find(|why| **why != Refused::NotFound)
+            {
+                return Err(refused(why.clone()));
+            }
             check_batch_operations(&resolved)?;
             Operations::Batch(resolved)
         }
