@@ -4,7 +4,7 @@
 //! |---|---|
 //! | `POST /graphql`, `GET /graphql` | GraphQL over HTTP ([`graphql`]) |
 //! | `GET /graphql/ws` | GraphQL over WebSocket, `graphql-transport-ws` ([`ws`]) |
-//! | `GET /graphiql` | the GraphiQL IDE, where exposed ([`exposure`]) |
+//! | `GET /graphiql` | the GraphiQL IDE, where exposed ([`exposure`]), served whole from the binary ([`graphiql`]) |
 //! | `GET /healthz` | the process is up |
 //! | `GET /readyz` | the database answers (Redis is reported, but only as degraded) |
 //! | `GET /metrics` | counters in the Prometheus text format ([`crate::metrics`]), where exposed |
@@ -15,6 +15,7 @@
 
 mod client_slots;
 pub mod exposure;
+mod graphiql;
 mod graphql;
 mod health;
 mod request_id;
