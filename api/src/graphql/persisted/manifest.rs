@@ -2,7 +2,7 @@
 //!
 //! Its format is the `persisted-documents.json` that GraphQL Code Generator's client
 //! preset writes with `persistedDocuments: { hashAlgorithm: 'sha256' }`: one JSON object
-//! from each document's SHA-256 to its text. It is read once at start-up, and a file
+//! from each document's SHA-256 (`sha256:<hex>`, or bare hex) to its text. It is read once at start-up, and a file
 //! that is unreadable, or whose hash does not match its text, stops the server from
 //! starting (an operator who asked for trusted mode must not get an open server).
 
@@ -33,8 +33,10 @@ impl Manifest {
         let entries: HashMap<String, String> = serde_json::from_str(text)
             .context("the trusted documents are not a JSON object of hash to document")?;
         let mut documents = HashMap::with_capacity(entries.len());
-        for (hash, document) in entries {
-            let Some(parsed) = Sha256Hash::parse(&hash) else {
+        for (key, document) in entries {
+            // Codegen writes `sha256:<hex>`; a bare hex key is accepted too.
+            let hash = key.strip_prefix("sha256:").unwrap_or(&key);
+            let Some(parsed) = Sha256Hash::parse(hash) else {
                 bail!(
                     "`{hash}` is not a SHA-256 in hex (generate the manifest with hashAlgorithm 'sha256')"
                 );
@@ -74,5 +76,7 @@ mod tests {
         let hash = Sha256Hash::of("{ me { id } }");
         let right = format!(r#"{{"{}": "{{ me {{ id }} }}"}}"#, hash.as_str());
         assert!(Manifest::parse(&right).unwrap().get(&hash).is_some());
+        let prefixed = format!(r#"{{"sha256:{}": "{{ me {{ id }} }}"}}"#, hash.as_str());
+        assert!(Manifest::parse(&prefixed).unwrap().get(&hash).is_some());
     }
 }
