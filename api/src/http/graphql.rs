@@ -92,7 +92,7 @@ pub async fn post(
     let bytes = read_body(&headers, body, &state).await?;
     let operations = match parse_body(&bytes)? {
         BatchRequest::Single(request) => {
-            Operations::Single(resolve(&state, request).await.map_err(refused)?)
+            Operations::Single(Box::new(resolve(&state, request).await.map_err(refused)?))
         }
         BatchRequest::Batch(requests) => {
             check_batch_size(&requests, state.http.max_batch)?;
@@ -130,12 +130,18 @@ pub async fn get(
             "mutations are sent with POST",
         ));
     }
-    Ok(execute(&state, &headers, peer, Operations::Single(request)).await)
+    Ok(execute(
+        &state,
+        &headers,
+        peer,
+        Operations::Single(Box::new(request)),
+    )
+    .await)
 }
 
 /// What a request asks to run, persisted operations resolved.
 enum Operations {
-    Single(Request),
+    Single(Box<Request>),
     Batch(Vec<Result<Request, Refused>>),
 }
 
@@ -196,7 +202,7 @@ async fn execute(
     let running = async {
         match operations {
             Operations::Single(request) => {
-                BatchResponse::Single(run(state, with_data(request)).await)
+                BatchResponse::Single(run(state, with_data(*request)).await)
             }
             Operations::Batch(requests) => {
                 let runs = requests.into_iter().map(|resolved| async {

@@ -75,8 +75,18 @@ mod tests {
         assert!(Manifest::parse(&wrong).is_err());
         let hash = Sha256Hash::of("{ me { id } }");
         let right = format!(r#"{{"{}": "{{ me {{ id }} }}"}}"#, hash.as_str());
-        assert!(Manifest::parse(&right).unwrap().get(&hash).is_some());
+        assert!(
+            Manifest::parse(&right)
+                .expect("a good manifest")
+                .get(&hash)
+                .is_some()
+        );
         let prefixed = format!(r#"{{"sha256:{}": "{{ me {{ id }} }}"}}"#, hash.as_str());
-        assert!(Manifest::parse(&prefixed).unwrap().get(&hash).is_some());
+        assert!(
+            Manifest::parse(&prefixed)
+                .expect("a prefixed manifest")
+                .get(&hash)
+                .is_some()
+        );
     }
 }
