@@ -253,10 +253,12 @@ impl Extension for RequestGuard {
         mut request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
-        let parsed = persisted(&request.data).and_then(|known| known.0.document().cloned());
-        if let Some(document) = parsed {
+        let known = persisted(&request.data);
+        if let Some(document) = known.and_then(|known| known.0.document().cloned()) {
             request.set_parsed_query(document);
-        } else if !self.cache.contains(&request.query) {
+        } else if known.is_some() || !self.cache.contains(&request.query) {
+            // A persisted document is parsed here the first time even when its text is
+            // in the cache: `parse_query` keeps it with the persisted entry instead.
             self.counters.parsed.fetch_add(1, Ordering::Relaxed);
             let document = parse_document(&request.query).map_err(unparsable)?;
             self.limits.check(&document).map_err(refusal)?;
