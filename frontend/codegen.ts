@@ -10,7 +10,13 @@ const config: CodegenConfig = {
   generates: {
     './src/gql/': {
       preset: 'client',
-      presetConfig: { fragmentMasking: false },
+      // Each document carries its SHA-256 (`__meta__.hash`), sent instead of its text
+      // (src/api/persisted.ts), and src/gql/persisted-documents.json lists them all: the
+      // manifest for the server's TALLY_TRUSTED_DOCUMENTS.
+      presetConfig: {
+        fragmentMasking: false,
+        persistedDocuments: { hashAlgorithm: 'sha256' },
+      },
       config: {
         enumsAsTypes: true,
         useTypeImports: true,

@@ -37,6 +37,9 @@ pub struct Config {
     /// Limits against abusive GraphQL requests.
     #[command(flatten)]
     pub graphql: GraphqlLimits,
+    /// Persisted operations.
+    #[command(flatten)]
+    pub persisted: PersistedConfig,
     /// The vote writer (group commit).
     #[command(flatten)]
     pub votes: VoteConfig,
@@ -371,6 +374,34 @@ pub struct GraphqlLimits {
         default_value_t = 10
     )]
     pub max_batch: usize,
+}
+
+/// Persisted operations: documents named by their SHA-256 ([`crate::graphql::persisted`]).
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Persisted operations")]
+pub struct PersistedConfig {
+    /// A trusted-documents manifest (`persisted-documents.json` from the web app's
+    /// codegen: SHA-256 to document). When set, only its documents run, by hash; when
+    /// unset, clients register documents themselves (automatic persisted queries).
+    #[arg(long = "trusted-documents", env = "TALLY_TRUSTED_DOCUMENTS")]
+    pub trusted_documents: Option<PathBuf>,
+    /// Most persisted documents one instance keeps in memory (least recently used
+    /// make way); each costs its text and its parsed form.
+    #[arg(
+        long = "persisted-queries-capacity",
+        env = "TALLY_PERSISTED_QUERIES_CAPACITY",
+        default_value_t = 10_000
+    )]
+    pub capacity: usize,
+    /// How long an automatically persisted document is kept, in seconds, in memory and
+    /// in Redis; a client whose hash expired gets `PERSISTED_QUERY_NOT_FOUND` and sends
+    /// the text again.
+    #[arg(
+        long = "persisted-query-ttl-secs",
+        env = "TALLY_PERSISTED_QUERY_TTL_SECS",
+        default_value_t = 604_800
+    )]
+    pub ttl_secs: u64,
 }
 
 /// The vote writer: how `castVote` calls are grouped into transactions.

@@ -81,6 +81,18 @@ pub enum ErrorCode {
     BatchTooLarge,
     /// HTTP 400: a batch holds a mutation (mutations are never batched).
     BatchedMutation,
+    /// The `extensions.persistedQuery` hash names no stored document: send the hash with
+    /// the query text (Apollo clients match this code and the message
+    /// `PersistedQueryNotFound`).
+    PersistedQueryNotFound,
+    /// HTTP 400: the query text sent does not hash to `extensions.persistedQuery.sha256Hash`.
+    PersistedQueryHashMismatch,
+    /// HTTP 400: the server runs only its trusted documents (`TALLY_TRUSTED_DOCUMENTS`),
+    /// and the request is not one of them sent by its hash.
+    PersistedQueryNotAllowed,
+    /// HTTP 400: `extensions.persistedQuery` is not `{"version": 1, "sha256Hash": "<64
+    /// hex digits>"}`.
+    PersistedQueryInvalid,
 }
 
 impl ErrorCode {
@@ -106,9 +118,12 @@ impl ErrorCode {
     /// its refusals with this status, so the two cannot disagree.
     pub fn http_status(self) -> Option<u16> {
         match self {
-            ErrorCode::BadRequest | ErrorCode::BatchTooLarge | ErrorCode::BatchedMutation => {
-                Some(400)
-            }
+            ErrorCode::BadRequest
+            | ErrorCode::BatchTooLarge
+            | ErrorCode::BatchedMutation
+            | ErrorCode::PersistedQueryHashMismatch
+            | ErrorCode::PersistedQueryNotAllowed
+            | ErrorCode::PersistedQueryInvalid => Some(400),
             ErrorCode::MethodNotAllowed => Some(405),
             ErrorCode::NotAcceptable => Some(406),
             ErrorCode::RequestTimeout => Some(408),

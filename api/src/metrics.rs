@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::graphql::DocumentCounters;
 use crate::realtime::{Hub, Pacing};
 use crate::store::{StoreMetrics, VoteWriter};
 
@@ -62,6 +63,8 @@ pub struct Metrics {
     pub hub: Arc<Hub>,
     /// Live-tally subscriptions written to, and the pace they set.
     pub pacing: Pacing,
+    /// GraphQL documents parsed and validated.
+    pub documents: Arc<DocumentCounters>,
 }
 
 impl Metrics {
@@ -70,7 +73,7 @@ impl Metrics {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         let (w, a) = (self.writer.metrics(), &self.app);
         #[rustfmt::skip]
-        let rows: [(&str, &str, &str, u64); 28] = [
+        let rows: [(&str, &str, &str, u64); 30] = [
             ("tally_vote_batches_total", "counter", "Vote transactions committed.", get(&w.batches)),
             ("tally_vote_batch_calls_total", "counter", "castVote calls answered by committed batches.", get(&w.calls)),
             ("tally_vote_batch_size_last", "gauge", "Calls in the last batch.", get(&w.last_batch_size)),
@@ -98,6 +101,8 @@ impl Metrics {
             ("tally_http_connections_refused_total", "counter", "Connections closed on arrival: their address was at its connection cap.", get(&a.connections_refused_per_client)),
             ("tally_http_header_timeouts_total", "counter", "Connections closed: a request's headers did not arrive in time.", get(&a.header_read_timeouts)),
             ("tally_http_body_timeouts_total", "counter", "Requests refused: their body did not arrive in time.", get(&a.body_read_timeouts)),
+            ("tally_graphql_documents_parsed_total", "counter", "GraphQL query texts parsed (cached and persisted known documents are not).", get(&self.documents.parsed)),
+            ("tally_graphql_documents_validated_total", "counter", "GraphQL documents run through every validation rule (persisted known documents are not).", get(&self.documents.validated)),
             ("tally_process_resident_bytes", "gauge", "Resident memory of the process.", resident_bytes()),
         ];
         let mut out = String::new();

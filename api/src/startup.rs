@@ -15,6 +15,7 @@ use crate::auth::secrets;
 use crate::auth::tokens::TokenKeys;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
+use crate::graphql::persisted::{Manifest, PersistedQueries, RedisStore, SharedStore};
 use crate::graphql::{self, Services};
 use crate::http::cors::CorsPolicy;
 use crate::http::exposure::{self, Exposure};
@@ -191,7 +192,9 @@ impl Application {
             app: counters,
             hub: realtime.hub().clone(),
             pacing: pacing.clone(),
+            documents: Arc::default(),
         };
+        let persisted = persisted_queries(&config, redis.as_ref())?;
         let accounts = AccountService::new(
             store.clone(),
             hasher,
@@ -219,14 +222,17 @@ impl Application {
             gate: gate.clone(),
         };
         let exposure = Exposure::from_config(&config);
-        let schema = graphql::build(
+        let schemas = graphql::build(
             services,
             &config.graphql,
             Duration::from_millis(config.redis.request_budget_ms),
             exposure.introspection,
+            metrics.documents.clone(),
         );
         let state = AppState {
-            schema,
+            schema: schemas.full,
+            known_schema: schemas.known,
+            persisted,
             accounts,
             store: store.clone(),
             redis: redis.clone(),
@@ -324,6 +330,25 @@ impl Application {
         running.stop(self.grace).await;
         Ok(())
     }
+}
+
+/// Persisted operations: the trusted manifest when one is configured (unreadable: the
+/// server does not start), learned from clients otherwise, shared through Redis when
+/// there is one.
+fn persisted_queries(
+    config: &Config,
+    redis: Option<&RedisClient>,
+) -> anyhow::Result<PersistedQueries> {
+    let settings = &config.persisted;
+    if let Some(path) = &settings.trusted_documents {
+        let manifest = Manifest::load(path)?;
+        tracing::info!(documents = manifest.len(), path = %path.display(), "trusted documents only");
+        return Ok(PersistedQueries::trusted(manifest));
+    }
+    let ttl = Duration::from_secs(settings.ttl_secs);
+    let shared =
+        redis.map(|redis| Arc::new(RedisStore::new(redis.clone(), ttl)) as Arc<dyn SharedStore>);
+    Ok(PersistedQueries::automatic(settings.capacity, ttl, shared))
 }
 
 async fn bind(address: SocketAddr) -> anyhow::Result<TcpListener> {

@@ -4,8 +4,10 @@
 // Starts the server (TALLY_BIN, default ../target/debug/tally) on a free port with a fresh
 // SQLite data directory, serving frontend/dist; drives Debian's Chromium through
 // playwright-core with two users: sign up, create and share a poll, vote, watch each
-// other's votes arrive live, close the poll, check the final result. Saves a screenshot
-// of the results page to test-results/results.png. Exits non-zero on any failure.
+// other's votes arrive live, close the poll, check the final result; checks that the app
+// sends its operations by hash, and that GraphiQL loads with nothing from the internet.
+// Saves a screenshot of the results page to test-results/results.png. Exits non-zero on
+// any failure.
 //
 // Needs `npm run build` first (it tests frontend/dist) and a server binary
 // (`cargo build -p tally` in the repository root).
@@ -315,6 +317,14 @@ async function scenario(base, browser) {
       pageErrors.push(`${who}: HTTP ${response.status()} for ${response.request().method()} ${response.url()}`);
     });
   }
+  /** @type {{ byHash: number, withText: number }} */
+  const sentOperations = { byHash: 0, withText: 0 };
+  owner.on('request', (request) => {
+    if (request.method() !== 'POST' || !request.url().endsWith('/graphql')) return;
+    const body = request.postDataJSON();
+    if (body?.extensions?.persistedQuery?.sha256Hash && body.query === undefined) sentOperations.byHash += 1;
+    else sentOperations.withText += 1;
+  });
   /** @type {Record<string, number>} */
   const navigations = { owner: 0, voter: 0 };
   owner.on('framenavigated', (frame) => frame === owner.mainFrame() && (navigations.owner += 1));
@@ -527,6 +537,34 @@ async function scenario(base, browser) {
 
       await voter.getByRole('link', { name: 'My polls' }).click();
       await waitUntil(async () => (await voter.getByTestId('voted-polls').innerText()).includes(title), 5000, 'the voted poll is not under "Polls I voted in"');
+    });
+
+    await step('the app sends its operations as persisted documents, by hash', async () => {
+      // The first time the server meets a hash it asks for the text once; every
+      // operation after that goes by hash alone.
+      if (sentOperations.byHash === 0 || sentOperations.byHash <= sentOperations.withText) {
+        throw new Error(`sent by hash ${sentOperations.byHash} times, with text ${sentOperations.withText} times`);
+      }
+    });
+
+    await step('GraphiQL loads from the server alone and reads the schema', async () => {
+      const context = await browser.newContext({ baseURL: base });
+      const page = await context.newPage();
+      /** @type {string[]} */
+      const elsewhere = [];
+      page.on('request', (request) => {
+        if (!request.url().startsWith(base)) elsewhere.push(request.url());
+      });
+      const introspected = page.waitForResponse(
+        (response) => response.url().endsWith('/graphql') && response.request().method() === 'POST' && response.status() === 200,
+        { timeout: 15_000 },
+      );
+      await page.goto('/graphiql');
+      await page.locator('.graphiql-container').waitFor({ timeout: 15_000 });
+      const body = await (await introspected).json();
+      if (!dig(body.data, '__schema')) throw new Error(`GraphiQL's schema request got ${JSON.stringify(body).slice(0, 200)}`);
+      await context.close();
+      if (elsewhere.length) throw new Error(`GraphiQL fetched from elsewhere: ${elsewhere.join(', ')}`);
     });
 
     if (pageErrors.length) throw new Error(`the pages logged errors:\n    ${pageErrors.join('\n    ')}`);

@@ -25,6 +25,7 @@ mod input_edges;
 mod limits_visible;
 mod live;
 mod migrations;
+mod persisted;
 mod polls;
 mod production_shape;
 mod query_count;

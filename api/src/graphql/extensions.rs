@@ -2,7 +2,8 @@
 //! the document limits that async-graphql 7 lacks (bracket nesting, before parsing:
 //! [`super::nesting`]; aliases, size with fragments expanded:
 //! [`super::document_limits`]), the complexity limit with each operation's cost
-//! reported in `extensions.cost`, and the parsed-document cache.
+//! reported in `extensions.cost`, the parsed-document cache, and what persisted
+//! documents skip ([`super::persisted`]).
 //!
 //! One extension rather than three: async-graphql wraps every field resolution in every
 //! extension's `resolve` hook, so each extension costs a boxed future per field.
@@ -20,11 +21,19 @@ use async_graphql::{Request, Response, ServerError, ServerResult, ValidationResu
 use futures::StreamExt;
 use futures::stream::BoxStream;
 
+use super::counters::DocumentCounters;
 use super::document_cache::DocumentCache;
 use super::document_limits::{Breach, DocumentLimits};
 use super::nesting::{MAX_NESTING, Unparsable, parse_document};
+use super::persisted::Persisted;
 use super::variables;
 use crate::error_code::ErrorCode;
+
+/// The persisted document a request runs, if it is one.
+fn persisted(data: &async_graphql::Data) -> Option<&Persisted> {
+    data.get(&std::any::TypeId::of::<Persisted>())
+        .and_then(|d| d.downcast_ref::<Persisted>())
+}
 
 fn with_code(mut error: ServerError, code: ErrorCode) -> ServerError {
     let extensions = error.extensions.get_or_insert_with(Default::default);
@@ -48,11 +57,19 @@ fn with_code(mut error: ServerError, code: ErrorCode) -> ServerError {
 /// refuses without saying by how much: every response whose document validated, and a
 /// refusal for complexity too, carries `extensions.cost = { requested, limit }` (as
 /// Shopify's API does), so a client sees how close it runs to `TALLY_GRAPHQL_MAX_COMPLEXITY`.
+///
+/// A persisted document ([`Persisted`] in the request's data) is parsed once and then
+/// run from its parsed form; once it passed validation, it is sent to the schema whose
+/// validation runs only the rules that depend on variables ([`RequestGuard::known`]).
 pub struct RequestGuard {
     limits: DocumentLimits,
     max_complexity: usize,
     cache: DocumentCache,
     redis_budget: Duration,
+    counters: Arc<DocumentCounters>,
+    /// Whether the schema runs every validation rule (else: only complexity, depth and
+    /// fragment cycles, for documents that passed them all before).
+    full_validation: bool,
     /// This request's complexity once validation computed it; [`NOT_COSTED`] before.
     /// (The factory makes one guard per request, so this is per request.)
     cost: AtomicUsize,
@@ -67,18 +84,49 @@ const NOT_COSTED: usize = usize::MAX;
 impl RequestGuard {
     /// The extension with its document limits, the complexity limit and each request's
     /// Redis budget.
-    pub fn new(limits: DocumentLimits, max_complexity: usize, redis_budget: Duration) -> Self {
+    pub fn new(
+        limits: DocumentLimits,
+        max_complexity: usize,
+        redis_budget: Duration,
+        counters: Arc<DocumentCounters>,
+    ) -> Self {
         RequestGuard {
             limits,
             max_complexity,
             cache: DocumentCache::default(),
             redis_budget,
+            counters,
+            full_validation: true,
             cost: AtomicUsize::new(NOT_COSTED),
             operation_name: Mutex::default(),
         }
     }
 
-    /// The document from the cache, or parsed by async-graphql (and then cached).
+    /// The same extension (one cache, one set of counters) for the schema of known
+    /// documents, which validates in async-graphql's `ValidationMode::Fast`.
+    pub fn known(&self) -> Self {
+        RequestGuard {
+            full_validation: false,
+            ..self.for_one_request()
+        }
+    }
+
+    /// A guard sharing this one's cache and counters, with a request's own state.
+    fn for_one_request(&self) -> Self {
+        RequestGuard {
+            limits: self.limits,
+            max_complexity: self.max_complexity,
+            cache: self.cache.clone(),
+            redis_budget: self.redis_budget,
+            counters: self.counters.clone(),
+            full_validation: self.full_validation,
+            cost: AtomicUsize::new(NOT_COSTED),
+            operation_name: Mutex::default(),
+        }
+    }
+
+    /// The document from the cache, or parsed by async-graphql (and then cached, with
+    /// its persisted entry when it is one).
     async fn parse(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -86,7 +134,10 @@ impl RequestGuard {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        if let Some(document) = self.cache.get(query) {
+        let persisted = ctx.data_opt::<Persisted>();
+        if persisted.is_none()
+            && let Some(document) = self.cache.get(query)
+        {
             return Ok(document);
         }
         // The document parsed in `prepare_request`, through async-graphql's checks of
@@ -99,7 +150,10 @@ impl RequestGuard {
             };
             with_code(e, code)
         })?;
-        self.cache.insert(query, &document);
+        match persisted {
+            Some(known) => known.0.set_document(&document),
+            None => self.cache.insert(query, &document),
+        }
         Ok(document)
     }
 
@@ -120,14 +174,7 @@ impl RequestGuard {
 
 impl ExtensionFactory for RequestGuard {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(RequestGuard {
-            limits: self.limits,
-            max_complexity: self.max_complexity,
-            cache: self.cache.clone(),
-            redis_budget: self.redis_budget,
-            cost: AtomicUsize::new(NOT_COSTED),
-            operation_name: Mutex::default(),
-        })
+        Arc::new(self.for_one_request())
     }
 }
 
@@ -268,7 +315,8 @@ impl Extension for RequestGuard {
     /// [`super::nesting`]) and checks it against the [`DocumentLimits`] before
     /// async-graphql's own parse step, which walks every fragment spread expanded
     /// (its recursion-depth check) and so must only ever see a document of bounded
-    /// size. Cached documents passed already.
+    /// size. Cached documents passed already, and so did persisted documents parsed
+    /// before.
     async fn prepare_request(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -281,7 +329,13 @@ impl Extension for RequestGuard {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner()),
         );
-        if !self.cache.contains(&request.query) {
+        let known = persisted(&request.data);
+        if let Some(document) = known.and_then(|known| known.0.document().cloned()) {
+            request.set_parsed_query(document);
+        } else if known.is_some() || !self.cache.contains(&request.query) {
+            // A persisted document is parsed here the first time even when its text is
+            // in the cache: `parse_query` keeps it with the persisted entry instead.
+            self.counters.parsed.fetch_add(1, Ordering::Relaxed);
             let document = parse_document(&request.query).map_err(unparsable)?;
             self.limits.check(&document).map_err(refusal)?;
             request.set_parsed_query(document);
@@ -315,7 +369,17 @@ impl Extension for RequestGuard {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await.map_err(|errors| {
+        if self.full_validation {
+            self.counters.validated.fetch_add(1, Ordering::Relaxed);
+        }
+        let result = next.run(ctx).await;
+        if self.full_validation
+            && result.is_ok()
+            && let Some(known) = ctx.data_opt::<Persisted>()
+        {
+            known.0.mark_validated();
+        }
+        let result = result.map_err(|errors| {
             errors
                 .into_iter()
                 .map(|e| {

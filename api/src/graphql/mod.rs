@@ -7,6 +7,7 @@
 mod accounts;
 mod catalogue;
 mod context;
+mod counters;
 mod document_cache;
 mod document_limits;
 mod enums;
@@ -16,6 +17,7 @@ mod loaders;
 mod nesting;
 mod node;
 mod pagination;
+pub mod persisted;
 mod poll_node;
 mod polls;
 mod results;
@@ -24,15 +26,17 @@ mod subscriptions;
 mod variables;
 mod votes;
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder, ValidationMode};
 
 use crate::config::GraphqlLimits;
 use crate::realtime::Realtime;
 use crate::service::{AccountService, PollService, ResultsService, SubscriptionGate, VoteService};
 
 pub use context::RequestMeta;
+pub use counters::DocumentCounters;
 pub use nesting::{MAX_NESTING, Unparsable, parse_document};
 pub use subscriptions::SharedExecution;
 
@@ -86,7 +90,7 @@ pub struct Services {
 
 fn builder(
     limits: &GraphqlLimits,
-    redis_budget: Duration,
+    guard: extensions::RequestGuard,
 ) -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     Schema::build(
         QueryRoot::default(),
@@ -95,44 +99,78 @@ fn builder(
     )
     .limit_depth(limits.max_depth)
     // Complexity is limited by the guard, which also reports it (`extensions.cost`).
-    .extension(extensions::RequestGuard::new(
+    .extension(guard)
+}
+
+fn guard(
+    limits: &GraphqlLimits,
+    redis_budget: Duration,
+    counters: Arc<DocumentCounters>,
+) -> extensions::RequestGuard {
+    extensions::RequestGuard::new(
         document_limits::DocumentLimits {
             max_selections: limits.max_selections,
             max_aliases: limits.max_aliases,
         },
         limits.max_complexity,
         redis_budget,
-    ))
+        counters,
+    )
 }
 
-/// The schema with its services and limits; `redis_budget` is the longest one request
+/// The executable schema twice, over the same services, cache and counters.
+#[derive(Clone)]
+pub struct Schemas {
+    /// For every document: runs every validation rule.
+    pub full: AppSchema,
+    /// For persisted documents that passed [`Schemas::full`]'s validation before:
+    /// runs only the rules whose outcome depends on the request's variables
+    /// (complexity, depth) and fragment cycles (async-graphql's
+    /// `ValidationMode::Fast`). A variable of the wrong type is then refused while
+    /// the field's arguments are read (`BAD_USER_INPUT`) rather than by validation.
+    pub known: AppSchema,
+}
+
+/// The schemas with their services and limits; `redis_budget` is the longest one request
 /// may wait on Redis in all (see [`crate::redis::budget`]); `introspection` off refuses
-/// `__schema` and `__type` (production's default).
+/// `__schema` and `__type` (production's default); `counters` count documents parsed
+/// and validated.
 pub fn build(
     services: Services,
     limits: &GraphqlLimits,
     redis_budget: Duration,
     introspection: bool,
-) -> AppSchema {
-    let loaders = loaders::Loaders::new(
-        services.accounts.clone(),
-        services.polls.clone(),
-        services.results.clone(),
-        services.votes.clone(),
-    );
-    let builder = match introspection {
-        true => builder(limits, redis_budget),
-        false => builder(limits, redis_budget).disable_introspection(),
+    counters: Arc<DocumentCounters>,
+) -> Schemas {
+    let full_guard = guard(limits, redis_budget, counters);
+    let known_guard = full_guard.known();
+    let schema = |guard, mode| {
+        let builder = match introspection {
+            true => builder(limits, guard),
+            false => builder(limits, guard).disable_introspection(),
+        };
+        // Each schema batches its own loads.
+        let loaders = loaders::Loaders::new(
+            services.accounts.clone(),
+            services.polls.clone(),
+            services.results.clone(),
+            services.votes.clone(),
+        );
+        builder
+            .validation_mode(mode)
+            .data(services.accounts.clone())
+            .data(services.polls.clone())
+            .data(services.votes.clone())
+            .data(services.results.clone())
+            .data(services.gate.clone())
+            .data(services.realtime.clone())
+            .data(loaders)
+            .finish()
     };
-    builder
-        .data(services.accounts)
-        .data(services.polls)
-        .data(services.votes)
-        .data(services.results)
-        .data(services.gate)
-        .data(services.realtime)
-        .data(loaders)
-        .finish()
+    Schemas {
+        full: schema(full_guard, ValidationMode::Strict),
+        known: schema(known_guard, ValidationMode::Fast),
+    }
 }
 
 /// The schema in SDL, as checked in at `schema.graphql`.
@@ -144,8 +182,9 @@ pub fn sdl() -> String {
         max_aliases: usize::MAX,
         max_batch: usize::MAX,
     };
+    let counters = Arc::default();
     // With `@specifiedBy`, so code generators can map `DateTime` to their own type.
-    builder(&limits, Duration::ZERO)
+    builder(&limits, guard(&limits, Duration::ZERO, counters))
         .finish()
         .sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by())
 }

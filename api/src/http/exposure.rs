@@ -19,7 +19,7 @@ use axum::extract::{Request, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use sha2::{Digest, Sha256};
 
@@ -103,13 +103,13 @@ impl Exposure {
 /// `/graphiql` and `/metrics` on the main listener, as exposed.
 pub fn routes(exposure: &Exposure, metrics: Metrics) -> Router {
     let graphiql = if exposure.graphiql {
-        get(graphiql).layer(security::own_policy(security::GRAPHIQL_POLICY))
+        super::graphiql::routes()
     } else {
-        get(not_found)
+        Router::new()
+            .route("/graphiql", get(not_found))
+            .route("/graphiql/assets/{file}", get(not_found))
     };
-    Router::new()
-        .route("/graphiql", graphiql)
-        .merge(metrics_routes(metrics, exposure.metrics.clone()))
+    graphiql.merge(metrics_routes(metrics, exposure.metrics.clone()))
 }
 
 /// The separate metrics listener's router.
@@ -158,14 +158,4 @@ async fn metrics_page(State(page): State<Arc<MetricsPage>>, headers: HeaderMap) 
 
 async fn not_found() -> (StatusCode, &'static str) {
     (StatusCode::NOT_FOUND, "not found\n")
-}
-
-async fn graphiql() -> Html<String> {
-    Html(
-        async_graphql::http::GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql/ws")
-            .title("Tally GraphiQL")
-            .finish(),
-    )
 }

@@ -17,8 +17,15 @@
 //! | a mutation inside a batch | 400 | `BATCHED_MUTATION` |
 //! | a mutation over GET | 405 | `METHOD_NOT_ALLOWED` |
 //! | execution longer than `TALLY_REQUEST_TIMEOUT_MS` | 200 | `TIMEOUT` |
+//! | a persisted-operation hash this server does not know | 200 | `PERSISTED_QUERY_NOT_FOUND` |
+//! | a malformed `extensions.persistedQuery`, a text that is not its hash's, a text in trusted mode | 400 | `PERSISTED_QUERY_INVALID`, `_HASH_MISMATCH`, `_NOT_ALLOWED` |
 //!
 //! None of these answers has a `data` key.
+//!
+//! Persisted operations ([`crate::graphql::persisted`]) are resolved to their text
+//! before the batch and method checks, which then see the document that will run. In a
+//! batch, an unknown hash gets `PERSISTED_QUERY_NOT_FOUND` in its place and the others
+//! run; any other persisted-operation refusal refuses the whole batch.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -36,6 +43,7 @@ use super::media::{self, Media};
 use crate::auth::Viewer;
 use crate::error_code::ErrorCode;
 use crate::graphql::RequestMeta;
+use crate::graphql::persisted::{Persisted, Refused};
 use crate::limits::usage;
 
 /// A request-level failure, answered in the GraphQL error shape.
@@ -60,6 +68,19 @@ impl Refusal {
             code,
             message: message.into(),
             media: Media::Json,
+        }
+    }
+
+    /// A refused persisted operation, answered alone. Not found is not a failed HTTP
+    /// request (200): Apollo clients read it from the GraphQL errors and send the text.
+    fn persisted(why: Refused) -> Self {
+        let refusal = Refusal::new(why.code(), why.message());
+        match why {
+            Refused::NotFound => Refusal {
+                status: StatusCode::OK,
+                ..refusal
+            },
+            _ => refusal,
         }
     }
 
@@ -114,18 +135,18 @@ pub async fn post(
     body: Body,
 ) -> Result<Response, Refusal> {
     let media = media_for(&headers)?;
-    let batch = read_post(&state, &headers, body)
+    let operations = read_post(&state, &headers, body)
         .await
         .map_err(|refusal| refusal.in_media(media))?;
-    Ok(execute(&state, &headers, peer, batch, media).await)
+    Ok(execute(&state, &headers, peer, operations, media).await)
 }
 
-/// A POST's operation or batch, checked.
+/// A POST's operation or batch, checked, its persisted operations resolved.
 async fn read_post(
     state: &AppState,
     headers: &HeaderMap,
     body: Body,
-) -> Result<BatchRequest, Refusal> {
+) -> Result<Operations, Refusal> {
     if !is_json(headers) {
         return Err(Refusal::new(
             ErrorCode::UnsupportedMediaType,
@@ -133,11 +154,27 @@ async fn read_post(
         ));
     }
     let bytes = read_body(headers, body, state).await?;
-    let batch = parse_body(&bytes)?;
-    if let BatchRequest::Batch(requests) = &batch {
-        check_batch(requests, state.http.max_batch)?;
+    match parse_body(&bytes)? {
+        BatchRequest::Single(request) => Ok(Operations::Single(Box::new(
+            resolve(state, request).await.map_err(Refusal::persisted)?,
+        ))),
+        BatchRequest::Batch(requests) => {
+            check_batch_size(&requests, state.http.max_batch)?;
+            let resolving = requests.into_iter().map(|r| resolve(state, r));
+            let resolved = futures::future::join_all(resolving).await;
+            // A malformed persisted operation refuses the whole request, as malformed
+            // JSON does; an unknown hash is answered in its place.
+            if let Some(why) = resolved
+                .iter()
+                .filter_map(|r| r.as_ref().err())
+                .find(|why| **why != Refused::NotFound)
+            {
+                return Err(Refusal::persisted(why.clone()));
+            }
+            check_batch_operations(&resolved)?;
+            Ok(Operations::Batch(resolved))
+        }
     }
-    Ok(batch)
 }
 
 /// `GET /graphql?query=…&variables=…&operationName=…`: queries only.
@@ -150,20 +187,59 @@ pub async fn get(
     let media = media_for(&headers)?;
     let request = parse_query_string(query.as_deref().unwrap_or_default())
         .map_err(|refusal| refusal.in_media(media))?;
+    let request = resolve(&state, request)
+        .await
+        .map_err(|why| Refusal::persisted(why).in_media(media))?;
     if operation_type(&request) == Some(OperationType::Mutation) {
         return Err(
             Refusal::new(ErrorCode::MethodNotAllowed, "mutations are sent with POST")
                 .in_media(media),
         );
     }
-    Ok(execute(&state, &headers, peer, BatchRequest::Single(request), media).await)
+    let operations = Operations::Single(Box::new(request));
+    Ok(execute(&state, &headers, peer, operations, media).await)
+}
+
+/// What a request asks to run, persisted operations resolved.
+enum Operations {
+    Single(Box<Request>),
+    Batch(Vec<Result<Request, Refused>>),
+}
+
+/// The request with its persisted document's text (and the document, as request data,
+/// for the engine to skip what it did before), or why it is refused.
+async fn resolve(state: &AppState, mut request: Request) -> Result<Request, Refused> {
+    if let Some(persisted) = state.persisted.resolve(&mut request).await? {
+        request.data.insert(persisted);
+    }
+    Ok(request)
+}
+
+/// A refused persisted operation, answered in its place in a batch.
+fn refused_in_batch(why: &Refused) -> async_graphql::Response {
+    let mut error = async_graphql::ServerError::new(why.message(), None);
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("code", why.code().as_str());
+    async_graphql::Response::from_errors(vec![error])
+}
+
+/// Runs `request` on the schema that fits it: persisted documents that passed full
+/// validation before skip it.
+async fn run(state: &AppState, request: Request) -> async_graphql::Response {
+    let known = persisted(&request).is_some_and(|p| p.0.is_validated());
+    match known {
+        true => state.known_schema.execute(request).await,
+        false => state.schema.execute(request).await,
+    }
 }
 
 async fn execute(
     state: &AppState,
     headers: &HeaderMap,
     peer: SocketAddr,
-    batch: BatchRequest,
+    operations: Operations,
     media: Media,
 ) -> Response {
     let viewer = state.confirm_viewer(state.viewer_from(headers)).await;
@@ -174,12 +250,25 @@ async fn execute(
             .map(str::to_owned),
         client_ip: Some(client_ip(headers, peer, state.http.trust_forwarded_for)),
     };
-    let batch = batch.data(viewer).data(meta);
-    let (outcome, seen) = usage::record(tokio::time::timeout(
-        state.http.request_timeout,
-        state.schema.execute_batch(batch),
-    ))
-    .await;
+    let with_data = |request: Request| request.data(viewer.clone()).data(meta.clone());
+    let running = async {
+        match operations {
+            Operations::Single(request) => {
+                BatchResponse::Single(run(state, with_data(*request)).await)
+            }
+            Operations::Batch(requests) => {
+                let runs = requests.into_iter().map(|resolved| async {
+                    match resolved {
+                        Ok(request) => run(state, with_data(request)).await,
+                        Err(why) => refused_in_batch(&why),
+                    }
+                });
+                BatchResponse::Batch(futures::future::join_all(runs).await)
+            }
+        }
+    };
+    let (outcome, seen) =
+        usage::record(tokio::time::timeout(state.http.request_timeout, running)).await;
     let response = match outcome {
         Ok(response) => response,
         Err(_) => {
@@ -264,11 +353,13 @@ fn bad_request(message: impl Into<String>) -> Refusal {
     Refusal::new(ErrorCode::BadRequest, message)
 }
 
-/// One operation as sent in a POST body.
+/// One operation as sent in a POST body. `query` may be left out only by a persisted
+/// operation sent by its hash.
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Operation {
-    query: String,
+    #[serde(default)]
+    query: Option<String>,
     #[serde(default)]
     operation_name: Option<String>,
     #[serde(default)]
@@ -278,8 +369,21 @@ struct Operation {
 }
 
 impl Operation {
-    fn into_request(self) -> Request {
-        let mut request = Request::new(self.query);
+    fn into_request(self) -> Result<Request, Refusal> {
+        let by_hash = self
+            .extensions
+            .as_ref()
+            .is_some_and(|e| e.contains_key("persistedQuery"));
+        let query = match self.query {
+            Some(query) => query,
+            None if by_hash => String::new(),
+            None => {
+                return Err(bad_request(
+                    "a GraphQL request needs a `query` (or extensions.persistedQuery)",
+                ));
+            }
+        };
+        let mut request = Request::new(query);
         if let Some(name) = self.operation_name {
             request = request.operation_name(name);
         }
@@ -296,7 +400,7 @@ impl Operation {
                     .collect(),
             );
         }
-        request
+        Ok(request)
     }
 }
 
@@ -320,16 +424,13 @@ struct QueryParams {
 fn parse_query_string(text: &str) -> Result<Request, Refusal> {
     let params: QueryParams = serde_urlencoded::from_str(text)
         .map_err(|e| bad_request(format!("the query string is not a GraphQL request: {e}")))?;
-    let query = params
-        .query
-        .ok_or_else(|| bad_request("a GraphQL request needs a `query` parameter"))?;
-    Ok(Operation {
-        query,
+    Operation {
+        query: params.query,
         operation_name: params.operation_name,
         variables: json_param(params.variables, "variables")?,
         extensions: json_param(params.extensions, "extensions")?,
     }
-    .into_request())
+    .into_request()
 }
 
 /// A query-string parameter holding JSON text (`variables` and `extensions` hold an
@@ -353,25 +454,33 @@ fn parse_body(bytes: &[u8]) -> Result<BatchRequest, Refusal> {
     };
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
     match first {
-        Some(b'[') => serde_json::from_slice::<Vec<Operation>>(bytes)
-            .map(|ops| BatchRequest::Batch(ops.into_iter().map(Operation::into_request).collect()))
-            .map_err(not_graphql),
-        Some(b'{') => serde_json::from_slice::<Operation>(bytes)
-            .map(|op| BatchRequest::Single(op.into_request()))
-            .map_err(not_graphql),
+        Some(b'[') => {
+            let operations: Vec<Operation> = serde_json::from_slice(bytes).map_err(not_graphql)?;
+            let requests = operations.into_iter().map(Operation::into_request);
+            Ok(BatchRequest::Batch(requests.collect::<Result<_, _>>()?))
+        }
+        Some(b'{') => {
+            let operation: Operation = serde_json::from_slice(bytes).map_err(not_graphql)?;
+            Ok(BatchRequest::Single(operation.into_request()?))
+        }
         _ => Err(bad_request("the body is not a JSON object or array")),
     }
 }
 
-fn check_batch(requests: &[Request], max: usize) -> Result<(), Refusal> {
+fn check_batch_size(requests: &[Request], max: usize) -> Result<(), Refusal> {
     if requests.is_empty() || requests.len() > max {
         return Err(Refusal::new(
             ErrorCode::BatchTooLarge,
             format!("a batch holds 1 to {max} operations"),
         ));
     }
+    Ok(())
+}
+
+fn check_batch_operations(requests: &[Result<Request, Refused>]) -> Result<(), Refusal> {
     if requests
         .iter()
+        .flatten()
         .any(|r| operation_type(r) == Some(OperationType::Mutation))
     {
         return Err(Refusal::new(
@@ -382,11 +491,30 @@ fn check_batch(requests: &[Request], max: usize) -> Result<(), Refusal> {
     Ok(())
 }
 
+/// The persisted document a request runs, if it is one.
+fn persisted(request: &Request) -> Option<&Persisted> {
+    request
+        .data
+        .get(&std::any::TypeId::of::<Persisted>())
+        .and_then(|d| d.downcast_ref::<Persisted>())
+}
+
 /// The type of the operation a request would run, when the query parses (one nested
-/// too deep to parse safely is refused when it runs).
+/// too deep to parse safely is refused when it runs). A persisted document parsed
+/// before is not parsed again.
 fn operation_type(request: &Request) -> Option<OperationType> {
-    let document = crate::graphql::parse_document(&request.query).ok()?;
     let wanted = request.operation_name.as_deref();
+    if let Some(document) = persisted(request).and_then(|p| p.0.document()) {
+        return operation_in(document, wanted);
+    }
+    let document = crate::graphql::parse_document(&request.query).ok()?;
+    operation_in(&document, wanted)
+}
+
+fn operation_in(
+    document: &async_graphql::parser::types::ExecutableDocument,
+    wanted: Option<&str>,
+) -> Option<OperationType> {
     document
         .operations
         .iter()

@@ -4,7 +4,7 @@
 //! |---|---|
 //! | `POST /graphql`, `GET /graphql` | GraphQL over HTTP ([`graphql`]) |
 //! | `GET /graphql/ws` | GraphQL over WebSocket, `graphql-transport-ws` ([`ws`]) |
-//! | `GET /graphiql` | the GraphiQL IDE, where exposed ([`exposure`]) |
+//! | `GET /graphiql` | the GraphiQL IDE, where exposed ([`exposure`]), served whole from the binary ([`graphiql`]) |
 //! | `GET /healthz` | the process is up |
 //! | `GET /readyz` | the database answers (Redis is reported, but only as degraded) |
 //! | `GET /metrics` | counters in the Prometheus text format ([`crate::metrics`]), where exposed |
@@ -18,6 +18,7 @@ mod answer;
 mod client_slots;
 pub mod cors;
 pub mod exposure;
+mod graphiql;
 mod graphql;
 mod health;
 mod media;
@@ -45,6 +46,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
 use crate::graphql::AppSchema;
+use crate::graphql::persisted::PersistedQueries;
 use crate::metrics::Metrics;
 use crate::redis::RedisClient;
 use crate::service::{AccountService, SubscriptionGate};
@@ -84,6 +86,11 @@ impl HttpLimits {
 pub struct AppState {
     /// The executable schema, with its services.
     pub schema: AppSchema,
+    /// The same schema for persisted documents validated before: it skips the
+    /// validation rules they passed ([`crate::graphql::Schemas::known`]).
+    pub known_schema: AppSchema,
+    /// Persisted operations.
+    pub persisted: PersistedQueries,
     /// For reading bearer tokens.
     pub accounts: AccountService,
     /// For readiness checks.

@@ -2,7 +2,7 @@
 //!
 //! The outer layer adds each header only where the response does not carry it yet, so
 //! a route that needs another policy sets it with [`own_policy`] and keeps it: GraphiQL
-//! does (it loads its scripts from a CDN), and a future `/embed` route will, to let
+//! does (inline styles: [`super::graphiql::POLICY`]), and a future `/embed` route will, to let
 //! other sites frame it (`frame-ancestors *` or a list of origins).
 
 use axum::Router;
@@ -19,15 +19,6 @@ use tower_http::set_header::SetResponseHeaderLayer;
 pub const APP_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
      img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; \
      base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-
-/// The policy of the GraphiQL page (off in production unless `TALLY_GRAPHIQL`): it loads
-/// React and GraphiQL from unpkg.com and starts them with an inline script.
-pub const GRAPHIQL_POLICY: &str = "default-src 'self'; \
-     script-src 'self' 'unsafe-inline' https://unpkg.com; \
-     style-src 'self' 'unsafe-inline' https://unpkg.com; \
-     img-src 'self' data: https://graphql.org; font-src 'self' data: https://unpkg.com; \
-     connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; \
-     form-action 'self'; frame-ancestors 'none'";
 
 /// Responses are never sniffed into another content type.
 const NOSNIFF: &str = "nosniff";

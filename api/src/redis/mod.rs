@@ -68,6 +68,11 @@ impl Keys {
         format!("{}:{{{poll}}}:tallies", self.prefix)
     }
 
+    /// A persisted GraphQL document's text, by its SHA-256.
+    pub fn persisted(&self, hash: &str) -> String {
+        format!("{}:apq:{hash}", self.prefix)
+    }
+
     /// A rate-limit bucket for one subject (a user, an address, an account).
     pub fn rate(&self, bucket: &str, subject: &str) -> String {
         format!("{}:rate:{bucket}:{{{subject}}}", self.prefix)

@@ -1,5 +1,6 @@
-// The urql client: queries and mutations over HTTP (POST /graphql), live results over
-// WebSocket (graphql-transport-ws at /graphql/ws), both signed with the session's token.
+// The urql client: queries and mutations over HTTP (POST /graphql, as persisted
+// operations: ./persisted.ts), live results over WebSocket (graphql-transport-ws at
+// /graphql/ws), both signed with the session's token.
 import {
   Client,
   cacheExchange,
@@ -8,6 +9,7 @@ import {
   subscriptionExchange,
 } from '@urql/core';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
+import { persistedExchange, persistedFetch } from './persisted';
 
 import { fromGraphQLError, hasCode } from './errors';
 
@@ -74,6 +76,8 @@ export function createApiClient({ token, onUnauthenticated }: ApiClientOptions):
   const client = new Client({
     url: '/graphql',
     preferGetMethod: false,
+    // Queries and mutations go by hash (./persisted.ts); subscriptions send their text.
+    fetch: persistedFetch((input, init) => fetch(input, init)),
     fetchOptions: () => (token ? { headers: { authorization: `Bearer ${token}` } } : {}),
     exchanges: [
       mapExchange({
@@ -83,6 +87,7 @@ export function createApiClient({ token, onUnauthenticated }: ApiClientOptions):
         },
       }),
       cacheExchange,
+      persistedExchange,
       fetchExchange,
       subscriptionExchange({
         forwardSubscription(request) {

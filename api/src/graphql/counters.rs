@@ -1,0 +1,14 @@
+//! How often the GraphQL engine's costly steps ran: they show whether known documents
+//! (the parsed-document cache, persisted operations) skip them.
+
+use std::sync::atomic::AtomicU64;
+
+/// Documents parsed and fully validated.
+#[derive(Debug, Default)]
+pub struct DocumentCounters {
+    /// Query texts parsed (a cached or persisted known document is not).
+    pub parsed: AtomicU64,
+    /// Documents run through every validation rule (a persisted document that passed
+    /// once gets only the rules that depend on its variables).
+    pub validated: AtomicU64,
+}
