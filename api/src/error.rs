@@ -43,6 +43,8 @@ pub enum AppError {
     IdempotencyKeyReused,
     /// The poll's results are not visible to this viewer (yet).
     ResultsHidden(String),
+    /// The user already has as many of something as they may (e.g. webhook endpoints).
+    LimitReached(String),
     /// Too many requests; try again after the given time.
     RateLimited {
         /// When the next attempt will be allowed.
@@ -72,6 +74,7 @@ impl AppError {
             AppError::AlreadyVoted => "ALREADY_VOTED",
             AppError::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
             AppError::ResultsHidden(_) => "RESULTS_HIDDEN",
+            AppError::LimitReached(_) => "LIMIT_REACHED",
             AppError::RateLimited { .. } => "RATE_LIMITED",
             AppError::Overloaded { .. } => "OVERLOADED",
             AppError::Internal(_) => "INTERNAL",
@@ -94,6 +97,7 @@ impl AppError {
                 "this idempotency key was already used with a different input".into()
             }
             AppError::ResultsHidden(why) => why.clone(),
+            AppError::LimitReached(why) => why.clone(),
             AppError::RateLimited { .. } => "too many requests, slow down".into(),
             AppError::Overloaded { .. } => "the server is busy, try again shortly".into(),
             AppError::Internal(_) => "internal error".into(),

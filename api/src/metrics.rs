@@ -35,6 +35,16 @@ pub struct AppCounters {
     pub header_read_timeouts: AtomicU64,
     /// Requests refused because their body did not arrive in time.
     pub body_read_timeouts: AtomicU64,
+    /// Webhook delivery attempts started.
+    pub webhook_attempts: AtomicU64,
+    /// Webhook attempts answered 2xx.
+    pub webhook_delivered: AtomicU64,
+    /// Webhook attempts that failed (another status, no answer).
+    pub webhook_failures: AtomicU64,
+    /// Webhook deliveries given up after their last attempt.
+    pub webhook_given_up: AtomicU64,
+    /// Pending webhook deliveries due at the sender's last pass.
+    pub webhook_due: AtomicU64,
 }
 
 /// Resident memory of this process, in bytes (Linux; 0 elsewhere).
@@ -70,7 +80,7 @@ impl Metrics {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         let (w, a) = (self.writer.metrics(), &self.app);
         #[rustfmt::skip]
-        let rows: [(&str, &str, &str, u64); 28] = [
+        let rows: [(&str, &str, &str, u64); 33] = [
             ("tally_vote_batches_total", "counter", "Vote transactions committed.", get(&w.batches)),
             ("tally_vote_batch_calls_total", "counter", "castVote calls answered by committed batches.", get(&w.calls)),
             ("tally_vote_batch_size_last", "gauge", "Calls in the last batch.", get(&w.last_batch_size)),
@@ -98,6 +108,11 @@ impl Metrics {
             ("tally_http_connections_refused_total", "counter", "Connections closed on arrival: their address was at its connection cap.", get(&a.connections_refused_per_client)),
             ("tally_http_header_timeouts_total", "counter", "Connections closed: a request's headers did not arrive in time.", get(&a.header_read_timeouts)),
             ("tally_http_body_timeouts_total", "counter", "Requests refused: their body did not arrive in time.", get(&a.body_read_timeouts)),
+            ("tally_webhook_attempts_total", "counter", "Webhook delivery attempts started.", get(&a.webhook_attempts)),
+            ("tally_webhook_delivered_total", "counter", "Webhook attempts the endpoint answered with 2xx.", get(&a.webhook_delivered)),
+            ("tally_webhook_failed_attempts_total", "counter", "Webhook attempts that failed (another status, or no answer); retried with backoff.", get(&a.webhook_failures)),
+            ("tally_webhook_given_up_total", "counter", "Webhook deliveries given up after their last attempt.", get(&a.webhook_given_up)),
+            ("tally_webhook_outbox_due", "gauge", "Pending webhook deliveries due at the sender's last pass.", get(&a.webhook_due)),
             ("tally_process_resident_bytes", "gauge", "Resident memory of the process.", resident_bytes()),
         ];
         let mut out = String::new();

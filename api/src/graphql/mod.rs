@@ -20,6 +20,7 @@ mod results;
 mod scalars;
 mod subscriptions;
 mod votes;
+mod webhooks;
 
 use std::time::Duration;
 
@@ -27,7 +28,9 @@ use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 use crate::config::GraphqlLimits;
 use crate::realtime::Realtime;
-use crate::service::{AccountService, PollService, ResultsService, SubscriptionGate, VoteService};
+use crate::service::{
+    AccountService, PollService, ResultsService, SubscriptionGate, VoteService, WebhookService,
+};
 
 pub use context::RequestMeta;
 pub use nesting::{MAX_NESTING, Unparsable, parse_document};
@@ -36,7 +39,11 @@ pub use subscriptions::SharedExecution;
 /// The entry points for reading.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(accounts::AccountQuery, polls::PollQuery);
+pub struct QueryRoot(
+    accounts::AccountQuery,
+    polls::PollQuery,
+    webhooks::WebhookQuery,
+);
 
 /// The entry points for changing things.
 #[derive(MergedObject, Default)]
@@ -45,6 +52,7 @@ pub struct MutationRoot(
     accounts::AccountMutation,
     polls::PollMutation,
     votes::VoteMutation,
+    webhooks::WebhookMutation,
 );
 
 /// The entry points for watching things change (over WebSocket).
@@ -70,6 +78,8 @@ pub struct Services {
     pub realtime: Realtime,
     /// Who may subscribe to what.
     pub gate: SubscriptionGate,
+    /// Webhook endpoints and their delivery logs.
+    pub webhooks: WebhookService,
 }
 
 fn builder(
@@ -118,6 +128,7 @@ pub fn build(
         .data(services.results)
         .data(services.gate)
         .data(services.realtime)
+        .data(services.webhooks)
         .data(loaders)
         .finish()
 }
