@@ -106,15 +106,13 @@ impl MigrationTrait for Migration {
                     .col(uuid(WebhookDeliveries::Id).primary_key())
                     .col(uuid(WebhookDeliveries::EventId))
                     .col(uuid(WebhookDeliveries::EndpointId))
-                    .col(
-                        text(WebhookDeliveries::Status).check(
-                            Expr::col(WebhookDeliveries::Status).is_in([
-                                "pending",
-                                "delivered",
-                                "failed",
-                            ]),
-                        ),
-                    )
+                    .col(text(WebhookDeliveries::Status).check(
+                        Expr::col(WebhookDeliveries::Status).is_in([
+                            "pending",
+                            "delivered",
+                            "failed",
+                        ]),
+                    ))
                     .col(
                         ColumnDef::new(WebhookDeliveries::Attempts)
                             .integer()

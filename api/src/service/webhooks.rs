@@ -80,7 +80,10 @@ impl WebhookService {
     /// Replaces an endpoint's secret; deliveries from now on are signed with the new one.
     pub async fn rotate_secret(&self, owner: Uuid, id: Uuid) -> AppResult<EndpointWithSecret> {
         let secret = new_secret();
-        let endpoint = self.store.set_webhook_secret(id, owner, secret.clone()).await?;
+        let endpoint = self
+            .store
+            .set_webhook_secret(id, owner, secret.clone())
+            .await?;
         Ok(EndpointWithSecret { endpoint, secret })
     }
 

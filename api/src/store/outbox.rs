@@ -13,8 +13,8 @@ use chrono::{DateTime, Utc};
 use entity::{poll_options, polls, webhook_deliveries, webhook_endpoints, webhook_events};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -77,8 +77,7 @@ pub(super) async fn enqueue_poll_closed<C: ConnectionTrait>(
                 .collect(),
         };
         let mut types = vec![EventType::PollClosed];
-        if ResultsVisibility::from_stored(&poll.results_visibility)
-            == ResultsVisibility::AfterClose
+        if ResultsVisibility::from_stored(&poll.results_visibility) == ResultsVisibility::AfterClose
         {
             types.push(EventType::PollResultsRevealed);
         }
@@ -200,7 +199,10 @@ impl Store {
         for id in due {
             let token = Uuid::new_v4();
             let claimed = webhook_deliveries::Entity::update_many()
-                .col_expr(webhook_deliveries::Column::LeaseUntil, Expr::value(lease_until))
+                .col_expr(
+                    webhook_deliveries::Column::LeaseUntil,
+                    Expr::value(lease_until),
+                )
                 .col_expr(webhook_deliveries::Column::LeaseToken, Expr::value(token))
                 .col_expr(
                     webhook_deliveries::Column::Attempts,
@@ -228,14 +230,13 @@ impl Store {
             .into_iter()
             .map(|e| (e.id, e))
             .collect();
-        let endpoints: HashMap<Uuid, webhook_endpoints::Model> =
-            webhook_endpoints::Entity::find()
-                .filter(webhook_endpoints::Column::Id.is_in(rows.iter().map(|r| r.endpoint_id)))
-                .all(self.conn())
-                .await?
-                .into_iter()
-                .map(|e| (e.id, e))
-                .collect();
+        let endpoints: HashMap<Uuid, webhook_endpoints::Model> = webhook_endpoints::Entity::find()
+            .filter(webhook_endpoints::Column::Id.is_in(rows.iter().map(|r| r.endpoint_id)))
+            .all(self.conn())
+            .await?
+            .into_iter()
+            .map(|e| (e.id, e))
+            .collect();
         Ok(rows
             .into_iter()
             .filter_map(|row| {
@@ -282,7 +283,9 @@ impl Store {
                     .col_expr(C::LastError, Expr::value(error.clone()));
                 match retry_at {
                     Some(at) => update.col_expr(C::NextAttemptAt, Expr::value(*at)),
-                    None => update.col_expr(C::Status, Expr::value(DeliveryStatus::Failed.as_str())),
+                    None => {
+                        update.col_expr(C::Status, Expr::value(DeliveryStatus::Failed.as_str()))
+                    }
                 }
             }
         };

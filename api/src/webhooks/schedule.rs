@@ -61,14 +61,19 @@ mod tests {
         for attempt in 1..30 {
             let wait = DEFAULTS.after(attempt, &mut rng).unwrap_or_default();
             let ceiling = DEFAULTS.ceiling(attempt);
-            assert!(wait >= ceiling / 2 && wait <= ceiling, "{attempt}: {wait:?}");
+            assert!(
+                wait >= ceiling / 2 && wait <= ceiling,
+                "{attempt}: {wait:?}"
+            );
         }
         assert_eq!(DEFAULTS.after(30, &mut rng), None);
     }
 
     #[test]
     fn the_default_schedule_spans_about_a_day() {
-        let total: Duration = (1..DEFAULTS.max_attempts).map(|a| DEFAULTS.ceiling(a)).sum();
+        let total: Duration = (1..DEFAULTS.max_attempts)
+            .map(|a| DEFAULTS.ceiling(a))
+            .sum();
         let hours = total.as_secs_f64() / 3600.0;
         assert!((20.0..=30.0).contains(&hours), "{hours} h");
     }

@@ -146,7 +146,11 @@ mod tests {
 
     #[test]
     fn production_takes_public_https_only() {
-        assert!(PRODUCTION.parse("url", "https://hooks.example.com/tally").is_ok());
+        assert!(
+            PRODUCTION
+                .parse("url", "https://hooks.example.com/tally")
+                .is_ok()
+        );
         for refused in [
             "http://hooks.example.com/",
             "https://127.0.0.1/",
@@ -178,9 +182,24 @@ mod tests {
 
     #[test]
     fn public_addresses_are_told_from_inner_ones() {
-        assert!(is_public("93.184.216.34".parse().unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))));
-        assert!(is_public("2606:4700::1111".parse().unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))));
-        for inner in ["100.64.0.1", "192.168.1.1", "0.0.0.0", "::", "fe80::1", "::ffff:127.0.0.1"] {
+        assert!(is_public(
+            "93.184.216.34"
+                .parse()
+                .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))
+        ));
+        assert!(is_public(
+            "2606:4700::1111"
+                .parse()
+                .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))
+        ));
+        for inner in [
+            "100.64.0.1",
+            "192.168.1.1",
+            "0.0.0.0",
+            "::",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+        ] {
             let ip: IpAddr = inner.parse().unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
             assert!(!is_public(ip), "{inner}");
         }

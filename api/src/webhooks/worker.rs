@@ -78,7 +78,11 @@ impl Worker {
             Err(e) => tracing::warn!(error = ?e, "could not count due webhook deliveries"),
         }
         let lease_until = now + chrono::Duration::from_std(self.config.lease).unwrap_or_default();
-        let claimed = match self.store.claim_due_deliveries(now, lease_until, BATCH).await {
+        let claimed = match self
+            .store
+            .claim_due_deliveries(now, lease_until, BATCH)
+            .await
+        {
             Ok(claimed) => claimed,
             Err(e) => {
                 tracing::warn!(error = ?e, "could not claim webhook deliveries");
@@ -91,26 +95,37 @@ impl Worker {
     }
 
     async fn attempt(&self, delivery: ClaimedDelivery) {
-        self.counters.webhook_attempts.fetch_add(1, Ordering::Relaxed);
+        self.counters
+            .webhook_attempts
+            .fetch_add(1, Ordering::Relaxed);
         let sent = self
             .sender
             .send(&delivery, self.clock.now().timestamp())
             .await;
         let outcome = match sent {
             Sent::Accepted(status) => {
-                self.counters.webhook_delivered.fetch_add(1, Ordering::Relaxed);
+                self.counters
+                    .webhook_delivered
+                    .fetch_add(1, Ordering::Relaxed);
                 AttemptOutcome::Delivered { status }
             }
             Sent::Refused(_) | Sent::Unreachable(_) => {
-                self.counters.webhook_failures.fetch_add(1, Ordering::Relaxed);
+                self.counters
+                    .webhook_failures
+                    .fetch_add(1, Ordering::Relaxed);
                 let (status, error) = match sent {
                     Sent::Refused(status) => (Some(status), format!("answered HTTP {status}")),
                     Sent::Unreachable(why) => (None, why),
                     Sent::Accepted(_) => unreachable!("handled above"),
                 };
-                let wait = self.config.backoff.after(delivery.attempt, &mut rand::rng());
+                let wait = self
+                    .config
+                    .backoff
+                    .after(delivery.attempt, &mut rand::rng());
                 if wait.is_none() {
-                    self.counters.webhook_given_up.fetch_add(1, Ordering::Relaxed);
+                    self.counters
+                        .webhook_given_up
+                        .fetch_add(1, Ordering::Relaxed);
                 }
                 let now = self.clock.now();
                 AttemptOutcome::Failed {
