@@ -108,6 +108,8 @@ impl From<Delivery> for WebhookDelivery {
 /// `createWebhook` and `rotateWebhookSecret`.
 pub struct Webhook(Endpoint);
 
+/// An endpoint the signed-in user registered. Its secret is shown only by
+/// `createWebhook` and `rotateWebhookSecret`.
 #[Object]
 impl Webhook {
     /// The endpoint's id.
