@@ -43,7 +43,7 @@ pub struct AppCounters {
     pub webhook_failures: AtomicU64,
     /// Webhook deliveries given up after their last attempt.
     pub webhook_given_up: AtomicU64,
-    /// Pending webhook deliveries due at the sender's last pass.
+    /// Webhook deliveries due and not in flight at the sender's last pass.
     pub webhook_due: AtomicU64,
 }
 
@@ -112,7 +112,7 @@ impl Metrics {
             ("tally_webhook_delivered_total", "counter", "Webhook attempts the endpoint answered with 2xx.", get(&a.webhook_delivered)),
             ("tally_webhook_failed_attempts_total", "counter", "Webhook attempts that failed (another status, or no answer); retried with backoff.", get(&a.webhook_failures)),
             ("tally_webhook_given_up_total", "counter", "Webhook deliveries given up after their last attempt.", get(&a.webhook_given_up)),
-            ("tally_webhook_outbox_due", "gauge", "Pending webhook deliveries due at the sender's last pass.", get(&a.webhook_due)),
+            ("tally_webhook_outbox_due", "gauge", "Webhook deliveries due and not in flight at the sender's last pass (a backlog when it stays up).", get(&a.webhook_due)),
             ("tally_process_resident_bytes", "gauge", "Resident memory of the process.", resident_bytes()),
         ];
         let mut out = String::new();

@@ -27,7 +27,7 @@ use crate::error::AppResult;
 
 /// Writes the events of these just-closed polls, and a delivery for each endpoint of
 /// the poll's owner that wants it, on `conn` (the closing transaction). Polls whose
-/// owners have no endpoints cost one query in all.
+/// owners have no endpoints cost two reads in all.
 pub(super) async fn enqueue_poll_closed<C: ConnectionTrait>(
     conn: &C,
     poll_ids: &[Uuid],
@@ -179,13 +179,15 @@ fn claimable(now: DateTime<Utc>) -> Condition {
 
 impl Store {
     /// Claims up to `limit` due deliveries until `lease_until`, counting an attempt on
-    /// each; deliveries another instance claimed first are skipped.
+    /// each; deliveries another instance claimed first are skipped. Also returns how
+    /// many were due and not in flight (counted only when more than `limit` were: an
+    /// idle pass costs one read).
     pub async fn claim_due_deliveries(
         &self,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         limit: u64,
-    ) -> AppResult<Vec<ClaimedDelivery>> {
+    ) -> AppResult<(Vec<ClaimedDelivery>, u64)> {
         let due: Vec<Uuid> = webhook_deliveries::Entity::find()
             .select_only()
             .column(webhook_deliveries::Column::Id)
@@ -195,6 +197,15 @@ impl Store {
             .into_tuple()
             .all(self.conn())
             .await?;
+        let waiting = match due.len() as u64 {
+            n if n < limit => n,
+            _ => {
+                webhook_deliveries::Entity::find()
+                    .filter(claimable(now))
+                    .count(self.conn())
+                    .await?
+            }
+        };
         let mut tokens = HashMap::new();
         for id in due {
             let token = Uuid::new_v4();
@@ -217,7 +228,7 @@ impl Store {
             }
         }
         if tokens.is_empty() {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), waiting));
         }
         let rows = webhook_deliveries::Entity::find()
             .filter(webhook_deliveries::Column::Id.is_in(tokens.keys().copied()))
@@ -237,7 +248,7 @@ impl Store {
             .into_iter()
             .map(|e| (e.id, e))
             .collect();
-        Ok(rows
+        let claimed = rows
             .into_iter()
             .filter_map(|row| {
                 // An endpoint deleted since takes its deliveries with it.
@@ -253,7 +264,8 @@ impl Store {
                     secret: endpoint.secret.clone(),
                 })
             })
-            .collect())
+            .collect();
+        Ok((claimed, waiting))
     }
 
     /// Records an attempt's outcome, if `delivery`'s claim still holds the lease.
@@ -295,14 +307,5 @@ impl Store {
             .exec(self.conn())
             .await?;
         Ok(())
-    }
-
-    /// Pending deliveries due now (whether or not one is in flight).
-    pub async fn count_due_deliveries(&self, now: DateTime<Utc>) -> AppResult<u64> {
-        Ok(webhook_deliveries::Entity::find()
-            .filter(webhook_deliveries::Column::Status.eq(DeliveryStatus::Pending.as_str()))
-            .filter(webhook_deliveries::Column::NextAttemptAt.lte(now))
-            .count(self.conn())
-            .await?)
     }
 }

@@ -73,17 +73,16 @@ impl Worker {
     /// One pass: claim what is due, send it, record the outcomes.
     async fn pass(&self) {
         let now = self.clock.now();
-        match self.store.count_due_deliveries(now).await {
-            Ok(due) => self.counters.webhook_due.store(due, Ordering::Relaxed),
-            Err(e) => tracing::warn!(error = ?e, "could not count due webhook deliveries"),
-        }
         let lease_until = now + chrono::Duration::from_std(self.config.lease).unwrap_or_default();
         let claimed = match self
             .store
             .claim_due_deliveries(now, lease_until, BATCH)
             .await
         {
-            Ok(claimed) => claimed,
+            Ok((claimed, waiting)) => {
+                self.counters.webhook_due.store(waiting, Ordering::Relaxed);
+                claimed
+            }
             Err(e) => {
                 tracing::warn!(error = ?e, "could not claim webhook deliveries");
                 return;
