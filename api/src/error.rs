@@ -13,6 +13,8 @@
 
 use std::time::Duration;
 
+use crate::error_code::ErrorCode;
+
 /// A failure of a request, expected or not.
 #[derive(Debug)]
 pub enum AppError {
@@ -61,23 +63,23 @@ pub enum AppError {
 
 impl AppError {
     /// The stable `extensions.code` clients match on.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            AppError::Unauthenticated(_) => "UNAUTHENTICATED",
-            AppError::Forbidden(_) => "FORBIDDEN",
-            AppError::NotFound(_) => "NOT_FOUND",
-            AppError::BadInput { .. } => "BAD_USER_INPUT",
-            AppError::UsernameTaken => "USERNAME_TAKEN",
-            AppError::InvalidCredentials => "INVALID_CREDENTIALS",
-            AppError::PollNotOpen(_) => "POLL_NOT_OPEN",
-            AppError::InvalidOption(_) => "INVALID_OPTION",
-            AppError::AlreadyVoted => "ALREADY_VOTED",
-            AppError::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
-            AppError::ResultsHidden(_) => "RESULTS_HIDDEN",
-            AppError::LimitReached(_) => "LIMIT_REACHED",
-            AppError::RateLimited { .. } => "RATE_LIMITED",
-            AppError::Overloaded { .. } => "OVERLOADED",
-            AppError::Internal(_) => "INTERNAL",
+            AppError::Unauthenticated(_) => ErrorCode::Unauthenticated,
+            AppError::Forbidden(_) => ErrorCode::Forbidden,
+            AppError::NotFound(_) => ErrorCode::NotFound,
+            AppError::BadInput { .. } => ErrorCode::BadUserInput,
+            AppError::UsernameTaken => ErrorCode::UsernameTaken,
+            AppError::InvalidCredentials => ErrorCode::InvalidCredentials,
+            AppError::PollNotOpen(_) => ErrorCode::PollNotOpen,
+            AppError::InvalidOption(_) => ErrorCode::InvalidOption,
+            AppError::AlreadyVoted => ErrorCode::AlreadyVoted,
+            AppError::IdempotencyKeyReused => ErrorCode::IdempotencyKeyReused,
+            AppError::ResultsHidden(_) => ErrorCode::ResultsHidden,
+            AppError::LimitReached(_) => ErrorCode::LimitReached,
+            AppError::RateLimited { .. } => ErrorCode::RateLimited,
+            AppError::Overloaded { .. } => ErrorCode::Overloaded,
+            AppError::Internal(_) => ErrorCode::Internal,
         }
     }
 
@@ -149,7 +151,7 @@ impl From<AppError> for async_graphql::Error {
         }
         let mut graphql = async_graphql::Error::new(error.message());
         let extensions = graphql.extensions.get_or_insert_with(Default::default);
-        extensions.set("code", error.code());
+        extensions.set("code", error.code().as_str());
         match &error {
             AppError::BadInput { field, .. } => extensions.set("field", field.as_str()),
             AppError::RateLimited { retry_after } | AppError::Overloaded { retry_after } => {

@@ -20,7 +20,7 @@
 //! | [`webhooks`] | signed webhook deliveries: signing, target checks, retries, the sender loop |
 //! | [`metrics`] | the counters served at `/metrics` |
 //! | [`clock`] | the time port |
-//! | [`error`] | the error policy and its stable codes |
+//! | [`error`], [`error_code`] | the error policy, and the one catalogue of its stable codes |
 //! | [`telemetry`] | structured logs |
 
 pub mod auth;
@@ -29,6 +29,7 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod error_code;
 pub mod graphql;
 pub mod http;
 pub mod limits;

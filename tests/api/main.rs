@@ -19,6 +19,7 @@ mod exposure;
 mod fuzz;
 mod hostile_documents;
 mod http_surface;
+mod identity;
 mod input_edges;
 mod live;
 mod migrations;

@@ -12,6 +12,7 @@ use crate::service::{AccountService, Session};
 #[graphql(name = "User")]
 pub struct UserNode {
     /// The account's id (a UUID).
+    #[graphql(owned)]
     pub id: ID,
     /// The username, as typed at sign-up.
     pub username: String,

@@ -21,32 +21,17 @@ use futures::stream::BoxStream;
 use super::document_cache::DocumentCache;
 use super::document_limits::{Breach, DocumentLimits};
 use super::nesting::{MAX_NESTING, Unparsable, parse_document};
+use crate::error_code::ErrorCode;
 
-/// Stable codes for errors raised by the GraphQL engine rather than by our resolvers.
-pub mod codes {
-    /// The query text is not valid GraphQL syntax.
-    pub const PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
-    /// The query does not fit the schema (unknown field, wrong argument type, …).
-    pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
-    /// Selections nest deeper than the configured maximum.
-    pub const QUERY_TOO_DEEP: &str = "QUERY_TOO_DEEP";
-    /// The query's complexity is above the configured maximum.
-    pub const QUERY_TOO_COMPLEX: &str = "QUERY_TOO_COMPLEX";
-    /// The document uses more aliases than the configured maximum.
-    pub const TOO_MANY_ALIASES: &str = "TOO_MANY_ALIASES";
-    /// An argument value could not be read as its declared type.
-    pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
-}
-
-fn with_code(mut error: ServerError, code: &str) -> ServerError {
+fn with_code(mut error: ServerError, code: ErrorCode) -> ServerError {
     let extensions = error.extensions.get_or_insert_with(Default::default);
     if extensions.get("code").is_none() {
-        extensions.set("code", code);
+        extensions.set("code", code.as_str());
     }
     error
 }
 
-/// Gives every error a `code` (engine errors get the codes in [`codes`]; errors raised
+/// Gives every error a code of the [`ErrorCode`] catalogue (engine errors get theirs here; errors raised
 /// while coercing a field's arguments become `BAD_USER_INPUT`), refuses documents over
 /// the [`DocumentLimits`] before validation runs (OWASP: aliases multiply work inside
 /// one operation; fragments multiply the validators' work), and serves parsed
@@ -86,13 +71,13 @@ fn refusal(breach: Breach) -> ServerError {
     let (message, code) = match breach {
         Breach::TooManyAliases { found, max } => (
             format!("the query uses {found} aliases; at most {max} are allowed"),
-            codes::TOO_MANY_ALIASES,
+            ErrorCode::TooManyAliases,
         ),
         Breach::TooManySelections { max } => (
             format!(
                 "the query is too large: with its fragments expanded it has more than {max} selections"
             ),
-            codes::QUERY_TOO_COMPLEX,
+            ErrorCode::QueryTooComplex,
         ),
     };
     with_code(ServerError::new(message, None), code)
@@ -105,9 +90,9 @@ fn unparsable(why: Unparsable) -> ServerError {
                 format!("the document nests brackets more than {MAX_NESTING} deep"),
                 None,
             ),
-            codes::QUERY_TOO_DEEP,
+            ErrorCode::QueryTooDeep,
         ),
-        Unparsable::Syntax(e) => with_code(ServerError::from(e), codes::PARSE_FAILED),
+        Unparsable::Syntax(e) => with_code(ServerError::from(e), ErrorCode::GraphqlParseFailed),
     }
 }
 
@@ -178,9 +163,9 @@ fn finish(registry: &async_graphql::registry::Registry, mut response: Response) 
             .is_some_and(|e| e.get("code").is_some());
         if !has_code {
             let code = if error.path.is_empty() {
-                codes::VALIDATION_FAILED
+                ErrorCode::GraphqlValidationFailed
             } else {
-                codes::BAD_USER_INPUT
+                ErrorCode::BadUserInput
             };
             *error = with_code(std::mem::replace(error, ServerError::new("", None)), code);
         }
@@ -244,9 +229,9 @@ impl Extension for RequestGuard {
         // nesting and directives.
         let document = next.run(ctx, query, variables).await.map_err(|e| {
             let code = if e.message.starts_with("The recursion depth") {
-                codes::QUERY_TOO_DEEP
+                ErrorCode::QueryTooDeep
             } else {
-                codes::PARSE_FAILED
+                ErrorCode::GraphqlParseFailed
             };
             with_code(e, code)
         })?;
@@ -264,9 +249,9 @@ impl Extension for RequestGuard {
                 .into_iter()
                 .map(|e| {
                     let code = match e.message.as_str() {
-                        "Query is nested too deep." => codes::QUERY_TOO_DEEP,
-                        "Query is too complex." => codes::QUERY_TOO_COMPLEX,
-                        _ => codes::VALIDATION_FAILED,
+                        "Query is nested too deep." => ErrorCode::QueryTooDeep,
+                        "Query is too complex." => ErrorCode::QueryTooComplex,
+                        _ => ErrorCode::GraphqlValidationFailed,
                     };
                     with_code(e, code)
                 })

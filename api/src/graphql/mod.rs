@@ -5,6 +5,7 @@
 //! `service/`. Errors leave through [`crate::error::AppError`] so each carries its code.
 
 mod accounts;
+mod catalogue;
 mod context;
 mod document_cache;
 mod document_limits;
@@ -13,6 +14,7 @@ mod extensions;
 mod ids;
 mod loaders;
 mod nesting;
+mod node;
 mod pagination;
 mod poll_node;
 mod polls;
@@ -36,13 +38,19 @@ pub use context::RequestMeta;
 pub use nesting::{MAX_NESTING, Unparsable, parse_document};
 pub use subscriptions::SharedExecution;
 
-/// The entry points for reading.
+/// Tally: polls, exactly-once votes and live tallies. The entry points for reading.
+///
+/// Every error carries a stable `extensions.code` from the `ErrorCode` enum (see
+/// `errorCodes`). Objects with an `id` implement `Node`: ids are globally unique, and
+/// `node(id:)` fetches any of them again. Instants are `DateTime` (RFC 3339).
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
 pub struct QueryRoot(
     accounts::AccountQuery,
     polls::PollQuery,
     webhooks::WebhookQuery,
+    node::NodeQuery,
+    catalogue::CatalogueQuery,
 );
 
 /// The entry points for changing things.
@@ -142,5 +150,8 @@ pub fn sdl() -> String {
         max_aliases: usize::MAX,
         max_batch: usize::MAX,
     };
-    builder(&limits, Duration::ZERO).finish().sdl()
+    // With `@specifiedBy`, so code generators can map `DateTime` to their own type.
+    builder(&limits, Duration::ZERO)
+        .finish()
+        .sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by())
 }

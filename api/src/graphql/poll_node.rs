@@ -124,7 +124,7 @@ impl PollNode {
         self.page.as_deref().and_then(pick)
     }
 
-    async fn load_options(&self, ctx: &Context<'_>) -> Result<Vec<PollOption>> {
+    async fn load_options(&self, ctx: &Context<'_>) -> AppResult<Vec<PollOption>> {
         if let Some(options) = self.page(|p| p.options.as_ref()) {
             return Ok(options.get(&self.poll.id).cloned().unwrap_or_default());
         }
@@ -137,7 +137,7 @@ impl PollNode {
         Ok(options.unwrap_or_default())
     }
 
-    async fn load_tally(&self, ctx: &Context<'_>) -> Result<Option<Tally>> {
+    async fn load_tally(&self, ctx: &Context<'_>) -> AppResult<Option<Tally>> {
         if let Some(tallies) = self.page(|p| p.tallies.as_ref()) {
             return Ok(tallies.get(&self.poll.id).cloned());
         }
@@ -150,7 +150,7 @@ impl PollNode {
         Ok(tally)
     }
 
-    async fn load_ballot(&self, ctx: &Context<'_>, user: Uuid) -> Result<Option<Vote>> {
+    async fn load_ballot(&self, ctx: &Context<'_>, user: Uuid) -> AppResult<Option<Vote>> {
         if let Some(ballots) = self.page(|p| p.ballots.as_ref()) {
             return Ok(ballots.get(&self.poll.id).cloned());
         }
@@ -162,6 +162,28 @@ impl PollNode {
             .map_err(from_load_error)?;
         Ok(ballot)
     }
+
+    /// The poll's current results when the viewer may see them now (`Poll.results`,
+    /// `node(id:)`); `RESULTS_HIDDEN` otherwise.
+    pub async fn visible_results(&self, ctx: &Context<'_>) -> AppResult<PollResultsNode> {
+        let poll = &self.poll;
+        let viewer = ctx.viewer().optional()?;
+        let has_voted = match viewer {
+            Some(user)
+                if poll.results_visibility == domain::ResultsVisibility::AfterVote
+                    && user != poll.owner_id =>
+            {
+                self.load_ballot(ctx, user).await?.is_some()
+            }
+            _ => false,
+        };
+        let results = ctx.service::<ResultsService>();
+        results.check_visible(poll, viewer, has_voted)?;
+        let (tally, options) = futures::try_join!(self.load_tally(ctx), self.load_options(ctx))?;
+        let tally =
+            tally.ok_or_else(|| AppError::Internal(anyhow::anyhow!("poll without tally")))?;
+        Ok(PollResultsNode::new(results.results(poll, &tally), options))
+    }
 }
 
 /// One option of a poll.
@@ -171,7 +193,7 @@ pub struct PollOptionNode(pub PollOption);
 #[Object(name = "PollOption")]
 impl PollOptionNode {
     /// The option's id, used in `castVote`.
-    async fn id(&self) -> ID {
+    pub(super) async fn id(&self) -> ID {
         to_id(self.0.id)
     }
 
@@ -190,7 +212,7 @@ impl PollOptionNode {
 #[Object(name = "Poll")]
 impl PollNode {
     /// The poll's id (a UUID).
-    async fn id(&self) -> ID {
+    pub(super) async fn id(&self) -> ID {
         to_id(self.poll.id)
     }
 
@@ -279,26 +301,7 @@ impl PollNode {
     /// The current tally. Null with a `RESULTS_HIDDEN` error when `resultsVisibility`
     /// keeps it from this viewer for now.
     async fn results(&self, ctx: &Context<'_>) -> Result<Option<PollResultsNode>> {
-        let poll = &self.poll;
-        let viewer = ctx.viewer().optional()?;
-        let has_voted = match viewer {
-            Some(user)
-                if poll.results_visibility == domain::ResultsVisibility::AfterVote
-                    && user != poll.owner_id =>
-            {
-                self.load_ballot(ctx, user).await?.is_some()
-            }
-            _ => false,
-        };
-        let results = ctx.service::<ResultsService>();
-        results.check_visible(poll, viewer, has_voted)?;
-        let (tally, options) = futures::try_join!(self.load_tally(ctx), self.load_options(ctx))?;
-        let tally =
-            tally.ok_or_else(|| AppError::Internal(anyhow::anyhow!("poll without tally")))?;
-        Ok(Some(PollResultsNode::new(
-            results.results(poll, &tally),
-            options,
-        )))
+        Ok(Some(self.visible_results(ctx).await?))
     }
 
     /// The signed-in user's ballot on this poll; null when anonymous or not voted.

@@ -6,17 +6,13 @@ use async_graphql::{Context, ID, InputObject, Object, Result};
 
 use super::context::ContextExt;
 use super::enums::{PollKind, PollStatus, ResultsVisibility};
-use super::ids::{decode_cursor, parse_id};
+use super::ids::parse_id;
 use super::loaders::{Loaders, from_load_error};
-use super::pagination::PollConnection;
+use super::pagination::{PAGE_MAX, PageArgs, PollConnection};
 use super::poll_node::{PageData, PollNode};
 use super::scalars::DateTime;
 use crate::domain::PollDraft;
-use crate::error::AppError;
 use crate::service::{PollFilter, PollService};
-
-/// Most polls one page may hold.
-pub const PAGE_MAX: i32 = 100;
 
 /// A new poll. Its texts may not hold control characters (but line feed and tab),
 /// invisible format characters (bidi controls, zero-width space, byte-order mark, …) or
@@ -101,20 +97,32 @@ impl PollQuery {
         Ok(poll.map(PollNode::new))
     }
 
-    /// Polls, newest first, a page at a time (Relay cursor pagination).
-    #[graphql(complexity = "first.clamp(0, PAGE_MAX) as usize * child_complexity + 1")]
+    /// Polls, newest first, a page at a time (Relay cursor pagination): `first` (with
+    /// `after`) pages forward from the newest, `last` (with `before`) backward from the
+    /// oldest. Give exactly one of `first` and `last` (`BAD_USER_INPUT` otherwise).
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(0).clamp(0, PAGE_MAX) as usize * child_complexity + 1"
+    )]
     async fn polls(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "How many polls to return: 1 to 100.")] first: i32,
+        #[graphql(desc = "How many polls to return from the start of the list: 1 to 100.")]
+        first: Option<i32>,
         #[graphql(desc = "Return the polls after this cursor (`pageInfo.endCursor`).")]
         after: Option<String>,
+        #[graphql(desc = "How many polls to return from the end of the list: 1 to 100.")]
+        last: Option<i32>,
+        #[graphql(desc = "Return the polls before this cursor (`pageInfo.startCursor`).")]
+        before: Option<String>,
         #[graphql(desc = "Which polls to list.")] filter: Option<PollFilterInput>,
     ) -> Result<PollConnection> {
-        if !(1..=PAGE_MAX).contains(&first) {
-            return Err(AppError::bad_input("first", format!("first is 1 to {PAGE_MAX}")).into());
+        let window = PageArgs {
+            first,
+            after,
+            last,
+            before,
         }
-        let after = after.as_deref().map(decode_cursor).transpose()?;
+        .window()?;
         let filter = filter.unwrap_or_default();
         let filter = PollFilter {
             owner_id: filter
@@ -128,11 +136,17 @@ impl PollQuery {
         let viewer = ctx.viewer().optional()?;
         let page = ctx
             .service::<PollService>()
-            .list(viewer, u64::try_from(first).unwrap_or(1), after, filter)
+            .list(viewer, window, &filter)
             .await?;
         let node = ctx.look_ahead().field("edges").field("node");
         let data = PageData::fetch(ctx, &page.polls, node, viewer).await?;
-        Ok(PollConnection::new(page, after.is_some(), Arc::new(data)))
+        Ok(PollConnection::new(
+            page,
+            window,
+            Arc::new(data),
+            viewer,
+            filter,
+        ))
     }
 }
 

@@ -2,7 +2,7 @@
 
 use async_graphql::{ID, Object};
 
-use super::ids::to_id;
+use super::ids::{option_result_id, results_id, to_id};
 use super::poll_node::PollOptionNode;
 use super::scalars::DateTime;
 use crate::domain::PollOption;
@@ -19,6 +19,23 @@ impl PollResultsNode {
     pub fn new(results: PollResults, options: Vec<PollOption>) -> Self {
         PollResultsNode { results, options }
     }
+
+    fn option_results(&self) -> impl Iterator<Item = OptionResultNode> + '_ {
+        self.results.options.iter().filter_map(|share| {
+            let option = self.options.iter().find(|o| o.id == share.option_id)?;
+            Some(OptionResultNode {
+                option: option.clone(),
+                votes: share.votes,
+                percentage: share.percentage,
+            })
+        })
+    }
+
+    /// The count of one option of these results.
+    pub fn option_result(&self, option: uuid::Uuid) -> Option<OptionResultNode> {
+        self.option_results()
+            .find(|result| result.option.id == option)
+    }
 }
 
 /// One option's count in a tally.
@@ -31,6 +48,13 @@ pub struct OptionResultNode {
 /// A poll's tally at one moment: counts per option, how fresh it is, and whether it is final.
 #[Object(name = "PollResults")]
 impl PollResultsNode {
+    /// The results' own id, derived from the poll's: every tally of a poll (from
+    /// `Poll.results`, a `pollResults` message or `node`) has the same id, so a
+    /// normalised client cache updates one object.
+    pub(super) async fn id(&self) -> ID {
+        results_id(self.results.poll_id)
+    }
+
     /// The poll counted.
     async fn poll_id(&self) -> ID {
         to_id(self.results.poll_id)
@@ -59,24 +83,18 @@ impl PollResultsNode {
 
     /// Every option with its count, in the poll's order.
     async fn options(&self) -> Vec<OptionResultNode> {
-        self.results
-            .options
-            .iter()
-            .filter_map(|share| {
-                let option = self.options.iter().find(|o| o.id == share.option_id)?;
-                Some(OptionResultNode {
-                    option: option.clone(),
-                    votes: share.votes,
-                    percentage: share.percentage,
-                })
-            })
-            .collect()
+        self.option_results().collect()
     }
 }
 
 /// One option's count in a tally.
 #[Object(name = "OptionResult")]
 impl OptionResultNode {
+    /// This count's own id, derived from the option's and the same in every tally.
+    pub(super) async fn id(&self) -> ID {
+        option_result_id(self.option.id)
+    }
+
     /// The option.
     async fn option(&self) -> PollOptionNode {
         PollOptionNode(self.option.clone())

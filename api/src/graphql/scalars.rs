@@ -16,7 +16,10 @@ pub const YEARS: std::ops::RangeInclusive<i32> = 0..=9999;
 /// An instant in time, as an RFC 3339 string. Output is always UTC with a `Z` suffix
 /// (e.g. `2026-11-28T07:53:41.090595Z`); input may carry any offset, and must fall in
 /// years 0000–9999 once in UTC.
-#[Scalar(name = "DateTime")]
+#[Scalar(
+    name = "DateTime",
+    specified_by_url = "https://datatracker.ietf.org/doc/html/rfc3339"
+)]
 impl ScalarType for DateTime {
     fn parse(value: Value) -> InputValueResult<Self> {
         let Value::String(text) = &value else {

@@ -37,7 +37,7 @@ impl VoteNode {
 #[Object(name = "Vote")]
 impl VoteNode {
     /// The ballot's id; a replayed `castVote` returns the same id.
-    async fn id(&self) -> ID {
+    pub(super) async fn id(&self) -> ID {
         to_id(self.vote.id)
     }
 

@@ -27,17 +27,25 @@ use axum::response::{IntoResponse, Response};
 
 use super::AppState;
 use crate::auth::Viewer;
+use crate::error_code::ErrorCode;
 use crate::graphql::RequestMeta;
 
 /// A request-level failure, answered in the GraphQL error shape.
 pub struct Refusal {
     status: StatusCode,
-    code: &'static str,
+    code: ErrorCode,
     message: String,
 }
 
 impl Refusal {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    /// A refusal with `code`, answered with the HTTP status the catalogue gives it
+    /// ([`ErrorCode::http_status`]); 500 for a code that has none (`INTERNAL`, when the
+    /// response itself could not be written).
+    fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        let status = code
+            .http_status()
+            .and_then(|status| StatusCode::from_u16(status).ok())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         Refusal {
             status,
             code,
@@ -49,7 +57,7 @@ impl Refusal {
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         let body = serde_json::json!({
-            "errors": [{ "message": self.message, "extensions": { "code": self.code } }]
+            "errors": [{ "message": self.message, "extensions": { "code": self.code.as_str() } }]
         });
         let mut response = (self.status, axum::Json(body)).into_response();
         if self.status == StatusCode::METHOD_NOT_ALLOWED {
@@ -76,8 +84,7 @@ pub async fn post(
 ) -> Result<Response, Refusal> {
     if !is_json(&headers) {
         return Err(Refusal::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "UNSUPPORTED_MEDIA_TYPE",
+            ErrorCode::UnsupportedMediaType,
             "send the request as Content-Type: application/json",
         ));
     }
@@ -99,8 +106,7 @@ pub async fn get(
     let request = parse_query_string(query.as_deref().unwrap_or_default())?;
     if operation_type(&request) == Some(OperationType::Mutation) {
         return Err(Refusal::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "METHOD_NOT_ALLOWED",
+            ErrorCode::MethodNotAllowed,
             "mutations are sent with POST",
         ));
     }
@@ -134,7 +140,7 @@ async fn execute(
             error
                 .extensions
                 .get_or_insert_with(Default::default)
-                .set("code", "TIMEOUT");
+                .set("code", ErrorCode::Timeout.as_str());
             BatchResponse::Single(async_graphql::Response::from_errors(vec![error]))
         }
     };
@@ -169,12 +175,7 @@ fn json_response(response: &BatchResponse) -> Response {
             .into_response(),
         Err(e) => {
             tracing::error!(error = %e, "serialising a GraphQL response");
-            Refusal::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL",
-                "internal error",
-            )
-            .into_response()
+            Refusal::new(ErrorCode::Internal, "internal error").into_response()
         }
     }
 }
@@ -194,8 +195,7 @@ async fn read_body(headers: &HeaderMap, body: Body, state: &AppState) -> Result<
     let limit = state.http.max_body_bytes;
     let too_large = || {
         Refusal::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "PAYLOAD_TOO_LARGE",
+            ErrorCode::PayloadTooLarge,
             format!("the request body is over {limit} bytes"),
         )
     };
@@ -216,8 +216,7 @@ async fn read_body(headers: &HeaderMap, body: Body, state: &AppState) -> Result<
                 .body_read_timeouts
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             Err(Refusal::new(
-                StatusCode::REQUEST_TIMEOUT,
-                "REQUEST_TIMEOUT",
+                ErrorCode::RequestTimeout,
                 format!(
                     "the request body did not arrive within {} ms",
                     timeout.as_millis()
@@ -228,7 +227,7 @@ async fn read_body(headers: &HeaderMap, body: Body, state: &AppState) -> Result<
 }
 
 fn bad_request(message: impl Into<String>) -> Refusal {
-    Refusal::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", message)
+    Refusal::new(ErrorCode::BadRequest, message)
 }
 
 /// One operation as sent in a POST body.
@@ -326,8 +325,7 @@ fn parse_body(bytes: &[u8]) -> Result<BatchRequest, Refusal> {
 fn check_batch(requests: &[Request], max: usize) -> Result<(), Refusal> {
     if requests.is_empty() || requests.len() > max {
         return Err(Refusal::new(
-            StatusCode::BAD_REQUEST,
-            "BATCH_TOO_LARGE",
+            ErrorCode::BatchTooLarge,
             format!("a batch holds 1 to {max} operations"),
         ));
     }
@@ -336,8 +334,7 @@ fn check_batch(requests: &[Request], max: usize) -> Result<(), Refusal> {
         .any(|r| operation_type(r) == Some(OperationType::Mutation))
     {
         return Err(Refusal::new(
-            StatusCode::BAD_REQUEST,
-            "BATCHED_MUTATION",
+            ErrorCode::BatchedMutation,
             "mutations cannot be batched; send each in its own request",
         ));
     }

@@ -11,7 +11,7 @@ pub mod votes;
 pub mod webhooks;
 
 pub use accounts::{AccountService, Session};
-pub use polls::{PollFilter, PollPage, PollService};
+pub use polls::{PageWindow, PollFilter, PollPage, PollService};
 pub use results::{PollResults, ResultsService, SubscriptionAccess};
 pub use subscription_gate::{Recheck, SubscriptionGate};
 pub use votes::{VoteReceipt, VoteService};

@@ -22,13 +22,28 @@ pub struct PollFilter {
     pub voted_by_viewer: Option<bool>,
 }
 
+/// Which slice of a listing (newest first) to return: Relay's `first`/`after` or
+/// `last`/`before`.
+#[derive(Debug, Clone, Copy)]
+pub struct PageWindow {
+    /// How many polls.
+    pub count: u64,
+    /// Take them from the end of the list (`last`) rather than its start (`first`).
+    pub from_end: bool,
+    /// Only polls after this one in the list (older).
+    pub after: Option<Uuid>,
+    /// Only polls before this one in the list (newer).
+    pub before: Option<Uuid>,
+}
+
 /// A page of polls, newest first.
 #[derive(Debug, Clone)]
 pub struct PollPage {
     /// The polls.
     pub polls: Vec<Poll>,
-    /// Whether older polls follow.
-    pub has_next: bool,
+    /// Whether more polls lie beyond the page in the direction it was taken: older
+    /// ones for a page from the start, newer ones for a page from the end.
+    pub has_more: bool,
 }
 
 /// Polls and their lifecycle.
@@ -75,14 +90,41 @@ impl PollService {
         self.store.options_of(polls).await
     }
 
-    /// A page of polls after the cursor `after`, filtered.
+    /// Options by their own ids; unknown ids are left out.
+    pub async fn find_options(&self, ids: &[Uuid]) -> AppResult<Vec<PollOption>> {
+        self.store.find_options(ids).await
+    }
+
+    /// A page of the polls `filter` matches.
     pub async fn list(
         &self,
         viewer: Option<Uuid>,
-        first: u64,
-        after: Option<Uuid>,
-        filter: PollFilter,
+        window: PageWindow,
+        filter: &PollFilter,
     ) -> AppResult<PollPage> {
+        let query = self.page_query(viewer, window, filter)?;
+        let (polls, has_more) = self.store.list_polls(&query).await?;
+        Ok(PollPage { polls, has_more })
+    }
+
+    /// How many polls `filter` matches in all.
+    pub async fn count(&self, viewer: Option<Uuid>, filter: &PollFilter) -> AppResult<u64> {
+        let everything = PageWindow {
+            count: 0,
+            from_end: false,
+            after: None,
+            before: None,
+        };
+        let query = self.page_query(viewer, everything, filter)?;
+        self.store.count_polls(&query).await
+    }
+
+    fn page_query(
+        &self,
+        viewer: Option<Uuid>,
+        window: PageWindow,
+        filter: &PollFilter,
+    ) -> AppResult<PollPageQuery> {
         let voted_by = match (filter.voted_by_viewer, viewer) {
             (None, _) => None,
             (Some(voted), Some(user)) => Some((user, voted)),
@@ -90,16 +132,16 @@ impl PollService {
                 return Err(AppError::Unauthenticated("sign in to filter by your votes"));
             }
         };
-        let query = PollPageQuery {
-            first,
-            after,
+        Ok(PollPageQuery {
+            count: window.count,
+            from_end: window.from_end,
+            after: window.after,
+            before: window.before,
             owner_id: filter.owner_id,
             status: filter.status,
             voted_by,
             now: self.clock.now(),
-        };
-        let (polls, has_next) = self.store.list_polls(&query).await?;
-        Ok(PollPage { polls, has_next })
+        })
     }
 
     /// Closes a poll now; only its owner may. Closing a closed poll changes nothing.

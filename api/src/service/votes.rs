@@ -232,6 +232,11 @@ impl VoteService {
         Ok(VoteReceipt { vote, replayed })
     }
 
+    /// The ballot with this id when it is the user's own; `None` for anyone else's.
+    pub async fn own_ballot(&self, user: Uuid, vote: Uuid) -> AppResult<Option<Vote>> {
+        self.store.own_ballot(user, vote).await
+    }
+
     /// The user's ballots on these polls.
     pub async fn ballots_of(&self, user: Uuid, polls: &[Uuid]) -> AppResult<Vec<Vote>> {
         self.store.ballots_of(user, polls).await

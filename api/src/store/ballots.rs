@@ -51,6 +51,14 @@ pub(super) async fn load_votes(
 }
 
 impl Store {
+    /// The ballot with this id, when it is this user's (nobody sees another's ballot).
+    pub async fn own_ballot(&self, user_id: Uuid, vote_id: Uuid) -> AppResult<Option<Vote>> {
+        let filter = sea_orm::Condition::all()
+            .add(votes::Column::UserId.eq(user_id))
+            .add(votes::Column::Id.eq(vote_id));
+        Ok(load_votes(self.conn(), filter).await?.pop())
+    }
+
     /// This user's ballots on these polls (polls they did not vote in are left out).
     pub async fn ballots_of(&self, user_id: Uuid, poll_ids: &[Uuid]) -> AppResult<Vec<Vote>> {
         let filter = sea_orm::Condition::all()

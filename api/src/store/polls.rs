@@ -6,8 +6,8 @@ use entity::{poll_options, polls, votes};
 use sea_orm::sea_query::LockType;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -49,10 +49,16 @@ impl From<poll_options::Model> for PollOption {
 /// A page request for [`Store::list_polls`].
 #[derive(Debug, Clone)]
 pub struct PollPageQuery {
-    /// How many polls to return (one more is fetched to tell whether a next page exists).
-    pub first: u64,
-    /// Return polls older than this one (keyset pagination on the time-ordered id).
+    /// How many polls to return (one more is fetched to tell whether more exist beyond
+    /// the page, in the direction it is taken).
+    pub count: u64,
+    /// Take the page from the end of the list (its oldest polls: `last`) rather than
+    /// from its start (`first`).
+    pub from_end: bool,
+    /// Only polls older than this one (keyset pagination on the time-ordered id).
     pub after: Option<Uuid>,
+    /// Only polls newer than this one.
+    pub before: Option<Uuid>,
     /// Only this owner's polls.
     pub owner_id: Option<Uuid>,
     /// Only polls in this status at `now`.
@@ -82,6 +88,30 @@ fn status_condition(status: PollStatus, now: DateTime<Utc>) -> Condition {
                 .add(polls::Column::OpensAt.lte(now)),
         ),
     }
+}
+
+/// The polls a listing's filter matches (owner, status, the viewer's ballots).
+fn matching(page: &PollPageQuery) -> sea_orm::Select<polls::Entity> {
+    let mut query = polls::Entity::find();
+    if let Some(owner) = page.owner_id {
+        query = query.filter(polls::Column::OwnerId.eq(owner));
+    }
+    if let Some(status) = page.status {
+        query = query.filter(status_condition(status, page.now));
+    }
+    if let Some((user, voted)) = page.voted_by {
+        let voted_polls = Query::select()
+            .column(votes::Column::PollId)
+            .from(votes::Entity)
+            .and_where(Expr::col(votes::Column::UserId).eq(user))
+            .to_owned();
+        query = query.filter(if voted {
+            polls::Column::Id.in_subquery(voted_polls)
+        } else {
+            polls::Column::Id.not_in_subquery(voted_polls)
+        });
+    }
+    query
 }
 
 impl Store {
@@ -157,34 +187,41 @@ impl Store {
         Ok(rows.into_iter().map(PollOption::from).collect())
     }
 
-    /// A page of polls, newest first, and whether more follow.
+    /// Options by their own ids; unknown ids are left out.
+    pub async fn find_options(&self, ids: &[Uuid]) -> AppResult<Vec<PollOption>> {
+        let rows = poll_options::Entity::find()
+            .filter(poll_options::Column::Id.is_in(ids.iter().copied()))
+            .all(self.conn())
+            .await?;
+        Ok(rows.into_iter().map(PollOption::from).collect())
+    }
+
+    /// A page of polls, newest first, and whether more lie beyond it in the direction
+    /// it was taken (older ones for `first`, newer ones for `last`).
     pub async fn list_polls(&self, page: &PollPageQuery) -> AppResult<(Vec<Poll>, bool)> {
-        let mut query = polls::Entity::find().order_by_desc(polls::Column::Id);
+        let mut query = matching(page);
         if let Some(after) = page.after {
             query = query.filter(polls::Column::Id.lt(after));
         }
-        if let Some(owner) = page.owner_id {
-            query = query.filter(polls::Column::OwnerId.eq(owner));
+        if let Some(before) = page.before {
+            query = query.filter(polls::Column::Id.gt(before));
         }
-        if let Some(status) = page.status {
-            query = query.filter(status_condition(status, page.now));
+        query = match page.from_end {
+            false => query.order_by_desc(polls::Column::Id),
+            true => query.order_by_asc(polls::Column::Id),
+        };
+        let mut rows = query.limit(page.count + 1).all(self.conn()).await?;
+        let has_more = rows.len() as u64 > page.count;
+        rows.truncate(usize::try_from(page.count).unwrap_or(usize::MAX));
+        if page.from_end {
+            rows.reverse();
         }
-        if let Some((user, voted)) = page.voted_by {
-            let voted_polls = Query::select()
-                .column(votes::Column::PollId)
-                .from(votes::Entity)
-                .and_where(Expr::col(votes::Column::UserId).eq(user))
-                .to_owned();
-            query = query.filter(if voted {
-                polls::Column::Id.in_subquery(voted_polls)
-            } else {
-                polls::Column::Id.not_in_subquery(voted_polls)
-            });
-        }
-        let mut rows = query.limit(page.first + 1).all(self.conn()).await?;
-        let has_next = rows.len() as u64 > page.first;
-        rows.truncate(usize::try_from(page.first).unwrap_or(usize::MAX));
-        Ok((rows.into_iter().map(Poll::from).collect(), has_next))
+        Ok((rows.into_iter().map(Poll::from).collect(), has_more))
+    }
+
+    /// How many polls the page's filter matches, whatever its cursors and size.
+    pub async fn count_polls(&self, page: &PollPageQuery) -> AppResult<u64> {
+        Ok(matching(page).count(self.conn()).await?)
     }
 
     /// Marks closed (at their `closesAt`) up to `limit` polls whose `closesAt` has passed

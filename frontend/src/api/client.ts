@@ -9,6 +9,8 @@ import {
 } from '@urql/core';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 
+import { fromGraphQLError, hasCode } from './errors';
+
 /** The WebSocket URL of the API on the page's own origin (the dev server proxies it). */
 export function graphqlWsUrl(location: { protocol: string; host: string }): string {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -76,9 +78,7 @@ export function createApiClient({ token, onUnauthenticated }: ApiClientOptions):
     exchanges: [
       mapExchange({
         onError(error) {
-          const unauthenticated = error.graphQLErrors.some(
-            (e) => e.extensions?.code === 'UNAUTHENTICATED',
-          );
+          const unauthenticated = hasCode(error.graphQLErrors.map(fromGraphQLError), 'UNAUTHENTICATED');
           if (token && unauthenticated) onUnauthenticated();
         },
       }),

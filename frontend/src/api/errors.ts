@@ -1,25 +1,16 @@
 // The one place API failures become things the app can act on and words people can read.
 import type { CombinedError } from '@urql/core';
 
-/** The `extensions.code` values the API documents, plus `NETWORK` for transport failures. */
-export type KnownCode =
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'BAD_USER_INPUT'
-  | 'USERNAME_TAKEN'
-  | 'INVALID_CREDENTIALS'
-  | 'POLL_NOT_OPEN'
-  | 'INVALID_OPTION'
-  | 'ALREADY_VOTED'
-  | 'IDEMPOTENCY_KEY_REUSED'
-  | 'RESULTS_HIDDEN'
-  | 'LIMIT_REACHED'
-  | 'RATE_LIMITED'
-  | 'OVERLOADED'
-  | 'INTERNAL'
-  | 'TIMEOUT'
-  | 'NETWORK';
+import type { ErrorCode } from '../gql/enums';
+
+/** The `extensions.code` values of the server's catalogue, generated from its schema. */
+export type { ErrorCode };
+
+/** Codes the app gives failures the server did not answer: `NETWORK` when it was not reached, `UNKNOWN` for an error without a code. */
+export type ClientCode = 'NETWORK' | 'UNKNOWN';
+
+/** Every code an {@link ApiError} may carry that this app knows. */
+export type KnownCode = ErrorCode | ClientCode;
 
 /** One failure, flattened from a GraphQL error or a network error. */
 export interface ApiError {
@@ -109,7 +100,9 @@ export interface DescribeContext {
 
 /** A message for people, one or two sentences, for any API failure. */
 export function describeError(error: ApiError, context: DescribeContext = {}): string {
-  switch (error.code) {
+  // Typed as the known codes so a misspelt case fails the type check; a code newer
+  // than this app falls to the default.
+  switch (error.code as KnownCode) {
     case 'NETWORK':
       return context.online === false
         ? 'You are offline. Reconnect to the internet, then try again.'

@@ -1,7 +1,7 @@
 // Each intended vote gets one idempotency key. Retrying the same intent (same action, same
 // options) after a failure whose outcome is unknown reuses that key, so a vote that did
 // reach the server is answered again (`replayed: true`) instead of counted twice.
-import type { ApiError } from '../api/errors';
+import type { ApiError, KnownCode } from '../api/errors';
 
 export type VoteAction = 'cast' | 'change' | 'retract';
 
@@ -43,6 +43,6 @@ export function attemptFor(
  * for a retry (rate limit, overload). Definite refusals get a new key next time.
  */
 export function keepKeyAfter(errors: readonly ApiError[]): boolean {
-  const uncertain = new Set(['NETWORK', 'TIMEOUT', 'INTERNAL', 'RATE_LIMITED', 'OVERLOADED']);
-  return errors.length > 0 && errors.every((e) => uncertain.has(e.code));
+  const uncertain: KnownCode[] = ['NETWORK', 'TIMEOUT', 'INTERNAL', 'RATE_LIMITED', 'OVERLOADED'];
+  return errors.length > 0 && errors.every((e) => uncertain.some((code) => e.code === code));
 }

@@ -39,6 +39,19 @@ fn table_after<'a>(readme: &'a str, heading: &str) -> Vec<&'a str> {
         .collect()
 }
 
+/// The rows of the first table in the section under `heading` (up to the next heading).
+fn section_table<'a>(readme: &'a str, heading: &str) -> Vec<&'a str> {
+    readme
+        .lines()
+        .skip_while(|line| line.trim_end() != heading)
+        .skip(1)
+        .take_while(|line| !line.starts_with('#'))
+        .skip_while(|line| !line.starts_with('|'))
+        .take_while(|line| line.starts_with('|'))
+        .skip(2) // the header and its separator
+        .collect()
+}
+
 /// The first cell of a table row.
 fn first_cell(row: &str) -> &str {
     row.trim_start_matches('|')
@@ -47,30 +60,20 @@ fn first_cell(row: &str) -> &str {
         .unwrap_or_default()
 }
 
-/// The error table: each row's first cell names codes in backquotes, a code that
-/// refuses the HTTP request followed by its status in parentheses (`BAD_REQUEST (400)`,
-/// or `A` / `B` (400) for two that share one). Backquoted text inside parentheses is a
-/// remark (a setting's name), not a code.
-fn error_codes(readme: &str) -> BTreeMap<String, Option<u16>> {
+/// The error table of "For integrators": one code per row, in backquotes in the first
+/// cell; the second cell of a code that refuses the HTTP request starts with its status
+/// (`HTTP 413: …`).
+pub fn error_codes(readme: &str) -> BTreeMap<String, Option<u16>> {
     let mut codes = BTreeMap::new();
-    for row in table_after(readme, "Errors are GraphQL errors with a stable") {
-        let pieces: Vec<&str> = first_cell(row).split('`').collect();
-        let mut depth = 0i32;
-        for (i, piece) in pieces.iter().enumerate() {
-            if i % 2 == 0 {
-                depth += piece.matches('(').count() as i32 - piece.matches(')').count() as i32;
-                continue;
-            }
-            if depth > 0 {
-                continue;
-            }
-            let status = pieces[i + 1..]
-                .iter()
-                .step_by(2)
-                .find_map(|text| text.split_once('(').and_then(|(_, s)| s.get(..3)))
-                .and_then(|digits| digits.parse().ok());
-            codes.insert((*piece).to_owned(), status);
-        }
+    for row in section_table(readme, "### Error codes") {
+        let mut cells = row.trim_start_matches('|').split('|');
+        let code = cells.next().unwrap_or_default().trim().trim_matches('`');
+        let status = cells
+            .next()
+            .and_then(|when| when.trim().strip_prefix("HTTP "))
+            .and_then(|rest| rest.get(..3))
+            .and_then(|digits| digits.parse().ok());
+        codes.insert(code.to_owned(), status);
     }
     assert!(
         codes.contains_key("INTERNAL") && codes.get("BAD_REQUEST") == Some(&Some(400)),

@@ -27,7 +27,7 @@
 //! 'test(/fuzz/)'` runs longer, or other, cases; a failure prints the seed and the
 //! smallest case found.
 
-mod contract;
+pub(crate) mod contract;
 mod documents;
 mod hostile;
 mod http;

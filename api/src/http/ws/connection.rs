@@ -27,6 +27,7 @@ use super::protocol::{self, ClientMessage, Closing, SubscribePayload, code};
 use super::session::{Session, forbidden};
 use super::{AppState, MAX_MESSAGE_BYTES};
 use crate::error::AppError;
+use crate::error_code::ErrorCode;
 use crate::graphql::RequestMeta;
 use crate::http::ws_shared::{Outgoing, poll_results_target};
 
@@ -216,7 +217,7 @@ impl Connection {
                 if self.streams.len() >= max {
                     return Ok(Some(protocol::error_with_code(
                         &id,
-                        "TOO_MANY_SUBSCRIPTIONS",
+                        ErrorCode::TooManySubscriptions,
                         &format!("at most {max} subscriptions per connection"),
                     )));
                 }

@@ -5,6 +5,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::error::AppError;
+use crate::error_code::ErrorCode;
 
 /// Longest close reason, in bytes: a Close frame's payload is at most 125 bytes (RFC
 /// 6455 §5.5), two of them the code. A longer reason makes the whole frame invalid, and
@@ -171,10 +172,10 @@ pub fn error(id: &str, errors: impl serde::Serialize) -> String {
 }
 
 /// `error` for operation `id` with one error of `code`.
-pub fn error_with_code(id: &str, code: &str, message: &str) -> String {
+pub fn error_with_code(id: &str, code: ErrorCode, message: &str) -> String {
     error(
         id,
-        [json!({ "message": message, "extensions": { "code": code } })],
+        [json!({ "message": message, "extensions": { "code": code.as_str() } })],
     )
 }
 

@@ -4,7 +4,7 @@ import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { useMutation } from 'urql';
 import { CastVoteMutation, ChangeVoteMutation, RetractVoteMutation } from '../../api/documents';
-import { apiErrors, describeError, hasCode, retryAfter, type ApiError } from '../../api/errors';
+import { apiErrors, describeError, hasCode, retryAfter, type ApiError, type KnownCode } from '../../api/errors';
 import { useAnnounce } from '../../components/Announcer';
 import { Notice, type NoticeTone } from '../../components/Notice';
 import { useCountdown } from '../../hooks/useCountdown';
@@ -87,8 +87,8 @@ export function VotePanel({ poll, signedIn, onChanged }: VotePanelProps) {
     show('error', uncertain && action === 'cast' ? `${text}${UNCERTAIN_HINT}` : text);
     const seconds = retryAfter(errors);
     if (seconds) wait.start(seconds);
-    const stale = ['ALREADY_VOTED', 'POLL_NOT_OPEN', 'NOT_FOUND', 'FORBIDDEN', 'INVALID_OPTION'];
-    if (errors.some((e) => stale.includes(e.code))) {
+    const stale: KnownCode[] = ['ALREADY_VOTED', 'POLL_NOT_OPEN', 'NOT_FOUND', 'FORBIDDEN', 'INVALID_OPTION'];
+    if (stale.some((code) => hasCode(errors, code))) {
       setEditing(false);
       onChanged();
     }

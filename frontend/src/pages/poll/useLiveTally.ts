@@ -2,7 +2,7 @@
 // subscription sends (see lib/liveResults.ts for the ordering rule).
 import { useCallback, useEffect, useReducer, useRef, useState, useSyncExternalStore } from 'react';
 import { useAuth } from '../../auth/AuthProvider';
-import type { ApiError } from '../../api/errors';
+import { hasCode, type ApiError } from '../../api/errors';
 import { useAnnounce } from '../../components/Announcer';
 import { useOnline } from '../../hooks/useOnline';
 import { announcement, latest, type Tally } from '../../lib/liveResults';
@@ -68,7 +68,7 @@ export function useLiveTally({ initial, enabled, hidden }: Options): LiveTally {
   );
 
   const onError = useCallback((errors: ApiError[]) => {
-    setFailure(errors.some((e) => e.code === 'RESULTS_HIDDEN') ? 'hidden' : 'unavailable');
+    setFailure(hasCode(errors, 'RESULTS_HIDDEN') ? 'hidden' : 'unavailable');
   }, []);
 
   const restart = useCallback(() => {
