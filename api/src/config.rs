@@ -49,6 +49,9 @@ pub struct Config {
     /// Live tallies to subscribers.
     #[command(flatten)]
     pub realtime: RealtimeConfig,
+    /// Signed webhooks.
+    #[command(flatten)]
+    pub webhooks: WebhookConfig,
 }
 
 impl Config {
@@ -468,6 +471,58 @@ pub struct RealtimeConfig {
     /// How often polls past their `closesAt` are closed and announced, in milliseconds.
     #[arg(long, env = "TALLY_CLOSER_INTERVAL_MS", default_value_t = 1_000)]
     pub closer_interval_ms: u64,
+}
+
+/// Signed webhooks: who may register what, and how deliveries are sent and retried.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Webhooks")]
+pub struct WebhookConfig {
+    /// Most webhook endpoints one user may register (more: `LIMIT_REACHED`).
+    #[arg(long, env = "TALLY_WEBHOOK_MAX_PER_USER", default_value_t = 10)]
+    pub max_per_user: u64,
+    /// Longest endpoint URL, in bytes.
+    #[arg(long, env = "TALLY_WEBHOOK_MAX_URL_BYTES", default_value_t = 2048)]
+    pub max_url_bytes: usize,
+    /// Let endpoints be `http://` and on loopback, private, link-local or otherwise
+    /// non-public addresses. Default: on in development, off in production (where only
+    /// `https://` to public addresses is allowed, against SSRF).
+    #[arg(long, env = "TALLY_WEBHOOK_ALLOW_PRIVATE", action = clap::ArgAction::Set)]
+    pub allow_private: Option<bool>,
+    /// How long one delivery attempt may take (connect, send, answer), in milliseconds.
+    #[arg(long, env = "TALLY_WEBHOOK_TIMEOUT_MS", default_value_t = 10_000)]
+    pub timeout_ms: u64,
+    /// How long a claimed delivery is held by the instance sending it, in milliseconds;
+    /// after that (the instance died mid-attempt) another may send it again. Never less
+    /// than the timeout plus one second.
+    #[arg(long, env = "TALLY_WEBHOOK_LEASE_MS", default_value_t = 60_000)]
+    pub lease_ms: u64,
+    /// Wait before the first retry, in milliseconds; each further retry waits twice as
+    /// long (with jitter: between half and all of it), up to the cap below.
+    #[arg(long, env = "TALLY_WEBHOOK_RETRY_BASE_MS", default_value_t = 30_000)]
+    pub retry_base_ms: u64,
+    /// Longest wait between two attempts, in milliseconds.
+    #[arg(long, env = "TALLY_WEBHOOK_RETRY_MAX_MS", default_value_t = 3_600_000)]
+    pub retry_max_ms: u64,
+    /// Attempts before a delivery is given up (`FAILED`). With the defaults, 30
+    /// attempts span about a day.
+    #[arg(long, env = "TALLY_WEBHOOK_MAX_ATTEMPTS", default_value_t = 30)]
+    pub max_attempts: u32,
+    /// How often the sender looks for due deliveries, in milliseconds.
+    #[arg(long, env = "TALLY_WEBHOOK_POLL_INTERVAL_MS", default_value_t = 1_000)]
+    pub poll_interval_ms: u64,
+}
+
+impl WebhookConfig {
+    /// Whether non-public targets are allowed in this environment.
+    pub fn allows_private(&self, environment: Environment) -> bool {
+        self.allow_private
+            .unwrap_or(environment == Environment::Development)
+    }
+
+    /// The lease, at least the timeout plus a second so a live attempt is never taken over.
+    pub fn lease(&self) -> Duration {
+        Duration::from_millis(self.lease_ms.max(self.timeout_ms + 1_000))
+    }
 }
 
 /// Rate limits: GCRA buckets with a sustained rate and a burst, and the sign-in

@@ -45,6 +45,8 @@ pub enum AppError {
     IdempotencyKeyReused,
     /// The poll's results are not visible to this viewer (yet).
     ResultsHidden(String),
+    /// The user already has as many of something as they may (e.g. webhook endpoints).
+    LimitReached(String),
     /// Too many requests; try again after the given time.
     RateLimited {
         /// When the next attempt will be allowed.
@@ -74,6 +76,7 @@ impl AppError {
             AppError::AlreadyVoted => ErrorCode::AlreadyVoted,
             AppError::IdempotencyKeyReused => ErrorCode::IdempotencyKeyReused,
             AppError::ResultsHidden(_) => ErrorCode::ResultsHidden,
+            AppError::LimitReached(_) => ErrorCode::LimitReached,
             AppError::RateLimited { .. } => ErrorCode::RateLimited,
             AppError::Overloaded { .. } => ErrorCode::Overloaded,
             AppError::Internal(_) => ErrorCode::Internal,
@@ -96,6 +99,7 @@ impl AppError {
                 "this idempotency key was already used with a different input".into()
             }
             AppError::ResultsHidden(why) => why.clone(),
+            AppError::LimitReached(why) => why.clone(),
             AppError::RateLimited { .. } => "too many requests, slow down".into(),
             AppError::Overloaded { .. } => "the server is busy, try again shortly".into(),
             AppError::Internal(_) => "internal error".into(),

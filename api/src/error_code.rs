@@ -41,6 +41,9 @@ pub enum ErrorCode {
     IdempotencyKeyReused,
     /// `resultsVisibility` keeps the results from this viewer for now.
     ResultsHidden,
+    /// The user already has as many as allowed of something (webhook endpoints:
+    /// `TALLY_WEBHOOK_MAX_PER_USER`).
+    LimitReached,
     /// Too many calls, or sign-ins throttled after wrong passwords; retry after
     /// `extensions.retryAfterSeconds`.
     RateLimited,

@@ -17,6 +17,7 @@
 //! | [`live`] | live tallies and voter marks beside the database, and their reconciliation |
 //! | [`realtime`] | the tally bus: in-process fan-out, Redis pub/sub, the poll closer |
 //! | [`redis`] | the optional Redis connection and its key names |
+//! | [`webhooks`] | signed webhook deliveries: signing, target checks, retries, the sender loop |
 //! | [`metrics`] | the counters served at `/metrics` |
 //! | [`clock`] | the time port |
 //! | [`error`], [`error_code`] | the error policy, and the one catalogue of its stable codes |
@@ -41,3 +42,4 @@ pub mod shutdown;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod webhooks;

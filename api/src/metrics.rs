@@ -36,6 +36,16 @@ pub struct AppCounters {
     pub header_read_timeouts: AtomicU64,
     /// Requests refused because their body did not arrive in time.
     pub body_read_timeouts: AtomicU64,
+    /// Webhook delivery attempts started.
+    pub webhook_attempts: AtomicU64,
+    /// Webhook attempts answered 2xx.
+    pub webhook_delivered: AtomicU64,
+    /// Webhook attempts that failed (another status, no answer).
+    pub webhook_failures: AtomicU64,
+    /// Webhook deliveries given up after their last attempt.
+    pub webhook_given_up: AtomicU64,
+    /// Webhook deliveries due and not in flight at the sender's last pass.
+    pub webhook_due: AtomicU64,
 }
 
 /// Resident memory of this process, in bytes (Linux; 0 elsewhere).
@@ -73,7 +83,7 @@ impl Metrics {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         let (w, a) = (self.writer.metrics(), &self.app);
         #[rustfmt::skip]
-        let rows: [(&str, &str, &str, u64); 30] = [
+        let rows: [(&str, &str, &str, u64); 35] = [
             ("tally_vote_batches_total", "counter", "Vote transactions committed.", get(&w.batches)),
             ("tally_vote_batch_calls_total", "counter", "castVote calls answered by committed batches.", get(&w.calls)),
             ("tally_vote_batch_size_last", "gauge", "Calls in the last batch.", get(&w.last_batch_size)),
@@ -103,6 +113,11 @@ impl Metrics {
             ("tally_http_body_timeouts_total", "counter", "Requests refused: their body did not arrive in time.", get(&a.body_read_timeouts)),
             ("tally_graphql_documents_parsed_total", "counter", "GraphQL query texts parsed (cached and persisted known documents are not).", get(&self.documents.parsed)),
             ("tally_graphql_documents_validated_total", "counter", "GraphQL documents run through every validation rule (persisted known documents are not).", get(&self.documents.validated)),
+            ("tally_webhook_attempts_total", "counter", "Webhook delivery attempts started.", get(&a.webhook_attempts)),
+            ("tally_webhook_delivered_total", "counter", "Webhook attempts the endpoint answered with 2xx.", get(&a.webhook_delivered)),
+            ("tally_webhook_failed_attempts_total", "counter", "Webhook attempts that failed (another status, or no answer); retried with backoff.", get(&a.webhook_failures)),
+            ("tally_webhook_given_up_total", "counter", "Webhook deliveries given up after their last attempt.", get(&a.webhook_given_up)),
+            ("tally_webhook_outbox_due", "gauge", "Webhook deliveries due and not in flight at the sender's last pass (a backlog when it stays up).", get(&a.webhook_due)),
             ("tally_process_resident_bytes", "gauge", "Resident memory of the process.", resident_bytes()),
         ];
         let mut out = String::new();

@@ -29,9 +29,12 @@ use crate::metrics::Metrics;
 use crate::realtime::closer::spawn_closer;
 use crate::realtime::{Hub, Pacing, Realtime, RedisBus};
 use crate::redis::RedisClient;
-use crate::service::{AccountService, PollService, ResultsService, SubscriptionGate, VoteService};
+use crate::service::{
+    AccountService, PollService, ResultsService, SubscriptionGate, VoteService, WebhookService,
+};
 use crate::shutdown::{self, Running};
 use crate::store::{Store, VoteWriter, WriterConfig};
+use crate::webhooks;
 
 /// Ports a test may replace; production uses [`Ports::default`].
 #[derive(Clone)]
@@ -180,6 +183,14 @@ impl Application {
             Duration::from_millis(config.realtime.closer_interval_ms),
             background.clone(),
         ));
+        tasks.push(webhooks::spawn_sender(
+            &config.webhooks,
+            config.http.environment,
+            store.clone(),
+            clock.clone(),
+            counters.clone(),
+            background.clone(),
+        )?);
         tasks.push(spawn_reconciler(
             live.clone(),
             Duration::from_secs(config.redis.reconcile_interval_secs),
@@ -212,6 +223,12 @@ impl Application {
             clock.clone(),
         );
         let results = ResultsService::new(live, clock.clone());
+        let webhooks = WebhookService::new(
+            store.clone(),
+            webhooks::policy(&config.webhooks, config.http.environment),
+            config.webhooks.max_per_user,
+            clock.clone(),
+        );
         let gate = SubscriptionGate::new(polls.clone(), votes.clone(), results.clone());
         let services = Services {
             accounts: accounts.clone(),
@@ -220,6 +237,7 @@ impl Application {
             results,
             realtime,
             gate: gate.clone(),
+            webhooks,
         };
         let exposure = Exposure::from_config(&config);
         let schemas = graphql::build(

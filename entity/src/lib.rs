@@ -12,6 +12,9 @@
 //! | [`votes`] | `votes` | ballots: one per user per poll, with the idempotency key |
 //! | [`vote_choices`] | `vote_choices` | the options a ballot chose |
 //! | [`vote_events`] | `vote_events` | the append-only audit log of ballot changes |
+//! | [`webhook_endpoints`] | `webhook_endpoints` | where users want their polls' events, and the signing secret |
+//! | [`webhook_events`] | `webhook_events` | the outbox: events written with the change that caused them |
+//! | [`webhook_deliveries`] | `webhook_deliveries` | one event to one endpoint: the send queue and the delivery log |
 
 pub mod poll_options;
 pub mod polls;
@@ -19,6 +22,9 @@ pub mod users;
 pub mod vote_choices;
 pub mod vote_events;
 pub mod votes;
+pub mod webhook_deliveries;
+pub mod webhook_endpoints;
+pub mod webhook_events;
 
 /// Re-exports of every entity under short names, for `use entity::prelude::*`.
 pub mod prelude {
@@ -28,4 +34,7 @@ pub mod prelude {
     pub use super::vote_choices::Entity as VoteChoices;
     pub use super::vote_events::Entity as VoteEvents;
     pub use super::votes::Entity as Votes;
+    pub use super::webhook_deliveries::Entity as WebhookDeliveries;
+    pub use super::webhook_endpoints::Entity as WebhookEndpoints;
+    pub use super::webhook_events::Entity as WebhookEvents;
 }

@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_initial_schema;
 mod m20261128_000002_ballots_without_foreign_keys;
+mod m20261206_000003_webhooks;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261128_000001_initial_schema::Migration),
             Box::new(m20261128_000002_ballots_without_foreign_keys::Migration),
+            Box::new(m20261206_000003_webhooks::Migration),
         ]
     }
 }

@@ -383,7 +383,14 @@ impl TestApp {
             config,
             metrics,
             metrics_address,
-            client: reqwest::Client::new(),
+            // The server closes a keep-alive connection idle for its header read
+            // timeout (10 s); a pooled connection sent on just as that happens fails
+            // with "error sending request". Clients should let pooled connections go
+            // sooner than the server does, and so does the tests' client.
+            client: reqwest::Client::builder()
+                .pool_idle_timeout(Duration::from_secs(5))
+                .build()
+                .expect("an HTTP client"),
             shutdown,
             server: Some(server),
         }

@@ -8,6 +8,7 @@ mod helpers;
 mod process_support;
 mod redis_support;
 mod tcp_proxy;
+mod webhook_receiver;
 mod ws_support;
 
 mod accounts;
@@ -38,5 +39,6 @@ mod subscriptions;
 mod tokens;
 mod voter_marks;
 mod votes;
+mod webhooks;
 mod writer;
 mod ws_limits;

@@ -13,10 +13,11 @@ const PAGE: &str = "query($n: Int!) { polls(first: $n) { edges { node {
 
 both_backends! {
     async fn a_page_of_fifty_polls_costs_as_many_statements_as_a_page_of_five(backend: Backend) {
-        // No background pass (poll closer, reconciliation) in the middle of a
-        // measurement: they run statements too.
+        // No background pass (poll closer, reconciliation, webhook sender) in the middle
+        // of a measurement: they run statements too.
         let app = TestApp::spawn_with(backend, |c| {
             c.realtime.closer_interval_ms = 3_600_000;
+            c.webhooks.poll_interval_ms = 3_600_000;
             c.redis.reconcile_interval_secs = 3_600;
         })
         .await;

@@ -10,6 +10,7 @@ pub mod poll;
 mod records;
 pub mod text;
 pub mod vote;
+pub mod webhook;
 
 pub use account::{Password, Username};
 pub use poll::{NewPoll, PollDraft, PollKind, PollStatus, ResultsVisibility};

@@ -25,6 +25,7 @@ mod scalars;
 mod subscriptions;
 mod variables;
 mod votes;
+mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,7 +34,9 @@ use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder, Val
 
 use crate::config::GraphqlLimits;
 use crate::realtime::Realtime;
-use crate::service::{AccountService, PollService, ResultsService, SubscriptionGate, VoteService};
+use crate::service::{
+    AccountService, PollService, ResultsService, SubscriptionGate, VoteService, WebhookService,
+};
 
 pub use context::RequestMeta;
 pub use counters::DocumentCounters;
@@ -50,6 +53,7 @@ pub use subscriptions::SharedExecution;
 pub struct QueryRoot(
     accounts::AccountQuery,
     polls::PollQuery,
+    webhooks::WebhookQuery,
     node::NodeQuery,
     catalogue::CatalogueQuery,
 );
@@ -61,6 +65,7 @@ pub struct MutationRoot(
     accounts::AccountMutation,
     polls::PollMutation,
     votes::VoteMutation,
+    webhooks::WebhookMutation,
 );
 
 /// The entry points for watching things change (over WebSocket).
@@ -86,6 +91,8 @@ pub struct Services {
     pub realtime: Realtime,
     /// Who may subscribe to what.
     pub gate: SubscriptionGate,
+    /// Webhook endpoints and their delivery logs.
+    pub webhooks: WebhookService,
 }
 
 fn builder(
@@ -164,6 +171,7 @@ pub fn build(
             .data(services.results.clone())
             .data(services.gate.clone())
             .data(services.realtime.clone())
+            .data(services.webhooks.clone())
             .data(loaders)
             .finish()
     };

@@ -8,9 +8,11 @@ pub mod polls;
 pub mod results;
 pub mod subscription_gate;
 pub mod votes;
+pub mod webhooks;
 
 pub use accounts::{AccountService, Session};
 pub use polls::{PageWindow, PollFilter, PollPage, PollService};
 pub use results::{PollResults, ResultsService, SubscriptionAccess};
 pub use subscription_gate::{Recheck, SubscriptionGate};
 pub use votes::{VoteReceipt, VoteService};
+pub use webhooks::WebhookService;

@@ -10,15 +10,19 @@
 
 mod ballots;
 mod cast;
+mod outbox;
 mod polls;
 mod tallies;
 mod users;
 mod vote_changes;
+mod webhooks;
 mod writer;
 
 pub use cast::{BatchResult, CastOutcome, CastRequest};
+pub use outbox::{AttemptOutcome, ClaimedDelivery};
 pub use polls::PollPageQuery;
 pub use vote_changes::{ChangeOutcome, ChangeRequest};
+pub use webhooks::NewEndpoint;
 pub use writer::{
     CommitSink, Committed, NoSink, RecordedVote, VoteWriter, WriterConfig, WriterMetrics,
 };

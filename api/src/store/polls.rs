@@ -1,4 +1,5 @@
-//! Queries on `polls` and `poll_options`: creating, reading, listing and closing polls.
+//! Queries on `polls` and `poll_options`: creating, reading, listing and closing polls
+//! (closing also writes the polls' webhook events, in the same transaction).
 
 use chrono::{DateTime, Utc};
 use entity::{poll_options, polls, votes};
@@ -243,10 +244,14 @@ impl Store {
             .to_owned();
         let txn = self.begin_write().await?;
         let rows = txn.query_all(&update).await?;
+        let closed = rows
+            .iter()
+            .map(|row| row.try_get::<Uuid>("", "id"))
+            .collect::<Result<Vec<_>, _>>()?;
+        // In the closing transaction: the events exist exactly when the close commits.
+        super::outbox::enqueue_poll_closed(&txn, &closed, now).await?;
         txn.commit().await?;
-        rows.iter()
-            .map(|row| row.try_get::<Uuid>("", "id").map_err(Into::into))
-            .collect()
+        Ok(closed)
     }
 
     /// Closes a poll for its owner, now. Idempotent: a poll already closed (by its owner
@@ -287,6 +292,7 @@ impl Store {
         })
         .exec(&txn)
         .await?;
+        super::outbox::enqueue_poll_closed(&txn, &[poll_id], now).await?;
         txn.commit().await?;
         Ok(closed.into())
     }

@@ -129,6 +129,8 @@ export function describeError(error: ApiError, context: DescribeContext = {}): s
       return 'That vote was already sent with different choices. Please try again.';
     case 'RESULTS_HIDDEN':
       return sentence(error.message || 'the results are hidden for now');
+    case 'LIMIT_REACHED':
+      return sentence(error.message || 'you have reached the limit for this');
     case 'RATE_LIMITED':
       return `Too many attempts. Please try again ${waitPhrase(error.retryAfterSeconds)}.`;
     case 'OVERLOADED':

@@ -291,10 +291,19 @@ async fn send_and_check(fuzz: &Fuzz, case: HttpCase) -> Result<(), TestCaseError
         request = request.header("x-request-id", value);
     }
     let started = Instant::now();
-    let response = request
-        .send()
-        .await
-        .map_err(|e| TestCaseError::fail(format!("no answer (did the server die?): {e}")))?;
+    let response = request.send().await.map_err(|e| {
+        // reqwest says "error sending request" for every failure; the cause is below it.
+        let mut why = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(cause) = source {
+            why.push_str(&format!(": {cause}"));
+            source = cause.source();
+        }
+        TestCaseError::fail(format!(
+            "no answer after {:?} (did the server die?): {why}",
+            started.elapsed()
+        ))
+    })?;
     let status = response.status().as_u16();
     let bytes = response
         .bytes()
