@@ -144,3 +144,44 @@ async fn every_answer_states_its_cost_against_the_limit() {
         "a refused request has no data: {body}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operations_over_the_websocket_state_their_cost_too() {
+    use crate::ws_support::{Received, WsClient};
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| c.graphql.max_complexity = 50).await;
+    let owner = app.register("owner").await;
+    let poll = app.create_poll(&owner, json!({})).await;
+    let mut client = WsClient::ready(&app, None).await;
+
+    client
+        .send(json!({
+            "id": "q", "type": "subscribe",
+            "payload": { "query": "{ __typename viewer { id } }" },
+        }))
+        .await;
+    match client.receive().await {
+        Received::Message(m) if m["type"] == "next" => assert_eq!(
+            m["payload"]["extensions"]["cost"],
+            json!({ "requested": 2, "limit": 50 }),
+            "{m}"
+        ),
+        other => panic!("expected the query's answer, got {other:?}"),
+    }
+
+    client
+        .subscribe_results("s", poll["id"].as_str().unwrap())
+        .await;
+    loop {
+        match client.receive().await {
+            Received::Message(m) if m["type"] == "next" && m["id"] == "s" => {
+                let cost = &m["payload"]["extensions"]["cost"];
+                assert!(cost["requested"].as_u64().unwrap() > 0, "{m}");
+                assert_eq!(cost["limit"], 50, "{m}");
+                break;
+            }
+            // The query's `complete`.
+            Received::Message(m) if m["id"] == "q" => continue,
+            other => panic!("expected a tally, got {other:?}"),
+        }
+    }
+}

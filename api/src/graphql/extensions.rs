@@ -71,8 +71,9 @@ pub struct RequestGuard {
     /// fragment cycles, for documents that passed them all before).
     full_validation: bool,
     /// This request's complexity once validation computed it; [`NOT_COSTED`] before.
-    /// (The factory makes one guard per request, so this is per request.)
-    cost: AtomicUsize,
+    /// (The factory makes one guard per request, so this is per request; shared with
+    /// the stream of an operation run as one, which validates after it starts.)
+    cost: Arc<AtomicUsize>,
     /// The name of the operation this request runs, for checking its variables once
     /// the document is parsed (a std mutex: held for an assignment only).
     operation_name: Mutex<Option<String>>,
@@ -97,7 +98,7 @@ impl RequestGuard {
             redis_budget,
             counters,
             full_validation: true,
-            cost: AtomicUsize::new(NOT_COSTED),
+            cost: Arc::new(AtomicUsize::new(NOT_COSTED)),
             operation_name: Mutex::default(),
         }
     }
@@ -120,7 +121,7 @@ impl RequestGuard {
             redis_budget: self.redis_budget,
             counters: self.counters.clone(),
             full_validation: self.full_validation,
-            cost: AtomicUsize::new(NOT_COSTED),
+            cost: Arc::new(AtomicUsize::new(NOT_COSTED)),
             operation_name: Mutex::default(),
         }
     }
@@ -159,16 +160,7 @@ impl RequestGuard {
 
     /// `{ requested, limit }`, once the request's complexity is known.
     fn cost(&self) -> Option<async_graphql::Value> {
-        let requested = self.cost.load(Ordering::Relaxed);
-        (requested != NOT_COSTED).then(|| {
-            let mut cost = async_graphql::indexmap::IndexMap::new();
-            cost.insert(async_graphql::Name::new("requested"), requested.into());
-            cost.insert(
-                async_graphql::Name::new("limit"),
-                self.max_complexity.into(),
-            );
-            async_graphql::Value::Object(cost)
-        })
+        cost_of(&self.cost, self.max_complexity)
     }
 }
 
@@ -176,6 +168,17 @@ impl ExtensionFactory for RequestGuard {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(self.for_one_request())
     }
+}
+
+/// `{ requested, limit }` when `requested` holds a computed complexity.
+fn cost_of(requested: &AtomicUsize, limit: usize) -> Option<async_graphql::Value> {
+    let requested = requested.load(Ordering::Relaxed);
+    (requested != NOT_COSTED).then(|| {
+        let mut cost = async_graphql::indexmap::IndexMap::new();
+        cost.insert(async_graphql::Name::new("requested"), requested.into());
+        cost.insert(async_graphql::Name::new("limit"), limit.into());
+        async_graphql::Value::Object(cost)
+    })
 }
 
 fn refusal(breach: Breach) -> ServerError {
@@ -298,7 +301,7 @@ impl Extension for RequestGuard {
     /// Every response of an operation run as a stream (all of them over the
     /// WebSocket, queries and mutations too) is finished as [`Extension::request`]
     /// finishes one: without this, errors the engine raised while executing reached
-    /// WebSocket clients without a code.
+    /// WebSocket clients without a code. Each carries the operation's cost too.
     fn subscribe<'s>(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -306,8 +309,15 @@ impl Extension for RequestGuard {
         next: NextSubscribe<'_>,
     ) -> BoxStream<'s, Response> {
         let env = ctx.schema_env.clone();
+        let (requested, limit) = (self.cost.clone(), self.max_complexity);
         next.run(ctx, stream)
-            .map(move |response| finish(&env.registry, response))
+            .map(move |response| {
+                let mut response = finish(&env.registry, response);
+                if let Some(cost) = cost_of(&requested, limit) {
+                    response.extensions.insert("cost".to_owned(), cost);
+                }
+                response
+            })
             .boxed()
     }
 
