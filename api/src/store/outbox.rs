@@ -234,13 +234,7 @@ impl Store {
             .filter(webhook_deliveries::Column::Id.is_in(tokens.keys().copied()))
             .all(self.conn())
             .await?;
-        let events: HashMap<Uuid, webhook_events::Model> = webhook_events::Entity::find()
-            .filter(webhook_events::Column::Id.is_in(rows.iter().map(|r| r.event_id)))
-            .all(self.conn())
-            .await?
-            .into_iter()
-            .map(|e| (e.id, e))
-            .collect();
+        let events = self.events_of(&rows).await?;
         let endpoints: HashMap<Uuid, webhook_endpoints::Model> = webhook_endpoints::Entity::find()
             .filter(webhook_endpoints::Column::Id.is_in(rows.iter().map(|r| r.endpoint_id)))
             .all(self.conn())

@@ -41,6 +41,20 @@ pub struct NewEndpoint {
 }
 
 impl Store {
+    /// The events the deliveries `rows` carry, by id (one query).
+    pub(super) async fn events_of(
+        &self,
+        rows: &[webhook_deliveries::Model],
+    ) -> AppResult<HashMap<Uuid, webhook_events::Model>> {
+        Ok(webhook_events::Entity::find()
+            .filter(webhook_events::Column::Id.is_in(rows.iter().map(|r| r.event_id)))
+            .all(self.conn())
+            .await?
+            .into_iter()
+            .map(|e| (e.id, e))
+            .collect())
+    }
+
     /// Registers an endpoint unless its owner already has `max` (`LIMIT_REACHED`). The
     /// owner's row is locked (PostgreSQL; SQLite writes one at a time) so two concurrent
     /// registrations cannot both pass the count.
@@ -136,13 +150,7 @@ impl Store {
             .limit(first)
             .all(self.conn())
             .await?;
-        let events: HashMap<Uuid, webhook_events::Model> = webhook_events::Entity::find()
-            .filter(webhook_events::Column::Id.is_in(rows.iter().map(|r| r.event_id)))
-            .all(self.conn())
-            .await?
-            .into_iter()
-            .map(|e| (e.id, e))
-            .collect();
+        let events = self.events_of(&rows).await?;
         Ok(rows
             .into_iter()
             .filter_map(|row| {
