@@ -46,6 +46,9 @@ pub struct AppCounters {
     pub webhook_given_up: AtomicU64,
     /// Webhook deliveries due and not in flight at the sender's last pass.
     pub webhook_due: AtomicU64,
+    /// Password verifications run: one per sign-in, also for an unknown username (it
+    /// verifies against a filler hash, so both answers cost the same).
+    pub password_verifications: AtomicU64,
 }
 
 /// Resident memory of this process, in bytes (Linux; 0 elsewhere).
@@ -83,7 +86,7 @@ impl Metrics {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         let (w, a) = (self.writer.metrics(), &self.app);
         #[rustfmt::skip]
-        let rows: [(&str, &str, &str, u64); 35] = [
+        let rows: [(&str, &str, &str, u64); 36] = [
             ("tally_vote_batches_total", "counter", "Vote transactions committed.", get(&w.batches)),
             ("tally_vote_batch_calls_total", "counter", "castVote calls answered by committed batches.", get(&w.calls)),
             ("tally_vote_batch_size_last", "gauge", "Calls in the last batch.", get(&w.last_batch_size)),
@@ -118,6 +121,7 @@ impl Metrics {
             ("tally_webhook_failed_attempts_total", "counter", "Webhook attempts that failed (another status, or no answer); retried with backoff.", get(&a.webhook_failures)),
             ("tally_webhook_given_up_total", "counter", "Webhook deliveries given up after their last attempt.", get(&a.webhook_given_up)),
             ("tally_webhook_outbox_due", "gauge", "Webhook deliveries due and not in flight at the sender's last pass (a backlog when it stays up).", get(&a.webhook_due)),
+            ("tally_password_verifications_total", "counter", "Password verifications run (one per sign-in, an unknown username's too).", get(&a.password_verifications)),
             ("tally_process_resident_bytes", "gauge", "Resident memory of the process.", resident_bytes()),
         ];
         let mut out = String::new();

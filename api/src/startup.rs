@@ -109,9 +109,10 @@ impl Application {
             Duration::from_secs(config.auth.token_ttl_secs),
             ports.clock.clone(),
         );
-        let hasher = PasswordHasher::new(config.auth.password_hash_concurrency).await?;
-        let clock = ports.clock.clone();
         let counters = Arc::new(AppCounters::default());
+        let hasher =
+            PasswordHasher::new(config.auth.password_hash_concurrency, counters.clone()).await?;
+        let clock = ports.clock.clone();
 
         // Redis when configured; in-process stand-ins otherwise.
         let redis = match &config.redis.url {

@@ -12,6 +12,7 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use tokio::sync::Semaphore;
 
 use crate::domain::Password;
+use crate::metrics::AppCounters;
 
 /// Hashes and verifies passwords.
 #[derive(Clone)]
@@ -21,6 +22,8 @@ pub struct PasswordHasher {
     /// A hash of a random password, verified against when the user does not exist, so
     /// that "no such user" takes as long as "wrong password".
     dummy_hash: Arc<str>,
+    /// Where verifications are counted (`tally_password_verifications_total`).
+    counters: Arc<AppCounters>,
 }
 
 fn argon2() -> Argon2<'static> {
@@ -45,8 +48,9 @@ fn verify_blocking(password: &str, phc: &str) -> anyhow::Result<bool> {
 }
 
 impl PasswordHasher {
-    /// A hasher running at most `concurrency` hashes at once.
-    pub async fn new(concurrency: usize) -> anyhow::Result<Self> {
+    /// A hasher running at most `concurrency` hashes at once, counting its
+    /// verifications in `counters`.
+    pub async fn new(concurrency: usize, counters: Arc<AppCounters>) -> anyhow::Result<Self> {
         let dummy = uuid::Uuid::new_v4().to_string();
         let dummy_hash = tokio::task::spawn_blocking(move || hash_blocking(&dummy))
             .await
@@ -54,6 +58,7 @@ impl PasswordHasher {
         Ok(PasswordHasher {
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
             dummy_hash: dummy_hash.into(),
+            counters,
         })
     }
 
@@ -76,6 +81,9 @@ impl PasswordHasher {
         let matched = tokio::task::spawn_blocking(move || verify_blocking(&text, &phc))
             .await
             .context("verify task")??;
+        self.counters
+            .password_verifications
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(known && matched)
     }
 }
@@ -86,7 +94,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_hash_verifies_its_password_only() -> anyhow::Result<()> {
-        let hasher = PasswordHasher::new(1).await?;
+        let hasher = PasswordHasher::new(1, Arc::default()).await?;
         let right = Password::parse("correct horse").map_err(|_| anyhow::anyhow!("parse"))?;
         let wrong = Password::parse("wrong horse!").map_err(|_| anyhow::anyhow!("parse"))?;
         let hash = hasher.hash(&right).await?;
