@@ -25,6 +25,8 @@ pub struct Model {
     pub results_visibility: String,
     /// Whether voters may change or retract their ballot.
     pub allow_vote_change: bool,
+    /// `LISTED` (in the public list) or `UNLISTED` (reached by its link only).
+    pub listing: String,
     /// Votes are refused before this instant, when set.
     pub opens_at: Option<DateTimeUtc>,
     /// Votes are refused from this instant, when set.

@@ -371,6 +371,8 @@ async function scenario(base, browser) {
       await owner.getByRole('button', { name: 'Add option' }).click();
       await owner.getByLabel('Option 3', { exact: true }).fill('Green');
       await owner.getByLabel('Let voters change or retract their vote').check();
+      // Unlisted by default: the voter reaches it through the shared link below.
+      if (!(await owner.getByLabel('Only people with the link').isChecked())) throw new Error('a new poll is not unlisted by default');
       await owner.getByRole('button', { name: 'Create poll' }).click();
       await owner.waitForURL(/\/polls\/[0-9a-f-]{36}$/, { timeout: 10_000 });
       await waitUntil(
@@ -537,6 +539,23 @@ async function scenario(base, browser) {
 
       await voter.getByRole('link', { name: 'My polls' }).click();
       await waitUntil(async () => (await voter.getByTestId('voted-polls').innerText()).includes(title), 5000, 'the voted poll is not under "Polls I voted in"');
+    });
+
+    await step('the home page lists listed polls only', async () => {
+      const token = await sessionToken(owner);
+      const listedTitle = `Listed poll ${suffix}`;
+      const created = await graphql(
+        base,
+        'mutation($input: CreatePollInput!) { createPoll(input: $input) { id } }',
+        { input: { title: listedTitle, options: ['Yes', 'No'], listing: 'LISTED' } },
+        token,
+      );
+      if (!dig(created.data, 'createPoll', 'id')) throw new Error(`createPoll failed: ${JSON.stringify(created.errors)}`);
+      await voter.goto('/');
+      const open = voter.locator('section[aria-labelledby="open-polls"]');
+      await waitUntil(async () => (await open.innerText()).includes(listedTitle), 5000, 'the listed poll is not under "Open polls"');
+      const text = await open.innerText();
+      if (text.includes(title) || text.includes('Extra poll')) throw new Error(`an unlisted poll is on the home page: ${text.slice(0, 300)}`);
     });
 
     await step('the app sends its operations as persisted documents, by hash', async () => {

@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261128_000001_initial_schema;
 mod m20261128_000002_ballots_without_foreign_keys;
 mod m20261206_000003_webhooks;
+mod m20261206_000004_poll_listing;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_initial_schema::Migration),
             Box::new(m20261128_000002_ballots_without_foreign_keys::Migration),
             Box::new(m20261206_000003_webhooks::Migration),
+            Box::new(m20261206_000004_poll_listing::Migration),
         ]
     }
 }

@@ -54,7 +54,7 @@ both_backends! {
         let app = TestApp::spawn(backend).await;
         let owner = app.register("owner").await;
         let voter = app.register("voter").await;
-        let poll = app.create_poll(&owner, json!({})).await;
+        let poll = app.create_poll(&owner, json!({ "listing": "LISTED" })).await;
         let (poll_id, options) = (poll["id"].as_str().unwrap(), option_ids(&poll));
         let cast = app.cast_vote(&voter, poll_id, &[&options[1]], "k").await;
         let vote_id = cast["data"]["castVote"]["vote"]["id"].as_str().unwrap().to_owned();
@@ -117,10 +117,10 @@ both_backends! {
         let other = app.register("other").await;
         let mut ids = Vec::new();
         for i in 0..5 {
-            let poll = app.create_poll(&owner, json!({ "title": format!("p{i}") })).await;
+            let poll = app.create_poll(&owner, json!({ "title": format!("p{i}"), "listing": "LISTED" })).await;
             ids.push(poll["id"].as_str().unwrap().to_owned());
         }
-        app.create_poll(&other, json!({ "title": "theirs" })).await;
+        app.create_poll(&other, json!({ "title": "theirs", "listing": "LISTED" })).await;
         let page = |args: &str| {
             let query = format!(
                 "query($owner: ID!) {{ polls({args}, filter: {{ ownerId: $owner }}) {{ totalCount \

@@ -24,6 +24,7 @@ mod http_surface;
 mod identity;
 mod input_edges;
 mod limits_visible;
+mod listing;
 mod live;
 mod migrations;
 mod persisted;

@@ -87,6 +87,30 @@ both_backends! {
     }
 }
 
+both_backends! {
+    async fn polls_from_before_the_listing_migration_stay_in_the_public_list(backend: Backend) {
+        let test_db = TestDb::create(backend).await;
+        let db = test_db.connect().await;
+        // Every migration before `m20261206_000004_poll_listing`.
+        Migrator::up(&db, Some(3)).await.unwrap();
+        let id = |n: u32| {
+            let id = format!("'00000000-0000-7000-8000-{n:012}'");
+            if backend == Backend::Postgres { format!("{id}::uuid") } else { id }
+        };
+        let now = "'2026-01-01T00:00:00Z'";
+        exec(&db, &format!("INSERT INTO users (id, username, username_key, password_hash, created_at) VALUES ({}, 'u', 'u', 'h', {now})", id(1))).await.unwrap();
+        exec(&db, &format!("INSERT INTO polls (id, owner_id, title, kind, min_choices, max_choices, results_visibility, allow_vote_change, created_at, updated_at) VALUES ({}, {}, 'old', 'SINGLE', 1, 1, 'ALWAYS', false, {now}, {now})", id(2), id(1))).await.unwrap();
+
+        Migrator::up(&db, None).await.unwrap();
+        let rows = db
+            .query_all_raw(Statement::from_string(db.get_database_backend(), "SELECT listing FROM polls"))
+            .await
+            .unwrap();
+        let listings: Vec<String> = rows.iter().map(|row| row.try_get::<String>("", "listing").unwrap()).collect();
+        assert_eq!(listings, ["LISTED"]);
+    }
+}
+
 /// Checks that `result` was refused by the unique index `index` (PostgreSQL names it; SQLite
 /// names its `columns`, e.g. `votes.user_id, votes.idempotency_key`).
 fn refused_by_unique(result: Result<(), DbErr>, index: &str, columns: &str) {
@@ -117,8 +141,9 @@ async fn postgres_ballots_carry_no_foreign_keys_and_down_restores_them() {
     Migrator::up(&db, None).await.unwrap();
     assert_eq!(ballot_foreign_keys(&db).await, Vec::<String>::new());
 
-    // Down past migration 3 (webhooks) and migration 2 (the one that drops the keys).
-    Migrator::down(&db, Some(2)).await.unwrap();
+    // Down past migrations 4 (listing) and 3 (webhooks), and migration 2 (the one that
+    // drops the keys).
+    Migrator::down(&db, Some(3)).await.unwrap();
     assert_eq!(
         ballot_foreign_keys(&db).await,
         [

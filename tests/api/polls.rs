@@ -168,7 +168,7 @@ both_backends! {
         let owner = app.register("owner").await;
         let mut ids = Vec::new();
         for i in 0..5 {
-            let poll = app.create_poll(&owner, json!({ "title": format!("poll {i}") })).await;
+            let poll = app.create_poll(&owner, json!({ "title": format!("poll {i}"), "listing": "LISTED" })).await;
             ids.push(poll["id"].as_str().unwrap().to_owned());
         }
         ids.reverse();
@@ -216,10 +216,10 @@ both_backends! {
         let app = TestApp::spawn(backend).await;
         let alice = app.register("alice").await;
         let bob = app.register("bob").await;
-        let a_open = app.create_poll(&alice, json!({ "title": "a open" })).await;
-        let a_closed = app.create_poll(&alice, json!({ "title": "a closed" })).await;
+        let a_open = app.create_poll(&alice, json!({ "title": "a open", "listing": "LISTED" })).await;
+        let a_closed = app.create_poll(&alice, json!({ "title": "a closed", "listing": "LISTED" })).await;
         let soon = (app.clock.now_utc() + chrono::Duration::hours(1)).to_rfc3339();
-        let b_scheduled = app.create_poll(&bob, json!({ "title": "b scheduled", "opensAt": soon })).await;
+        let b_scheduled = app.create_poll(&bob, json!({ "title": "b scheduled", "opensAt": soon, "listing": "LISTED" })).await;
         app.graphql(Some(&alice.token), CLOSE, json!({ "id": a_closed["id"] })).await;
         let options = crate::helpers::option_ids(&a_open);
         let voted = app.cast_vote(&bob, a_open["id"].as_str().unwrap(), &[options[0].as_str()], "k1").await;

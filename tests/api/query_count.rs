@@ -25,7 +25,7 @@ both_backends! {
         let viewer = app.register("viewer").await;
         for i in 0..50 {
             let visibility = ["ALWAYS", "AFTER_VOTE", "AFTER_CLOSE"][i % 3];
-            let poll = app.create_poll(&owners[i % 3], json!({ "resultsVisibility": visibility })).await;
+            let poll = app.create_poll(&owners[i % 3], json!({ "resultsVisibility": visibility, "listing": "LISTED" })).await;
             if i % 2 == 0 {
                 let voted = app.cast_vote(&viewer, poll["id"].as_str().unwrap(), &[&option_ids(&poll)[0]], &format!("k{i}")).await;
                 assert!(voted["data"]["castVote"].is_object(), "{voted}");

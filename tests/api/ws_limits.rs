@@ -255,7 +255,7 @@ crate::both_backends! {
         // until the pool's acquire timeout.
         let app = TestApp::spawn_with(backend, |c| c.database.pool_size = 2).await;
         let owner = app.register("owner").await;
-        let poll = app.create_poll(&owner, json!({})).await;
+        let poll = app.create_poll(&owner, json!({ "listing": "LISTED" })).await;
         let poll_id = poll["id"].as_str().unwrap();
         let mut client = WsClient::ready(&app, Some(&owner.token)).await;
         let query = "{ a: polls(first: 5) { edges { node { owner { username } results { totalVotes } } } } \

@@ -13,7 +13,7 @@ pub mod vote;
 pub mod webhook;
 
 pub use account::{Password, Username};
-pub use poll::{NewPoll, PollDraft, PollKind, PollStatus, ResultsVisibility};
+pub use poll::{NewPoll, PollDraft, PollKind, PollListing, PollStatus, ResultsVisibility};
 pub use records::{Poll, PollOption, Tally, Vote};
 pub use vote::{Choice, IdempotencyKey, VoteAction};
 

@@ -70,6 +70,35 @@ impl ResultsVisibility {
     }
 }
 
+/// Whether a poll appears in the public list. Either way anyone with its id (its link)
+/// reaches it: unlisted is not private.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PollListing {
+    /// In the public list.
+    Listed,
+    /// Reached by its link only; listed to its owner and to those who voted in it.
+    Unlisted,
+}
+
+impl PollListing {
+    /// The stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PollListing::Listed => "LISTED",
+            PollListing::Unlisted => "UNLISTED",
+        }
+    }
+
+    /// From the stored form; anything unknown is the safer `Unlisted`.
+    pub fn from_stored(text: &str) -> Self {
+        if text == "LISTED" {
+            PollListing::Listed
+        } else {
+            PollListing::Unlisted
+        }
+    }
+}
+
 /// Where a poll is in its life, derived from the clock and its times.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PollStatus {
@@ -136,6 +165,8 @@ pub struct PollDraft {
     pub results_visibility: ResultsVisibility,
     /// Whether voters may change or retract their ballot.
     pub allow_vote_change: bool,
+    /// Whether the poll appears in the public list.
+    pub listing: PollListing,
 }
 
 /// A poll's settings after every rule was checked.
@@ -161,6 +192,8 @@ pub struct NewPoll {
     pub results_visibility: ResultsVisibility,
     /// Whether ballots may change.
     pub allow_vote_change: bool,
+    /// Whether the poll appears in the public list.
+    pub listing: PollListing,
 }
 
 fn bad(field: &str, message: impl Into<String>) -> AppError {
@@ -206,6 +239,7 @@ impl PollDraft {
             closes_at: self.closes_at,
             results_visibility: self.results_visibility,
             allow_vote_change: self.allow_vote_change,
+            listing: self.listing,
         })
     }
 
@@ -283,6 +317,7 @@ mod tests {
             closes_at: None,
             results_visibility: ResultsVisibility::Always,
             allow_vote_change: false,
+            listing: PollListing::Unlisted,
         }
     }
 

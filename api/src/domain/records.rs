@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::poll::{PollKind, PollStatus, ResultsVisibility};
+use super::poll::{PollKind, PollListing, PollStatus, ResultsVisibility};
 
 /// A poll's settings and lifecycle.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +27,8 @@ pub struct Poll {
     pub results_visibility: ResultsVisibility,
     /// Whether ballots may change.
     pub allow_vote_change: bool,
+    /// Whether it appears in the public list.
+    pub listing: PollListing,
     /// When voting opens.
     pub opens_at: Option<DateTime<Utc>>,
     /// When voting closes.

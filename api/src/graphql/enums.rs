@@ -24,6 +24,35 @@ pub enum PollStatus {
     Closed,
 }
 
+/// Whether a poll appears in the public list. Anyone with a poll's id (its link) can
+/// read it and vote either way: unlisted is not private.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PollListing {
+    /// In the public list (`polls` without a filter).
+    Listed,
+    /// Reached by its link only; listed just to its owner (`filter: {ownerId}`) and to
+    /// those who voted in it (`filter: {votedByViewer: true}`).
+    Unlisted,
+}
+
+impl From<PollListing> for domain::PollListing {
+    fn from(listing: PollListing) -> Self {
+        match listing {
+            PollListing::Listed => domain::PollListing::Listed,
+            PollListing::Unlisted => domain::PollListing::Unlisted,
+        }
+    }
+}
+
+impl From<domain::PollListing> for PollListing {
+    fn from(listing: domain::PollListing) -> Self {
+        match listing {
+            domain::PollListing::Listed => PollListing::Listed,
+            domain::PollListing::Unlisted => PollListing::Unlisted,
+        }
+    }
+}
+
 /// Who may see a poll's results, and when. The owner always may.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResultsVisibility {

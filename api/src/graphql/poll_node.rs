@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::accounts::UserNode;
 use super::context::ContextExt;
-use super::enums::{PollKind, PollStatus, ResultsVisibility};
+use super::enums::{PollKind, PollListing, PollStatus, ResultsVisibility};
 use super::ids::to_id;
 use super::loaders::{Loaders, from_load_error};
 use super::results::PollResultsNode;
@@ -296,6 +296,12 @@ impl PollNode {
     /// Whether voters may change or retract their ballot.
     async fn allow_vote_change(&self) -> bool {
         self.poll.allow_vote_change
+    }
+
+    /// Whether the poll appears in the public list. Shown to everyone: it says how the
+    /// poll is shared, not anything about its votes.
+    async fn listing(&self) -> PollListing {
+        self.poll.listing.into()
     }
 
     /// The current tally. Null with a `RESULTS_HIDDEN` error when `resultsVisibility`

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use async_graphql::{Context, ID, InputObject, Object, Result};
 
 use super::context::ContextExt;
-use super::enums::{PollKind, PollStatus, ResultsVisibility};
+use super::enums::{PollKind, PollListing, PollStatus, ResultsVisibility};
 use super::ids::parse_id;
 use super::loaders::{Loaders, from_load_error};
 use super::pagination::{PAGE_MAX, PageArgs, PollConnection};
@@ -44,6 +44,10 @@ pub struct CreatePollInput {
     /// Whether voters may change or retract their ballot (default false).
     #[graphql(default)]
     pub allow_vote_change: bool,
+    /// Whether the poll appears in the public list (default UNLISTED: only people with
+    /// its link find it).
+    #[graphql(default_with = "PollListing::Unlisted")]
+    pub listing: PollListing,
 }
 
 impl From<CreatePollInput> for PollDraft {
@@ -59,6 +63,7 @@ impl From<CreatePollInput> for PollDraft {
             closes_at: input.closes_at.map(|t| t.0),
             results_visibility: input.results_visibility.into(),
             allow_vote_change: input.allow_vote_change,
+            listing: input.listing.into(),
         }
     }
 }

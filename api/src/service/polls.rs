@@ -22,6 +22,18 @@ pub struct PollFilter {
     pub voted_by_viewer: Option<bool>,
 }
 
+/// The listing rule: whether a listing may show `UNLISTED` polls. Only a list that is
+/// the viewer's own may: their own polls (`ownerId` is the viewer) or the polls they
+/// voted in (`votedByViewer: true`), which they reached by the link. Every other list —
+/// no filter, another owner's polls, polls the viewer did not vote in — is the public
+/// list and shows `LISTED` polls only.
+fn shows_unlisted(viewer: Option<Uuid>, filter: &PollFilter) -> bool {
+    let Some(viewer) = viewer else {
+        return false;
+    };
+    filter.owner_id == Some(viewer) || filter.voted_by_viewer == Some(true)
+}
+
 /// Which slice of a listing (newest first) to return: Relay's `first`/`after` or
 /// `last`/`before`.
 #[derive(Debug, Clone, Copy)]
@@ -140,6 +152,7 @@ impl PollService {
             owner_id: filter.owner_id,
             status: filter.status,
             voted_by,
+            listed_only: !shows_unlisted(viewer, filter),
             now: self.clock.now(),
         })
     }
@@ -155,5 +168,32 @@ impl PollService {
     /// The instant the service judges statuses at.
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filter(owner_id: Option<Uuid>, voted_by_viewer: Option<bool>) -> PollFilter {
+        PollFilter {
+            owner_id,
+            status: None,
+            voted_by_viewer,
+        }
+    }
+
+    #[test]
+    fn only_the_viewers_own_lists_show_unlisted_polls() {
+        let me = Uuid::now_v7();
+        let other = Uuid::now_v7();
+        assert!(shows_unlisted(Some(me), &filter(Some(me), None)));
+        assert!(shows_unlisted(Some(me), &filter(None, Some(true))));
+        assert!(shows_unlisted(Some(me), &filter(Some(other), Some(true))));
+        assert!(!shows_unlisted(Some(me), &filter(None, None)));
+        assert!(!shows_unlisted(Some(me), &filter(Some(other), None)));
+        assert!(shows_unlisted(Some(me), &filter(Some(me), Some(false))));
+        assert!(!shows_unlisted(Some(me), &filter(None, Some(false))));
+        assert!(!shows_unlisted(None, &filter(Some(me), None)));
     }
 }

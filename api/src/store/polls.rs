@@ -12,7 +12,9 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::Store;
-use crate::domain::{NewPoll, Poll, PollKind, PollOption, PollStatus, ResultsVisibility};
+use crate::domain::{
+    NewPoll, Poll, PollKind, PollListing, PollOption, PollStatus, ResultsVisibility,
+};
 use crate::error::{AppError, AppResult};
 
 impl From<polls::Model> for Poll {
@@ -27,6 +29,7 @@ impl From<polls::Model> for Poll {
             max_choices: row.max_choices,
             results_visibility: ResultsVisibility::from_stored(&row.results_visibility),
             allow_vote_change: row.allow_vote_change,
+            listing: PollListing::from_stored(&row.listing),
             opens_at: row.opens_at,
             closes_at: row.closes_at,
             closed_at: row.closed_at,
@@ -65,6 +68,8 @@ pub struct PollPageQuery {
     pub status: Option<PollStatus>,
     /// Only polls this user voted in (`true`) or did not (`false`).
     pub voted_by: Option<(Uuid, bool)>,
+    /// Only `LISTED` polls: the public list (see `PollService`'s listing rule).
+    pub listed_only: bool,
     /// The instant statuses are judged at.
     pub now: DateTime<Utc>,
 }
@@ -90,9 +95,13 @@ fn status_condition(status: PollStatus, now: DateTime<Utc>) -> Condition {
     }
 }
 
-/// The polls a listing's filter matches (owner, status, the viewer's ballots).
+/// The polls a listing's filter matches (listing, owner, status, the viewer's ballots).
+/// Every condition is in the SQL, before paging, so pages stay full and counts agree.
 fn matching(page: &PollPageQuery) -> sea_orm::Select<polls::Entity> {
     let mut query = polls::Entity::find();
+    if page.listed_only {
+        query = query.filter(polls::Column::Listing.eq(PollListing::Listed.as_str()));
+    }
     if let Some(owner) = page.owner_id {
         query = query.filter(polls::Column::OwnerId.eq(owner));
     }
@@ -133,6 +142,7 @@ impl Store {
             max_choices: Set(poll.max_choices),
             results_visibility: Set(poll.results_visibility.as_str().to_owned()),
             allow_vote_change: Set(poll.allow_vote_change),
+            listing: Set(poll.listing.as_str().to_owned()),
             opens_at: Set(poll.opens_at),
             closes_at: Set(poll.closes_at),
             closed_at: Set(None),

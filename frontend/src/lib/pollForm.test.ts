@@ -66,6 +66,7 @@ describe('toCreatePollInput', () => {
         closesAt: '2026-12-02T18:30',
         resultsVisibility: 'AFTER_VOTE',
         allowVoteChange: true,
+        listing: 'LISTED',
       }, [' Red', 'Blue ', 'Green']),
     );
     expect(input).toEqual({
@@ -79,6 +80,7 @@ describe('toCreatePollInput', () => {
       closesAt: '2026-12-02T18:30:00+00:00',
       resultsVisibility: 'AFTER_VOTE',
       allowVoteChange: true,
+      listing: 'LISTED',
     });
   });
 
@@ -89,7 +91,14 @@ describe('toCreatePollInput', () => {
       kind: 'SINGLE',
       resultsVisibility: 'ALWAYS',
       allowVoteChange: false,
+      listing: 'UNLISTED',
     });
+  });
+
+  it('sends a new poll unlisted unless the owner lists it', () => {
+    expect(initialPollForm().listing).toBe('UNLISTED');
+    expect(toCreatePollInput(form()).listing).toBe('UNLISTED');
+    expect(toCreatePollInput(form({ listing: 'LISTED' })).listing).toBe('LISTED');
   });
 
   it('keeps option positions, so input.options.N errors land on the right input', () => {

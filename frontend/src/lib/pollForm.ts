@@ -1,6 +1,6 @@
 // The "new poll" form: its state, the checks it makes before sending (the same rules the
 // API enforces, so most mistakes are caught without a round trip), and the input it sends.
-import type { CreatePollInput, PollKind, ResultsVisibility } from '../gql/graphql';
+import type { CreatePollInput, PollKind, PollListing, ResultsVisibility } from '../gql/graphql';
 import { localInputToIso } from './datetime';
 
 export const LIMITS = {
@@ -30,6 +30,8 @@ export interface PollFormState {
   closesAt: string;
   resultsVisibility: ResultsVisibility;
   allowVoteChange: boolean;
+  /** UNLISTED (the API's default): only people with the link find the poll. */
+  listing: PollListing;
 }
 
 let nextKey = 0;
@@ -50,6 +52,7 @@ export function initialPollForm(): PollFormState {
     closesAt: '',
     resultsVisibility: 'ALWAYS',
     allowVoteChange: false,
+    listing: 'UNLISTED',
   };
 }
 
@@ -132,6 +135,7 @@ export function toCreatePollInput(state: PollFormState): CreatePollInput {
     kind: state.kind,
     resultsVisibility: state.resultsVisibility,
     allowVoteChange: state.allowVoteChange,
+    listing: state.listing,
   };
   const description = state.description.trim();
   if (description) input.description = description;
@@ -162,6 +166,7 @@ export function fieldOrder(state: PollFormState): string[] {
     'closesAt',
     'resultsVisibility',
     'allowVoteChange',
+    'listing',
   ];
 }
 

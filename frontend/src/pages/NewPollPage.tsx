@@ -8,7 +8,7 @@ import { useAnnounce } from '../components/Announcer';
 import { ErrorSummary, type SummaryItem } from '../components/ErrorSummary';
 import { describedBy, TextAreaField, TextField } from '../components/Field';
 import { PageHeading } from '../components/PageHeading';
-import type { PollKind, ResultsVisibility } from '../gql/graphql';
+import type { PollKind, PollListing, ResultsVisibility } from '../gql/graphql';
 import { useCountdown } from '../hooks/useCountdown';
 import { useDocumentTitle } from '../hooks/useDocumentTitle';
 import { useOnline } from '../hooks/useOnline';
@@ -22,9 +22,10 @@ import {
   validatePollForm,
   type PollFormState,
 } from '../lib/pollForm';
-import { VISIBILITY } from '../lib/pollText';
+import { LISTING, VISIBILITY } from '../lib/pollText';
 
 const VISIBILITIES: ResultsVisibility[] = ['ALWAYS', 'AFTER_VOTE', 'AFTER_CLOSE', 'OWNER_ONLY'];
+const LISTINGS: PollListing[] = ['UNLISTED', 'LISTED'];
 
 function timeZoneName(): string {
   try {
@@ -294,6 +295,26 @@ export function NewPollPage() {
           />
           <label htmlFor={fieldId('allowVoteChange')}>Let voters change or retract their vote while the poll is open</label>
         </div>
+
+        <fieldset className="fieldset" id={fieldId('listing')} tabIndex={-1}>
+          <legend>Who can find the poll?</legend>
+          {LISTINGS.map((l) => (
+            <div className="choice" key={l}>
+              <input
+                type="radio"
+                id={`listing-${l}`}
+                name="listing"
+                checked={form.listing === l}
+                onChange={() => update('listing', l)}
+                aria-describedby={`listing-${l}-help`}
+              />
+              <label htmlFor={`listing-${l}`}>{LISTING[l].label}</label>
+              <p className="field-hint" id={`listing-${l}-help`}>
+                {LISTING[l].help}
+              </p>
+            </div>
+          ))}
+        </fieldset>
 
         <div className="actions">
           <button type="submit" className="button" disabled={fetching || wait.remaining > 0}>

@@ -24,9 +24,9 @@ impl World {
         let user = app.register("fuzzer").await;
         let mut polls = Vec::new();
         for input in [
-            json!({ "allowVoteChange": true }),
-            json!({ "resultsVisibility": "AFTER_VOTE", "kind": "MULTIPLE" }),
-            json!({ "title": "Closed already" }),
+            json!({ "allowVoteChange": true, "listing": "LISTED" }),
+            json!({ "resultsVisibility": "AFTER_VOTE", "kind": "MULTIPLE", "listing": "LISTED" }),
+            json!({ "title": "Closed already", "listing": "LISTED" }),
         ] {
             polls.push(app.create_poll(&user, input).await);
         }
