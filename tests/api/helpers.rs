@@ -520,6 +520,20 @@ impl TestApp {
             .load(std::sync::atomic::Ordering::SeqCst)
     }
 
+    /// `GET /graphql` with `params` in the query string: the status and the JSON body
+    /// (`null` when it is not JSON).
+    pub async fn get_graphql(&self, params: &[(&str, &str)]) -> (u16, Value) {
+        let response = self
+            .http()
+            .get(format!("{}/graphql", self.address))
+            .query(params)
+            .send()
+            .await
+            .expect("GET /graphql");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
     /// The app's `/metrics` page.
     pub async fn metrics_text(&self) -> String {
         self.http()

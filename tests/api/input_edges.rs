@@ -118,15 +118,8 @@ async fn get_runs_the_operation_named_by_operation_name() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let document = "query First { __typename } query Second { viewer { id } }";
     let get = async |params: &[(&str, &str)]| -> (u16, Value) {
-        let response = app
-            .http()
-            .get(format!("{}/graphql", app.address))
-            .query(params)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        (status, without_cost(response.json().await.unwrap()))
+        let (status, body) = app.get_graphql(params).await;
+        (status, without_cost(body))
     };
     let (status, body) = get(&[("query", document), ("operationName", "Second")]).await;
     assert_eq!((status, body), (200, json!({ "data": { "viewer": null } })));

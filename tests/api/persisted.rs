@@ -52,15 +52,8 @@ async fn with_text(app: &TestApp, query: &str, variables: Value) -> (u16, Value)
 }
 
 async fn get(app: &TestApp, params: &[(&str, String)]) -> (u16, Value) {
-    let response = app
-        .http()
-        .get(format!("{}/graphql", app.address))
-        .query(params)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+    let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    app.get_graphql(&params).await
 }
 
 /// A counter from `/metrics`.
