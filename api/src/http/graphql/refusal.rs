@@ -70,8 +70,16 @@ impl IntoResponse for Refusal {
                 .headers_mut()
                 .insert(header::ALLOW, HeaderValue::from_static("POST"));
         }
-        if self.status == StatusCode::REQUEST_TIMEOUT {
-            // The rest of the body may still be on its way: this connection is done.
+        if matches!(
+            self.status,
+            StatusCode::REQUEST_TIMEOUT
+                | StatusCode::PAYLOAD_TOO_LARGE
+                | StatusCode::UNSUPPORTED_MEDIA_TYPE
+                | StatusCode::NOT_ACCEPTABLE
+        ) {
+            // The body was not read (or not all of it arrived), so the server closes this
+            // connection after answering; saying so keeps a client from sending its next
+            // request on it (seen as "connection closed before message completed").
             response
                 .headers_mut()
                 .insert(header::CONNECTION, HeaderValue::from_static("close"));
