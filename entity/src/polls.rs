@@ -27,6 +27,10 @@ pub struct Model {
     pub allow_vote_change: bool,
     /// `LISTED` (in the public list) or `UNLISTED` (reached by its link only).
     pub listing: String,
+    /// `ACCOUNTS`, `GUESTS` or `INVITED`: who may vote.
+    pub voters: String,
+    /// Whether ballots are stored under a per-poll pseudonym of the voter.
+    pub anonymous: bool,
     /// Votes are refused before this instant, when set.
     pub opens_at: Option<DateTimeUtc>,
     /// Votes are refused from this instant, when set.

@@ -108,6 +108,18 @@ both_backends! {
             .unwrap();
         let listings: Vec<String> = rows.iter().map(|row| row.try_get::<String>("", "listing").unwrap()).collect();
         assert_eq!(listings, ["LISTED"]);
+
+        // And `m20261206_000005_poll_voters` keeps them as they were: accounts only,
+        // ballots under the voter's id.
+        let rows = db
+            .query_all_raw(Statement::from_string(db.get_database_backend(), "SELECT voters, anonymous FROM polls"))
+            .await
+            .unwrap();
+        let settings: Vec<(String, bool)> = rows
+            .iter()
+            .map(|row| (row.try_get("", "voters").unwrap(), row.try_get("", "anonymous").unwrap()))
+            .collect();
+        assert_eq!(settings, [("ACCOUNTS".to_owned(), false)]);
     }
 }
 
@@ -141,9 +153,10 @@ async fn postgres_ballots_carry_no_foreign_keys_and_down_restores_them() {
     Migrator::up(&db, None).await.unwrap();
     assert_eq!(ballot_foreign_keys(&db).await, Vec::<String>::new());
 
-    // Down past migrations 4 (listing) and 3 (webhooks), and migration 2 (the one that
+    // Down to the first migration: past every later one and migration 2 (the one that
     // drops the keys).
-    Migrator::down(&db, Some(3)).await.unwrap();
+    let after_the_first = u32::try_from(Migrator::migrations().len() - 1).unwrap();
+    Migrator::down(&db, Some(after_the_first)).await.unwrap();
     assert_eq!(
         ballot_foreign_keys(&db).await,
         [

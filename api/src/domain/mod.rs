@@ -13,7 +13,9 @@ pub mod vote;
 pub mod webhook;
 
 pub use account::{Password, Username};
-pub use poll::{NewPoll, PollDraft, PollKind, PollListing, PollStatus, ResultsVisibility};
+pub use poll::{
+    NewPoll, PollDraft, PollKind, PollListing, PollStatus, PollVoters, ResultsVisibility,
+};
 pub use records::{Poll, PollOption, Tally, Vote};
 pub use vote::{Choice, IdempotencyKey, VoteAction};
 

@@ -99,6 +99,39 @@ impl PollListing {
     }
 }
 
+/// Who may vote in a poll. Whoever may vote, each voter still has one ballot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PollVoters {
+    /// Signed-in accounts only (guests are refused).
+    Accounts,
+    /// Anyone: accounts, and guests who started a session without a password.
+    Guests,
+    /// Only holders of a redeemed invitation to this poll, account or guest.
+    Invited,
+}
+
+impl PollVoters {
+    /// The stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PollVoters::Accounts => "ACCOUNTS",
+            PollVoters::Guests => "GUESTS",
+            PollVoters::Invited => "INVITED",
+        }
+    }
+
+    /// From the stored form; anything unknown (a value written by a newer version) is
+    /// the most restrictive, `Invited`, so an old instance never lets in more voters
+    /// than the poll's owner chose.
+    pub fn from_stored(text: &str) -> Self {
+        match text {
+            "ACCOUNTS" => PollVoters::Accounts,
+            "GUESTS" => PollVoters::Guests,
+            _ => PollVoters::Invited,
+        }
+    }
+}
+
 /// Where a poll is in its life, derived from the clock and its times.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PollStatus {
@@ -167,6 +200,11 @@ pub struct PollDraft {
     pub allow_vote_change: bool,
     /// Whether the poll appears in the public list.
     pub listing: PollListing,
+    /// Who may vote.
+    pub voters: PollVoters,
+    /// Whether ballots are stored under a per-poll pseudonym of the voter, never
+    /// the voter's id.
+    pub anonymous: bool,
 }
 
 /// A poll's settings after every rule was checked.
@@ -194,6 +232,11 @@ pub struct NewPoll {
     pub allow_vote_change: bool,
     /// Whether the poll appears in the public list.
     pub listing: PollListing,
+    /// Who may vote.
+    pub voters: PollVoters,
+    /// Whether ballots are stored under a per-poll pseudonym of the voter, never
+    /// the voter's id.
+    pub anonymous: bool,
 }
 
 fn bad(field: &str, message: impl Into<String>) -> AppError {
@@ -240,6 +283,8 @@ impl PollDraft {
             results_visibility: self.results_visibility,
             allow_vote_change: self.allow_vote_change,
             listing: self.listing,
+            voters: self.voters,
+            anonymous: self.anonymous,
         })
     }
 
@@ -318,6 +363,8 @@ mod tests {
             results_visibility: ResultsVisibility::Always,
             allow_vote_change: false,
             listing: PollListing::Unlisted,
+            voters: PollVoters::Accounts,
+            anonymous: false,
         }
     }
 

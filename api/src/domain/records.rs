@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::poll::{PollKind, PollListing, PollStatus, ResultsVisibility};
+use super::poll::{PollKind, PollListing, PollStatus, PollVoters, ResultsVisibility};
 
 /// A poll's settings and lifecycle.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +29,10 @@ pub struct Poll {
     pub allow_vote_change: bool,
     /// Whether it appears in the public list.
     pub listing: PollListing,
+    /// Who may vote.
+    pub voters: PollVoters,
+    /// Whether its ballots are stored under pseudonyms of their voters.
+    pub anonymous: bool,
     /// When voting opens.
     pub opens_at: Option<DateTime<Utc>>,
     /// When voting closes.

@@ -53,6 +53,38 @@ impl From<domain::PollListing> for PollListing {
     }
 }
 
+/// Who may vote in a poll. Whoever may vote, each voter has one ballot per poll.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PollVoters {
+    /// Signed-in accounts only; a guest's vote is refused with `GUESTS_NOT_ALLOWED`.
+    Accounts,
+    /// Anyone, including guests (`startGuestSession`: no password).
+    Guests,
+    /// Only holders of a redeemed invitation to the poll (`redeemInvitation`), whether
+    /// account or guest; anyone else is refused with `NOT_INVITED`.
+    Invited,
+}
+
+impl From<PollVoters> for domain::PollVoters {
+    fn from(voters: PollVoters) -> Self {
+        match voters {
+            PollVoters::Accounts => domain::PollVoters::Accounts,
+            PollVoters::Guests => domain::PollVoters::Guests,
+            PollVoters::Invited => domain::PollVoters::Invited,
+        }
+    }
+}
+
+impl From<domain::PollVoters> for PollVoters {
+    fn from(voters: domain::PollVoters) -> Self {
+        match voters {
+            domain::PollVoters::Accounts => PollVoters::Accounts,
+            domain::PollVoters::Guests => PollVoters::Guests,
+            domain::PollVoters::Invited => PollVoters::Invited,
+        }
+    }
+}
+
 /// Who may see a poll's results, and when. The owner always may.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResultsVisibility {

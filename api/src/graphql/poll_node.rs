@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::accounts::UserNode;
 use super::context::ContextExt;
-use super::enums::{PollKind, PollListing, PollStatus, ResultsVisibility};
+use super::enums::{PollKind, PollListing, PollStatus, PollVoters, ResultsVisibility};
 use super::ids::to_id;
 use super::loaders::{Loaders, from_load_error};
 use super::results::PollResultsNode;
@@ -302,6 +302,17 @@ impl PollNode {
     /// poll is shared, not anything about its votes.
     async fn listing(&self) -> PollListing {
         self.poll.listing.into()
+    }
+
+    /// Who may vote.
+    async fn voters(&self) -> PollVoters {
+        self.poll.voters.into()
+    }
+
+    /// Whether ballots are stored under a per-poll pseudonym of each voter, never the
+    /// voter's id: nobody can link a ballot to a person, the owner included.
+    async fn anonymous(&self) -> bool {
+        self.poll.anonymous
     }
 
     /// The current tally. Null with a `RESULTS_HIDDEN` error when `resultsVisibility`

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use async_graphql::{Context, ID, InputObject, Object, Result};
 
 use super::context::ContextExt;
-use super::enums::{PollKind, PollListing, PollStatus, ResultsVisibility};
+use super::enums::{PollKind, PollListing, PollStatus, PollVoters, ResultsVisibility};
 use super::ids::parse_id;
 use super::loaders::{Loaders, from_load_error};
 use super::pagination::{PAGE_MAX, PageArgs, PollConnection};
@@ -48,6 +48,15 @@ pub struct CreatePollInput {
     /// its link find it).
     #[graphql(default_with = "PollListing::Unlisted")]
     pub listing: PollListing,
+    /// Who may vote (default ACCOUNTS: signed-in accounts only).
+    #[graphql(default_with = "PollVoters::Accounts")]
+    pub voters: PollVoters,
+    /// Whether ballots are stored under a per-poll pseudonym of each voter instead of
+    /// the voter's id (default false), so that nobody — not the owner, not an operator
+    /// reading the database — can link a ballot to a person. Voters still see, change
+    /// and retract their own ballot.
+    #[graphql(default)]
+    pub anonymous: bool,
 }
 
 impl From<CreatePollInput> for PollDraft {
@@ -64,6 +73,8 @@ impl From<CreatePollInput> for PollDraft {
             results_visibility: input.results_visibility.into(),
             allow_vote_change: input.allow_vote_change,
             listing: input.listing.into(),
+            voters: input.voters.into(),
+            anonymous: input.anonymous,
         }
     }
 }

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::Store;
 use crate::domain::{
-    NewPoll, Poll, PollKind, PollListing, PollOption, PollStatus, ResultsVisibility,
+    NewPoll, Poll, PollKind, PollListing, PollOption, PollStatus, PollVoters, ResultsVisibility,
 };
 use crate::error::{AppError, AppResult};
 
@@ -30,6 +30,8 @@ impl From<polls::Model> for Poll {
             results_visibility: ResultsVisibility::from_stored(&row.results_visibility),
             allow_vote_change: row.allow_vote_change,
             listing: PollListing::from_stored(&row.listing),
+            voters: PollVoters::from_stored(&row.voters),
+            anonymous: row.anonymous,
             opens_at: row.opens_at,
             closes_at: row.closes_at,
             closed_at: row.closed_at,
@@ -143,6 +145,8 @@ impl Store {
             results_visibility: Set(poll.results_visibility.as_str().to_owned()),
             allow_vote_change: Set(poll.allow_vote_change),
             listing: Set(poll.listing.as_str().to_owned()),
+            voters: Set(poll.voters.as_str().to_owned()),
+            anonymous: Set(poll.anonymous),
             opens_at: Set(poll.opens_at),
             closes_at: Set(poll.closes_at),
             closed_at: Set(None),
