@@ -86,6 +86,8 @@ export const PollQuery = graphql(`
       owner { id username }
       resultsVisibility
       allowVoteChange
+      voters
+      anonymous
       results { ...ResultsFields }
       myVote { ...MyVoteFields }
     }

@@ -67,6 +67,8 @@ describe('toCreatePollInput', () => {
         resultsVisibility: 'AFTER_VOTE',
         allowVoteChange: true,
         listing: 'LISTED',
+        voters: 'GUESTS',
+        anonymous: true,
       }, [' Red', 'Blue ', 'Green']),
     );
     expect(input).toEqual({
@@ -81,6 +83,8 @@ describe('toCreatePollInput', () => {
       resultsVisibility: 'AFTER_VOTE',
       allowVoteChange: true,
       listing: 'LISTED',
+      voters: 'GUESTS',
+      anonymous: true,
     });
   });
 
@@ -92,6 +96,8 @@ describe('toCreatePollInput', () => {
       resultsVisibility: 'ALWAYS',
       allowVoteChange: false,
       listing: 'UNLISTED',
+      voters: 'ACCOUNTS',
+      anonymous: false,
     });
   });
 
@@ -99,6 +105,12 @@ describe('toCreatePollInput', () => {
     expect(initialPollForm().listing).toBe('UNLISTED');
     expect(toCreatePollInput(form()).listing).toBe('UNLISTED');
     expect(toCreatePollInput(form({ listing: 'LISTED' })).listing).toBe('LISTED');
+  });
+
+  it('asks for accounts and names ballots unless the owner chooses otherwise', () => {
+    expect(initialPollForm()).toMatchObject({ voters: 'ACCOUNTS', anonymous: false });
+    expect(toCreatePollInput(form({ voters: 'INVITED' })).voters).toBe('INVITED');
+    expect(toCreatePollInput(form({ anonymous: true })).anonymous).toBe(true);
   });
 
   it('keeps option positions, so input.options.N errors land on the right input', () => {

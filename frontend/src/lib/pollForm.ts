@@ -1,6 +1,6 @@
 // The "new poll" form: its state, the checks it makes before sending (the same rules the
 // API enforces, so most mistakes are caught without a round trip), and the input it sends.
-import type { CreatePollInput, PollKind, PollListing, ResultsVisibility } from '../gql/graphql';
+import type { CreatePollInput, PollKind, PollListing, PollVoters, ResultsVisibility } from '../gql/graphql';
 import { localInputToIso } from './datetime';
 
 export const LIMITS = {
@@ -32,6 +32,10 @@ export interface PollFormState {
   allowVoteChange: boolean;
   /** UNLISTED (the API's default): only people with the link find the poll. */
   listing: PollListing;
+  /** ACCOUNTS (the API's default), GUESTS or INVITED. */
+  voters: PollVoters;
+  /** Ballots under a per-poll pseudonym of the voter; fixed once the poll exists. */
+  anonymous: boolean;
 }
 
 let nextKey = 0;
@@ -53,6 +57,8 @@ export function initialPollForm(): PollFormState {
     resultsVisibility: 'ALWAYS',
     allowVoteChange: false,
     listing: 'UNLISTED',
+    voters: 'ACCOUNTS',
+    anonymous: false,
   };
 }
 
@@ -136,6 +142,8 @@ export function toCreatePollInput(state: PollFormState): CreatePollInput {
     resultsVisibility: state.resultsVisibility,
     allowVoteChange: state.allowVoteChange,
     listing: state.listing,
+    voters: state.voters,
+    anonymous: state.anonymous,
   };
   const description = state.description.trim();
   if (description) input.description = description;
@@ -167,6 +175,8 @@ export function fieldOrder(state: PollFormState): string[] {
     'resultsVisibility',
     'allowVoteChange',
     'listing',
+    'voters',
+    'anonymous',
   ];
 }
 

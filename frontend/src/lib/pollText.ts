@@ -1,5 +1,5 @@
 // Words for a poll's settings and states.
-import type { PollListing, PollStatus, ResultsVisibility } from '../gql/graphql';
+import type { PollListing, PollStatus, PollVoters, ResultsVisibility } from '../gql/graphql';
 
 export const VISIBILITY: Record<ResultsVisibility, { label: string; help: string }> = {
   ALWAYS: { label: 'Always', help: 'Everyone sees the results at any time.' },
@@ -18,6 +18,32 @@ export const LISTING: Record<PollListing, { label: string; help: string }> = {
     help: 'Anyone visiting Tally can find the poll in the list of open polls, as well as through its link.',
   },
 };
+
+export const VOTERS: Record<PollVoters, { label: string; help: string; shown: string }> = {
+  GUESTS: {
+    label: 'Anyone with the link, no account needed',
+    help: 'Visitors vote in one tap without signing up; each browser still votes once.',
+    shown: 'Anyone with the link, no account needed',
+  },
+  ACCOUNTS: {
+    label: 'People with an account',
+    help: 'Voters sign up or sign in first, so each person votes once under their account.',
+    shown: 'People signed in with an account',
+  },
+  INVITED: {
+    label: 'Only people I invite',
+    help: 'You hand out invitation links; only someone who opens one can vote, once per invitation.',
+    shown: 'Only invited people',
+  },
+};
+
+export const ANONYMOUS = {
+  label: 'Anonymous ballots',
+  help: 'Nobody, not even you or the server’s operators, can see who chose what. Voters can still change their own vote if the poll allows it.',
+  badge: 'Anonymous',
+  /** Said to everyone who opens an anonymous poll. */
+  shown: 'Ballots are anonymous: nobody, not even the poll’s owner or the server’s operators, can see who chose what.',
+} as const;
 
 export const STATUS_LABEL: Record<PollStatus, string> = {
   SCHEDULED: 'Scheduled',

@@ -8,7 +8,7 @@ import { useAnnounce } from '../components/Announcer';
 import { ErrorSummary, type SummaryItem } from '../components/ErrorSummary';
 import { describedBy, TextAreaField, TextField } from '../components/Field';
 import { PageHeading } from '../components/PageHeading';
-import type { PollKind, PollListing, ResultsVisibility } from '../gql/graphql';
+import type { PollKind, PollListing, PollVoters, ResultsVisibility } from '../gql/graphql';
 import { useCountdown } from '../hooks/useCountdown';
 import { useDocumentTitle } from '../hooks/useDocumentTitle';
 import { useOnline } from '../hooks/useOnline';
@@ -22,10 +22,11 @@ import {
   validatePollForm,
   type PollFormState,
 } from '../lib/pollForm';
-import { LISTING, VISIBILITY } from '../lib/pollText';
+import { ANONYMOUS, LISTING, VISIBILITY, VOTERS } from '../lib/pollText';
 
 const VISIBILITIES: ResultsVisibility[] = ['ALWAYS', 'AFTER_VOTE', 'AFTER_CLOSE', 'OWNER_ONLY'];
 const LISTINGS: PollListing[] = ['UNLISTED', 'LISTED'];
+const VOTER_CHOICES: PollVoters[] = ['GUESTS', 'ACCOUNTS', 'INVITED'];
 
 function timeZoneName(): string {
   try {
@@ -315,6 +316,40 @@ export function NewPollPage() {
             </div>
           ))}
         </fieldset>
+
+        <fieldset className="fieldset" id={fieldId('voters')} tabIndex={-1}>
+          <legend>Who can vote?</legend>
+          {VOTER_CHOICES.map((v) => (
+            <div className="choice" key={v}>
+              <input
+                type="radio"
+                id={`voters-${v}`}
+                name="voters"
+                checked={form.voters === v}
+                onChange={() => update('voters', v)}
+                aria-describedby={`voters-${v}-help`}
+              />
+              <label htmlFor={`voters-${v}`}>{VOTERS[v].label}</label>
+              <p className="field-hint" id={`voters-${v}-help`}>
+                {VOTERS[v].help}
+              </p>
+            </div>
+          ))}
+        </fieldset>
+
+        <div className="choice">
+          <input
+            type="checkbox"
+            id={fieldId('anonymous')}
+            checked={form.anonymous}
+            onChange={(e) => update('anonymous', e.target.checked)}
+            aria-describedby={`${fieldId('anonymous')}-help`}
+          />
+          <label htmlFor={fieldId('anonymous')}>{ANONYMOUS.label}</label>
+          <p className="field-hint" id={`${fieldId('anonymous')}-help`}>
+            {ANONYMOUS.help}
+          </p>
+        </div>
 
         <div className="actions">
           <button type="submit" className="button" disabled={fetching || wait.remaining > 0}>

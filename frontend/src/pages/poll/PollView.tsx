@@ -6,11 +6,12 @@ import { useAuth } from '../../auth/AuthProvider';
 import { Notice } from '../../components/Notice';
 import { PageHeading } from '../../components/PageHeading';
 import { SharePanel } from '../../components/SharePanel';
+import { AnonymousBadge } from '../../components/AnonymousBadge';
 import { StatusBadge } from '../../components/StatusBadge';
 import { useDocumentTitle } from '../../hooks/useDocumentTitle';
 import { choiceHint } from '../../lib/choices';
 import { formatDateTime, instant } from '../../lib/datetime';
-import { VISIBILITY } from '../../lib/pollText';
+import { ANONYMOUS, VISIBILITY, VOTERS } from '../../lib/pollText';
 import { LiveFeed } from './LiveFeed';
 import { OwnerPanel } from './OwnerPanel';
 import { ResultsPanel } from './ResultsPanel';
@@ -70,6 +71,14 @@ function PollMeta({ poll }: { poll: PollData }) {
         </div>
       )}
       <div>
+        <dt>Who can vote</dt>
+        <dd data-testid="poll-voters">{VOTERS[poll.voters].shown}</dd>
+      </div>
+      <div>
+        <dt>Ballots</dt>
+        <dd>{poll.anonymous ? ANONYMOUS.shown : 'Not anonymous: each ballot is stored with who cast it.'}</dd>
+      </div>
+      <div>
         <dt>Results</dt>
         <dd>{VISIBILITY[poll.resultsVisibility].help}</dd>
       </div>
@@ -117,6 +126,11 @@ export function PollView({ poll, errors, refetch }: PollViewProps) {
       {subscribe && <LiveFeed key={epoch} pollId={poll.id} onTally={onTally} onError={onError} />}
       <header className="poll-header">
         <PageHeading>{poll.title}</PageHeading>
+        {poll.anonymous && (
+          <p className="poll-badges">
+            <AnonymousBadge />
+          </p>
+        )}
         {poll.description && <p className="poll-description">{poll.description}</p>}
       </header>
       {created && poll.status !== 'CLOSED' && (
