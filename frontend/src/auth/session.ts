@@ -1,4 +1,5 @@
 // The signed-in session, kept in localStorage so it survives reloads and is shared by tabs.
+// A guest's session (startGuestSession: no password) is kept the same way, flagged.
 
 export interface SessionUser {
   id: string;
@@ -8,6 +9,15 @@ export interface SessionUser {
 export interface Session {
   token: string;
   /** RFC 3339; the token stops being accepted then. */
+  expiresAt: string;
+  user: SessionUser;
+  /** A guest identity rather than an account; absent for accounts. */
+  guest?: true;
+}
+
+/** What `register`, `login` and `startGuestSession` return. */
+export interface AuthPayloadLike {
+  token: string;
   expiresAt: string;
   user: SessionUser;
 }
@@ -31,7 +41,26 @@ export function parseSession(raw: string | null): Session | null {
   const { token, expiresAt, user } = value;
   if (typeof token !== 'string' || !token || typeof expiresAt !== 'string') return null;
   if (typeof user.id !== 'string' || typeof user.username !== 'string') return null;
-  return { token, expiresAt, user: { id: user.id, username: user.username } };
+  const session: Session = { token, expiresAt, user: { id: user.id, username: user.username } };
+  if (value.guest === true) session.guest = true;
+  return session;
+}
+
+/** The session for a guest identity the server just started. */
+export function guestSession(payload: AuthPayloadLike): Session {
+  return { token: payload.token, expiresAt: payload.expiresAt, user: { ...payload.user }, guest: true };
+}
+
+export function isGuest(session: Session | null): boolean {
+  return session?.guest === true;
+}
+
+/**
+ * The guest token to hand to `claimGuestVotes` once the visitor signs up or signs in:
+ * the current session's, when it is a guest's that the server still accepts.
+ */
+export function claimableGuestToken(session: Session | null, now: number = Date.now()): string | null {
+  return session && isGuest(session) && !isExpired(session, now) ? session.token : null;
 }
 
 export function isExpired(session: Session, now: number = Date.now()): boolean {
