@@ -373,6 +373,8 @@ async function scenario(base, browser) {
       await owner.getByLabel('Let voters change or retract their vote').check();
       // Unlisted by default: the voter reaches it through the shared link below.
       if (!(await owner.getByLabel('Only people with the link').isChecked())) throw new Error('a new poll is not unlisted by default');
+      if (!(await owner.getByLabel('People with an account').isChecked())) throw new Error('a new poll is not for accounts by default');
+      if (await owner.getByLabel('Anonymous ballots').isChecked()) throw new Error('a new poll is anonymous by default');
       await owner.getByRole('button', { name: 'Create poll' }).click();
       await owner.waitForURL(/\/polls\/[0-9a-f-]{36}$/, { timeout: 10_000 });
       await waitUntil(
@@ -382,6 +384,9 @@ async function scenario(base, browser) {
       );
       const focused = await owner.evaluate(() => document.activeElement?.tagName);
       if (focused !== 'H1') throw new Error(`after creating, focus is on ${focused}, not the page heading`);
+      const voters = await owner.getByTestId('poll-voters').innerText();
+      if (!voters.includes('account')) throw new Error(`"Who can vote" says "${voters}"`);
+      if ((await owner.getByTestId('poll-anonymous').count()) > 0) throw new Error('a poll with named ballots shows the Anonymous badge');
     });
 
     await step('the owner copies the share link, and a QR code is shown', async () => {
@@ -556,6 +561,28 @@ async function scenario(base, browser) {
       await waitUntil(async () => (await open.innerText()).includes(listedTitle), 5000, 'the listed poll is not under "Open polls"');
       const text = await open.innerText();
       if (text.includes(title) || text.includes('Extra poll')) throw new Error(`an unlisted poll is on the home page: ${text.slice(0, 300)}`);
+    });
+
+    await step('an anonymous poll open to guests says so on its page', async () => {
+      const anonymousTitle = `Anonymous poll ${suffix}`;
+      await owner.getByRole('link', { name: 'New poll' }).click();
+      await owner.getByLabel('Question').fill(anonymousTitle);
+      await owner.getByLabel('Option 1', { exact: true }).fill('Yes');
+      await owner.getByLabel('Option 2', { exact: true }).fill('No');
+      await owner.getByLabel('Anyone with the link, no account needed').check();
+      const anonymous = owner.getByLabel('Anonymous ballots');
+      await anonymous.check();
+      const help = await anonymous.evaluate((input) => document.getElementById(input.getAttribute('aria-describedby') ?? '')?.textContent ?? '');
+      if (!help.includes('Nobody, not even you')) throw new Error(`the anonymous checkbox is described as "${help}"`);
+      await owner.getByRole('button', { name: 'Create poll' }).click();
+      await owner.waitForURL(/\/polls\/[0-9a-f-]{36}$/, { timeout: 10_000 });
+      const badge = owner.getByTestId('poll-anonymous');
+      await badge.waitFor({ timeout: 10_000 });
+      const spoken = await badge.innerText();
+      const tooltip = await badge.getAttribute('title');
+      if (!spoken.startsWith('Anonymous') || !tooltip?.includes('nobody')) throw new Error(`the badge reads "${spoken}", tooltip "${tooltip}"`);
+      const voters = await owner.getByTestId('poll-voters').innerText();
+      if (!voters.includes('no account needed')) throw new Error(`"Who can vote" says "${voters}"`);
     });
 
     await step('the app sends its operations as persisted documents, by hash', async () => {
