@@ -52,6 +52,9 @@ pub struct Config {
     /// Signed webhooks.
     #[command(flatten)]
     pub webhooks: WebhookConfig,
+    /// Guest voters and their proof of work.
+    #[command(flatten)]
+    pub guests: GuestConfig,
 }
 
 impl Config {
@@ -337,6 +340,24 @@ pub struct AuthConfig {
     pub password_hash_concurrency: usize,
 }
 
+/// Guests: voters without a password, created by `startGuestSession` after a proof of
+/// work (see `auth/proof_of_work.rs`).
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Guests")]
+pub struct GuestConfig {
+    /// Leading zero bits a guest challenge asks for. Each bit doubles the work: 18 is
+    /// about 260k hashes, a fraction of a second to a few seconds in a browser; at most 256.
+    #[arg(long, env = "TALLY_GUEST_POW_DIFFICULTY", default_value_t = 18,
+          value_parser = clap::value_parser!(u32).range(0..=256))]
+    pub pow_difficulty: u32,
+    /// How long a guest challenge may be answered, in seconds.
+    #[arg(long, env = "TALLY_GUEST_CHALLENGE_TTL_SECS", default_value_t = 300)]
+    pub challenge_ttl_secs: u64,
+    /// Whether a guest's token may create polls (otherwise `FORBIDDEN`: sign up).
+    #[arg(long, env = "TALLY_GUESTS_CAN_CREATE_POLLS", default_value_t = false, action = clap::ArgAction::Set)]
+    pub can_create_polls: bool,
+}
+
 /// Limits against abusive GraphQL requests (OWASP GraphQL cheat sheet).
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "GraphQL limits")]
@@ -552,6 +573,16 @@ pub struct RateLimitConfig {
     /// Sign-ups a client address may send at once.
     #[arg(long, env = "TALLY_RATE_REGISTER_BURST", default_value_t = 30)]
     pub register_burst: u32,
+    /// Guest sessions (`startGuestSession`) per client address per minute, sustained.
+    #[arg(
+        long,
+        env = "TALLY_RATE_GUEST_SESSION_PER_MINUTE",
+        default_value_t = 10
+    )]
+    pub guest_session_per_minute: u32,
+    /// Guest sessions a client address may start at once.
+    #[arg(long, env = "TALLY_RATE_GUEST_SESSION_BURST", default_value_t = 30)]
+    pub guest_session_burst: u32,
     /// Sign-ins per client address per minute, sustained.
     #[arg(long, env = "TALLY_RATE_LOGIN_PER_MINUTE", default_value_t = 30)]
     pub login_per_minute: u32,

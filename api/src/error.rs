@@ -57,8 +57,25 @@ pub enum AppError {
         /// A suggested wait before retrying.
         retry_after: Duration,
     },
+    /// The poll admits accounts only and the voter is a guest.
+    GuestsNotAllowed,
+    /// A guest session's proof of work was refused.
+    ProofOfWork(PowRefusal),
     /// Anything unexpected. Logged at the boundary; the client learns nothing more.
     Internal(anyhow::Error),
+}
+
+/// Why a guest session's proof of work was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PowRefusal {
+    /// Missing or malformed challenge or nonce.
+    Required,
+    /// The challenge expired.
+    Expired,
+    /// The challenge was used before.
+    Reused,
+    /// Not our signature, or not enough work.
+    Invalid,
 }
 
 impl AppError {
@@ -79,6 +96,13 @@ impl AppError {
             AppError::LimitReached(_) => ErrorCode::LimitReached,
             AppError::RateLimited { .. } => ErrorCode::RateLimited,
             AppError::Overloaded { .. } => ErrorCode::Overloaded,
+            AppError::GuestsNotAllowed => ErrorCode::GuestsNotAllowed,
+            AppError::ProofOfWork(why) => match why {
+                PowRefusal::Required => ErrorCode::ProofOfWorkRequired,
+                PowRefusal::Expired => ErrorCode::ProofOfWorkExpired,
+                PowRefusal::Reused => ErrorCode::ProofOfWorkReused,
+                PowRefusal::Invalid => ErrorCode::ProofOfWorkInvalid,
+            },
             AppError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -102,6 +126,15 @@ impl AppError {
             AppError::LimitReached(why) => why.clone(),
             AppError::RateLimited { .. } => "too many requests, slow down".into(),
             AppError::Overloaded { .. } => "the server is busy, try again shortly".into(),
+            AppError::GuestsNotAllowed => {
+                "this poll is for accounts only; sign up or sign in to vote".into()
+            }
+            AppError::ProofOfWork(why) => match why {
+                PowRefusal::Required => "solve a guestChallenge and send it with its nonce".into(),
+                PowRefusal::Expired => "the challenge expired; ask for a new one".into(),
+                PowRefusal::Reused => "the challenge was already used; ask for a new one".into(),
+                PowRefusal::Invalid => "the challenge or its solution is not valid".into(),
+            },
             AppError::Internal(_) => "internal error".into(),
         }
     }

@@ -96,6 +96,19 @@ pub enum ErrorCode {
     /// HTTP 400: `extensions.persistedQuery` is not `{"version": 1, "sha256Hash": "<64
     /// hex digits>"}`.
     PersistedQueryInvalid,
+    /// The poll admits accounts only (`voters: ACCOUNTS`) and the voter is a guest:
+    /// sign up or sign in.
+    GuestsNotAllowed,
+    /// `startGuestSession` without a challenge or nonce, or with one not in the shape
+    /// the server issues: ask `guestChallenge` for one.
+    ProofOfWorkRequired,
+    /// The challenge expired (`GuestChallenge.expiresAt`): ask for a new one.
+    ProofOfWorkExpired,
+    /// The challenge was already used to start a session: ask for a new one.
+    ProofOfWorkReused,
+    /// The challenge was not signed by this server, or the nonce does not give the
+    /// digest enough leading zero bits.
+    ProofOfWorkInvalid,
 }
 
 impl ErrorCode {

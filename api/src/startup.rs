@@ -11,6 +11,7 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use crate::auth::passwords::PasswordHasher;
+use crate::auth::proof_of_work::ProofOfWork;
 use crate::auth::secrets;
 use crate::auth::tokens::TokenKeys;
 use crate::clock::{Clock, SystemClock};
@@ -30,7 +31,8 @@ use crate::realtime::closer::spawn_closer;
 use crate::realtime::{Hub, Pacing, Realtime, RedisBus};
 use crate::redis::RedisClient;
 use crate::service::{
-    AccountService, PollService, ResultsService, SubscriptionGate, VoteService, WebhookService,
+    AccountService, GuestService, PollService, ResultsService, SubscriptionGate, VoteService,
+    WebhookService,
 };
 use crate::shutdown::{self, Running};
 use crate::store::{Store, VoteWriter, WriterConfig};
@@ -107,6 +109,12 @@ impl Application {
             &config.auth.jwt_issuer,
             &config.auth.jwt_audience,
             Duration::from_secs(config.auth.token_ttl_secs),
+            ports.clock.clone(),
+        );
+        let pow = ProofOfWork::new(
+            secrets::derive_key(&secret, secrets::GUEST_CHALLENGE_LABEL),
+            config.guests.pow_difficulty,
+            Duration::from_secs(config.guests.challenge_ttl_secs),
             ports.clock.clone(),
         );
         let counters = Arc::new(AppCounters::default());
@@ -215,6 +223,14 @@ impl Application {
             clock.clone(),
             Duration::from_secs(config.auth.known_user_ttl_secs),
         );
+        let guests = GuestService::new(
+            store.clone(),
+            accounts.clone(),
+            pow,
+            limiter.clone(),
+            clock.clone(),
+            config.guests.can_create_polls,
+        );
         let polls = PollService::new(store.clone(), limiter.clone(), live.clone(), clock.clone());
         let votes = VoteService::new(
             store.clone(),
@@ -233,6 +249,7 @@ impl Application {
         let gate = SubscriptionGate::new(polls.clone(), votes.clone(), results.clone());
         let services = Services {
             accounts: accounts.clone(),
+            guests,
             polls,
             votes,
             results,

@@ -6,7 +6,8 @@
 //!
 //! | module | table | holds |
 //! |---|---|---|
-//! | [`users`] | `users` | accounts and their argon2id password hashes |
+//! | [`users`] | `users` | accounts and their argon2id password hashes; guests (no password) |
+//! | [`guest_challenges`] | `guest_challenges` | proof-of-work challenges already spent, until they expire |
 //! | [`polls`] | `polls` | a poll's settings, lifecycle times and running total |
 //! | [`poll_options`] | `poll_options` | a poll's options with their vote counters |
 //! | [`votes`] | `votes` | ballots: one per user per poll, with the idempotency key |
@@ -16,6 +17,7 @@
 //! | [`webhook_events`] | `webhook_events` | the outbox: events written with the change that caused them |
 //! | [`webhook_deliveries`] | `webhook_deliveries` | one event to one endpoint: the send queue and the delivery log |
 
+pub mod guest_challenges;
 pub mod poll_options;
 pub mod polls;
 pub mod users;
@@ -28,6 +30,7 @@ pub mod webhook_events;
 
 /// Re-exports of every entity under short names, for `use entity::prelude::*`.
 pub mod prelude {
+    pub use super::guest_challenges::Entity as GuestChallenges;
     pub use super::poll_options::Entity as PollOptions;
     pub use super::polls::Entity as Polls;
     pub use super::users::Entity as Users;

@@ -1,4 +1,4 @@
-//! `users`: accounts.
+//! `users`: accounts, and guests (server-issued identities without a password).
 
 use sea_orm::entity::prelude::*;
 
@@ -14,10 +14,14 @@ pub struct Model {
     /// The lower-cased username; unique, so that usernames are unique regardless of case.
     #[sea_orm(unique)]
     pub username_key: String,
-    /// PHC string of the argon2id hash.
+    /// PHC string of the argon2id hash; for a guest, a marker no password verifies against.
     pub password_hash: String,
     /// When the account was created.
     pub created_at: DateTimeUtc,
+    /// A guest: created by `startGuestSession`, no password, may not sign in.
+    pub guest: bool,
+    /// When a guest's ballots were claimed into an account; its tokens stop working then.
+    pub retired_at: Option<DateTimeUtc>,
 }
 
 /// Relations of `users`.

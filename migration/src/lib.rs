@@ -10,6 +10,7 @@ mod m20261128_000002_ballots_without_foreign_keys;
 mod m20261206_000003_webhooks;
 mod m20261206_000004_poll_listing;
 mod m20261206_000005_poll_voters;
+mod m20261206_000006_guests;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000003_webhooks::Migration),
             Box::new(m20261206_000004_poll_listing::Migration),
             Box::new(m20261206_000005_poll_voters::Migration),
+            Box::new(m20261206_000006_guests::Migration),
         ]
     }
 }

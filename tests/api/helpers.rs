@@ -101,6 +101,9 @@ macro_rules! in_process_and_redis {
 /// A configuration adjustment that changes nothing.
 pub fn as_is(_: &mut Config) {}
 
+/// Leading zero bits the test apps' guest challenges ask for: ~16 hashes to solve.
+pub const TEST_POW_DIFFICULTY: u32 = 4;
+
 /// The JWT secret every test app signs with, so tests can forge and tamper with tokens.
 pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
 
@@ -353,6 +356,8 @@ impl TestApp {
         // Most tests send many calls from one address and user in no time; the rate
         // limit tests turn limits back on.
         config.rate_limits.enabled = false;
+        // A guest's proof of work in a handful of hashes (tests that time it raise it).
+        config.guests.pow_difficulty = TEST_POW_DIFFICULTY;
         config
     }
 
@@ -450,6 +455,55 @@ impl TestApp {
                 .unwrap_or_default()
                 .to_owned(),
             username: username.to_owned(),
+            token: payload["token"].as_str().unwrap_or_default().to_owned(),
+        }
+    }
+
+    /// A fresh guest challenge: `(challenge, salt, difficulty)`.
+    pub async fn guest_challenge(&self) -> (String, String, u32) {
+        let body = self
+            .graphql(
+                None,
+                "mutation { guestChallenge { challenge salt difficulty expiresAt } }",
+                json!({}),
+            )
+            .await;
+        let c = &body["data"]["guestChallenge"];
+        assert!(c.is_object(), "guestChallenge failed: {body}");
+        (
+            c["challenge"].as_str().unwrap_or_default().to_owned(),
+            c["salt"].as_str().unwrap_or_default().to_owned(),
+            u32::try_from(c["difficulty"].as_u64().unwrap_or_default()).unwrap_or(0),
+        )
+    }
+
+    /// Calls `startGuestSession` with a challenge and nonce; the whole response body.
+    pub async fn start_guest_session(&self, challenge: &str, nonce: &str) -> Value {
+        self.graphql(
+            None,
+            "mutation($input: StartGuestSessionInput!) { startGuestSession(input: $input) { token expiresAt user { id username isGuest } } }",
+            json!({ "input": { "challenge": challenge, "nonce": nonce } }),
+        )
+        .await
+    }
+
+    /// Starts a guest session the way the web app does (asks for a challenge, solves
+    /// it) and returns the guest signed in.
+    pub async fn start_guest(&self) -> TestUser {
+        let (challenge, salt, difficulty) = self.guest_challenge().await;
+        let nonce = tally::auth::proof_of_work::solve(&salt, difficulty);
+        let body = self.start_guest_session(&challenge, &nonce).await;
+        let payload = &body["data"]["startGuestSession"];
+        assert!(payload.is_object(), "startGuestSession failed: {body}");
+        TestUser {
+            id: payload["user"]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            username: payload["user"]["username"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
             token: payload["token"].as_str().unwrap_or_default().to_owned(),
         }
     }

@@ -86,7 +86,7 @@ in_process_and_redis! {
     async fn a_request_that_takes_from_no_bucket_lists_every_policy(app: TestApp, redis: bool) {
         let response = plain_query_headers(&app).await;
         let policies = header(&response, "ratelimit-policy").unwrap();
-        for bucket in ["vote", "create-poll", "register", "login"] {
+        for bucket in ["vote", "create-poll", "register", "login", "guest-session"] {
             assert!(policies.contains(&format!("\"{bucket}\";q=")), "{policies} (redis: {redis})");
         }
         assert_eq!(header(&response, "ratelimit"), None);

@@ -33,8 +33,9 @@ both_backends! {
         let db = test_db.connect().await;
         Migrator::up(&db, None).await.unwrap();
         let expected = [
-            "poll_options", "polls", "seaql_migrations", "users", "vote_choices", "vote_events",
-            "votes", "webhook_deliveries", "webhook_endpoints", "webhook_events",
+            "guest_challenges", "poll_options", "polls", "seaql_migrations", "users",
+            "vote_choices", "vote_events", "votes", "webhook_deliveries", "webhook_endpoints",
+            "webhook_events",
         ];
         assert_eq!(tables(&db).await, expected);
 

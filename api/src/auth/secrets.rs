@@ -17,6 +17,22 @@ pub const MIN_SECRET_BYTES: usize = 32;
 /// File under the data directory holding the generated development secret.
 const DEV_SECRET_FILE: &str = "jwt-secret";
 
+/// The label under which the guest-challenge key is derived from the token secret.
+pub const GUEST_CHALLENGE_LABEL: &str = "tally/guest-challenge/v1";
+
+/// A key for one purpose, derived from the token secret: `HMAC-SHA256(secret, label)`.
+/// Distinct labels give independent keys, so a challenge signature can never be
+/// replayed as a token signature or the other way round, and only one secret needs
+/// configuring.
+pub fn derive_key(secret: &[u8], label: &str) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    // HMAC takes keys of any length, so this cannot fail.
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(secret)
+        .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+    mac.update(label.as_bytes());
+    mac.finalize().into_bytes().into()
+}
+
 /// The signing secret and the earlier secrets still accepted.
 pub fn resolve(
     auth: &AuthConfig,
@@ -96,6 +112,15 @@ mod tests {
             known_user_ttl_secs: 60,
             password_hash_concurrency: 1,
         }
+    }
+
+    #[test]
+    fn derived_keys_differ_by_label_and_secret() {
+        let a = derive_key(&[1; 32], GUEST_CHALLENGE_LABEL);
+        assert_eq!(a, derive_key(&[1; 32], GUEST_CHALLENGE_LABEL));
+        assert_ne!(a, derive_key(&[1; 32], "another purpose"));
+        assert_ne!(a, derive_key(&[2; 32], GUEST_CHALLENGE_LABEL));
+        assert_ne!(a.as_slice(), [1; 32].as_slice());
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Sign-in tokens: JWTs signed with HS256, the algorithm pinned.
 //!
 //! A token carries `sub` (user id), `iat`, `exp`, `iss` and `aud`; all are required and
-//! checked. Tokens naming any other algorithm (`none` included) are refused before the
+//! checked. A guest's token also carries `guest: true` (signed like the rest, so a
+//! guest cannot pass for an account); an account's token leaves it out. Tokens naming any other algorithm (`none` included) are refused before the
 //! signature is even looked at. Expiry is checked against the injected clock, with no
 //! leeway, so that tests can move time and instances agree on the rule. A token must
 //! also look like one Tally issues: `exp - iat` at most the configured lifetime, and
@@ -30,6 +31,18 @@ struct Claims {
     exp: i64,
     iss: String,
     aud: String,
+    /// A guest's token; absent (false) on an account's.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    guest: bool,
+}
+
+/// Whom a verified token speaks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Subject {
+    /// The user row.
+    pub user: Uuid,
+    /// Whether it is a guest.
+    pub guest: bool,
 }
 
 /// A freshly issued token.
@@ -90,8 +103,17 @@ impl TokenKeys {
         }
     }
 
-    /// A token for `user` valid for the configured lifetime.
+    /// A token for the account `user` valid for the configured lifetime.
     pub fn issue(&self, user: Uuid) -> anyhow::Result<IssuedToken> {
+        self.issue_for(user, false)
+    }
+
+    /// A token for the guest `user` valid for the configured lifetime.
+    pub fn issue_guest(&self, user: Uuid) -> anyhow::Result<IssuedToken> {
+        self.issue_for(user, true)
+    }
+
+    fn issue_for(&self, user: Uuid, guest: bool) -> anyhow::Result<IssuedToken> {
         let now = self.clock.now();
         // Whole seconds, as in the `exp` claim, so `expiresAt` is exactly when it ends.
         let expires_at =
@@ -102,13 +124,14 @@ impl TokenKeys {
             exp: expires_at.timestamp(),
             iss: self.issuer.to_string(),
             aud: self.audience.to_string(),
+            guest,
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.signing)?;
         Ok(IssuedToken { token, expires_at })
     }
 
-    /// The user a token was issued to, or why it is refused.
-    pub fn verify(&self, token: &str) -> Result<Uuid, Refusal> {
+    /// Whom a token was issued to, or why it is refused.
+    pub fn verify(&self, token: &str) -> Result<Subject, Refusal> {
         // `Validation::algorithms` holds HS256 alone, so `decode` refuses any other `alg`
         // (`none` included) before it looks at a signature.
         let mut last_error = None;
@@ -137,7 +160,11 @@ impl TokenKeys {
             return Err("token expired");
         }
         self.check_lifetime(&claims, now)?;
-        Uuid::parse_str(&claims.sub).map_err(|_| "invalid token")
+        let user = Uuid::parse_str(&claims.sub).map_err(|_| "invalid token")?;
+        Ok(Subject {
+            user,
+            guest: claims.guest,
+        })
     }
 
     /// The user a token was issued to and when it expires, or why it is refused: for
@@ -145,7 +172,7 @@ impl TokenKeys {
     ///
     /// Every check is [`TokenKeys::verify`]'s; the expiry is then read from the claims
     /// the accepted token carries.
-    pub fn verify_with_expiry(&self, token: &str) -> Result<(Uuid, DateTime<Utc>), Refusal> {
+    pub fn verify_with_expiry(&self, token: &str) -> Result<(Subject, DateTime<Utc>), Refusal> {
         let user = self.verify(token)?;
         let expires_at = self
             .verifying
@@ -192,11 +219,14 @@ mod tests {
         let keys = keys(&[7; 32], clock.clone());
         let user = Uuid::now_v7();
         let issued = keys.issue(user)?;
-        assert_eq!(keys.verify(&issued.token), Ok(user));
+        let account = Subject { user, guest: false };
+        assert_eq!(keys.verify(&issued.token), Ok(account));
         assert_eq!(
             keys.verify_with_expiry(&issued.token),
-            Ok((user, issued.expires_at))
+            Ok((account, issued.expires_at))
         );
+        let guest = keys.issue_guest(user)?;
+        assert_eq!(keys.verify(&guest.token), Ok(Subject { user, guest: true }));
         clock.advance(std::time::Duration::from_secs(61));
         assert_eq!(keys.verify(&issued.token), Err("token expired"));
         assert_eq!(keys.verify_with_expiry(&issued.token), Err("token expired"));

@@ -10,6 +10,7 @@ pub mod poll;
 mod records;
 pub mod text;
 pub mod vote;
+pub mod voter;
 pub mod webhook;
 
 pub use account::{Password, Username};
@@ -18,17 +19,21 @@ pub use poll::{
 };
 pub use records::{Poll, PollOption, Tally, Vote};
 pub use vote::{Choice, IdempotencyKey, VoteAction};
+pub use voter::Voter;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-/// An account as the rest of the application sees it (never with its password hash).
+/// An account (or a guest) as the rest of the application sees it (never with its
+/// password hash).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     /// UUID v7.
     pub id: Uuid,
-    /// The username as typed at sign-up.
+    /// The username as typed at sign-up (`guest-<8 hex>` for a guest).
     pub username: String,
     /// When the account was created.
     pub created_at: DateTime<Utc>,
+    /// A guest: created by `startGuestSession`, without a password.
+    pub guest: bool,
 }

@@ -7,17 +7,20 @@ use super::scalars::DateTime;
 use crate::domain::{Password, User, Username};
 use crate::service::{AccountService, Session};
 
-/// A Tally account.
+/// A Tally account, or a guest.
 #[derive(SimpleObject, Clone)]
 #[graphql(name = "User")]
 pub struct UserNode {
     /// The account's id (a UUID).
     #[graphql(owned)]
     pub id: ID,
-    /// The username, as typed at sign-up.
+    /// The username, as typed at sign-up (`guest-<8 hex>` for a guest).
     pub username: String,
     /// When the account was created.
     pub created_at: DateTime,
+    /// A guest: created by `startGuestSession`, without a password; it may vote where
+    /// guests may, and its ballots can be claimed into an account (`claimGuestVotes`).
+    pub is_guest: bool,
 }
 
 impl From<User> for UserNode {
@@ -26,6 +29,7 @@ impl From<User> for UserNode {
             id: ID(user.id.to_string()),
             username: user.username,
             created_at: user.created_at.into(),
+            is_guest: user.guest,
         }
     }
 }

@@ -12,6 +12,7 @@ mod document_cache;
 mod document_limits;
 mod enums;
 mod extensions;
+mod guests;
 mod ids;
 mod loaders;
 mod nesting;
@@ -35,7 +36,8 @@ use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder, Val
 use crate::config::GraphqlLimits;
 use crate::realtime::Realtime;
 use crate::service::{
-    AccountService, PollService, ResultsService, SubscriptionGate, VoteService, WebhookService,
+    AccountService, GuestService, PollService, ResultsService, SubscriptionGate, VoteService,
+    WebhookService,
 };
 
 pub use context::RequestMeta;
@@ -63,6 +65,7 @@ pub struct QueryRoot(
 #[graphql(name = "Mutation")]
 pub struct MutationRoot(
     accounts::AccountMutation,
+    guests::GuestMutation,
     polls::PollMutation,
     votes::VoteMutation,
     webhooks::WebhookMutation,
@@ -81,6 +84,8 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 pub struct Services {
     /// Accounts and sign-in.
     pub accounts: AccountService,
+    /// Guest sessions and their proof of work.
+    pub guests: GuestService,
     /// Polls and their lifecycle.
     pub polls: PollService,
     /// Casting and changing ballots.
@@ -166,6 +171,7 @@ pub fn build(
         builder
             .validation_mode(mode)
             .data(services.accounts.clone())
+            .data(services.guests.clone())
             .data(services.polls.clone())
             .data(services.votes.clone())
             .data(services.results.clone())

@@ -12,7 +12,7 @@ use super::pagination::{PAGE_MAX, PageArgs, PollConnection};
 use super::poll_node::{PageData, PollNode};
 use super::scalars::DateTime;
 use crate::domain::PollDraft;
-use crate::service::{PollFilter, PollService};
+use crate::service::{GuestService, PollFilter, PollService};
 
 /// A new poll. Its texts may not hold control characters (but line feed and tab),
 /// invisible format characters (bidi controls, zero-width space, byte-order mark, …) or
@@ -173,13 +173,14 @@ pub struct PollMutation;
 #[Object]
 impl PollMutation {
     /// Creates a poll owned by the signed-in user. Errors: `UNAUTHENTICATED`,
-    /// `BAD_USER_INPUT` (with `field`, e.g. `input.options.2`).
+    /// `FORBIDDEN` (a guest, unless `TALLY_GUESTS_CAN_CREATE_POLLS`), `BAD_USER_INPUT`
+    /// (with `field`, e.g. `input.options.2`).
     async fn create_poll(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The poll's question, options and rules.")] input: CreatePollInput,
     ) -> Result<PollNode> {
-        let owner = ctx.viewer().require()?;
+        let owner = ctx.service::<GuestService>().poll_creator(ctx.viewer())?;
         let (poll, _) = ctx
             .service::<PollService>()
             .create(owner, input.into())

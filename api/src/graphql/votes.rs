@@ -162,22 +162,23 @@ pub struct VoteMutation;
 
 #[Object]
 impl VoteMutation {
-    /// Casts the signed-in user's ballot, exactly once. Errors: `UNAUTHENTICATED`,
-    /// `NOT_FOUND`, `POLL_NOT_OPEN`, `INVALID_OPTION`, `ALREADY_VOTED`,
+    /// Casts the signed-in user's (or guest's) ballot, exactly once. Errors:
+    /// `UNAUTHENTICATED`, `NOT_FOUND`, `GUESTS_NOT_ALLOWED` (a guest on a poll for
+    /// accounts), `POLL_NOT_OPEN`, `INVALID_OPTION`, `ALREADY_VOTED`,
     /// `IDEMPOTENCY_KEY_REUSED`, `BAD_USER_INPUT`, `RATE_LIMITED`, `OVERLOADED`.
     async fn cast_vote(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The poll, the options and the idempotency key.")] input: CastVoteInput,
     ) -> Result<CastVotePayload> {
-        let user = ctx.viewer().require()?;
+        let voter = ctx.viewer().require_voter()?;
         let poll = parse_id("input.pollId", &input.poll_id)?;
         let options = parse_ids("input.optionIds", &input.option_ids)?;
         let key = key(&input.idempotency_key)?;
         let request_id = ctx.request_id();
         let (vote, replayed) = receipt(
             ctx.service::<VoteService>()
-                .cast(user, poll, options, key, request_id)
+                .cast(voter, poll, options, key, request_id)
                 .await?,
         );
         Ok(CastVotePayload { vote, replayed })
@@ -191,14 +192,14 @@ impl VoteMutation {
         #[graphql(desc = "The poll, the new options and an idempotency key.")]
         input: ChangeVoteInput,
     ) -> Result<ChangeVotePayload> {
-        let user = ctx.viewer().require()?;
+        let voter = ctx.viewer().require_voter()?;
         let poll = parse_id("input.pollId", &input.poll_id)?;
         let options = parse_ids("input.optionIds", &input.option_ids)?;
         let key = key(&input.idempotency_key)?;
         let request_id = ctx.request_id();
         let (vote, replayed) = receipt(
             ctx.service::<VoteService>()
-                .change(user, poll, options, key, request_id)
+                .change(voter, poll, options, key, request_id)
                 .await?,
         );
         Ok(ChangeVotePayload { vote, replayed })
@@ -211,13 +212,13 @@ impl VoteMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The poll and an idempotency key.")] input: RetractVoteInput,
     ) -> Result<RetractVotePayload> {
-        let user = ctx.viewer().require()?;
+        let voter = ctx.viewer().require_voter()?;
         let poll = parse_id("input.pollId", &input.poll_id)?;
         let key = key(&input.idempotency_key)?;
         let request_id = ctx.request_id();
         let (retracted_vote, replayed) = receipt(
             ctx.service::<VoteService>()
-                .retract(user, poll, key, request_id)
+                .retract(voter, poll, key, request_id)
                 .await?,
         );
         Ok(RetractVotePayload {

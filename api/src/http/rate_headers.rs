@@ -33,11 +33,12 @@ use crate::limits::{Bucket, Quota};
 const RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
 const RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
 
-const BUCKETS: [Bucket; 4] = [
+const BUCKETS: [Bucket; 5] = [
     Bucket::Vote,
     Bucket::CreatePoll,
     Bucket::Register,
     Bucket::Login,
+    Bucket::GuestSession,
 ];
 
 /// The configured policies, with the header listing them all made once.

@@ -1,5 +1,5 @@
 //! Rate limits: how often a user may vote or create polls, how often an address may sign
-//! up or sign in, and how wrong passwords slow down further sign-ins ([`sign_in`]).
+//! up, sign in or start a guest session, and how wrong passwords slow down further sign-ins ([`sign_in`]).
 //!
 //! Each rate is a GCRA bucket ("generic cell rate algorithm": a steady rate with a
 //! burst allowance); buckets and the sign-in throttle are kept in Redis by atomic
@@ -46,6 +46,8 @@ pub enum Bucket {
     Register,
     /// `login` per client address.
     Login,
+    /// `startGuestSession` per client address.
+    GuestSession,
 }
 
 impl Bucket {
@@ -56,6 +58,7 @@ impl Bucket {
             Bucket::CreatePoll => "create-poll",
             Bucket::Register => "register",
             Bucket::Login => "login",
+            Bucket::GuestSession => "guest-session",
         }
     }
 }
@@ -101,6 +104,10 @@ impl Quota {
             Bucket::Login => Quota {
                 per_minute: c.login_per_minute,
                 burst: c.login_burst,
+            },
+            Bucket::GuestSession => Quota {
+                per_minute: c.guest_session_per_minute,
+                burst: c.guest_session_burst,
             },
         }
     }
@@ -195,7 +202,7 @@ impl Limiter {
     fn fails_open(&self, bucket: Bucket) -> bool {
         match bucket {
             Bucket::Vote | Bucket::CreatePoll => self.config.fail_open_votes,
-            Bucket::Register | Bucket::Login => self.config.fail_open_auth,
+            Bucket::Register | Bucket::Login | Bucket::GuestSession => self.config.fail_open_auth,
         }
     }
 

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::auth::known_users::KnownUsers;
 use crate::auth::passwords::PasswordHasher;
-use crate::auth::tokens::TokenKeys;
+use crate::auth::tokens::{Subject, TokenKeys};
 use crate::clock::Clock;
 use crate::domain::{Password, User, Username};
 use crate::error::{AppError, AppResult};
@@ -110,16 +110,16 @@ impl AccountService {
         Err(AppError::InvalidCredentials)
     }
 
-    /// Whether the user a verified token names still exists. Answered from a cache of
-    /// recent answers, so the vote path does not ask the database on every request; a
-    /// database that cannot answer counts as yes (the request will meet it anyway).
+    /// Whether the user a verified token names still exists (and, for a guest, was not
+    /// retired by a claim). Answered from a cache of recent answers, so the vote path
+    /// does not ask the database on every request; a database that cannot answer counts
+    /// as yes (the request will meet it anyway).
     pub async fn exists(&self, id: Uuid) -> bool {
         if let Some(exists) = self.known.get(id) {
             return exists;
         }
-        match self.store.find_users(&[id]).await {
-            Ok(found) => {
-                let exists = !found.is_empty();
+        match self.store.user_is_active(id).await {
+            Ok(exists) => {
                 self.known.put(id, exists);
                 exists
             }
@@ -140,9 +140,26 @@ impl AccountService {
         self.store.find_users(ids).await
     }
 
-    /// The user a bearer token belongs to, or why it is refused.
-    pub fn verify_token(&self, token: &str) -> Result<Uuid, &'static str> {
+    /// Whom a bearer token speaks for, or why it is refused.
+    pub fn verify_token(&self, token: &str) -> Result<Subject, &'static str> {
         self.tokens.verify(token)
+    }
+
+    /// A session for a guest just created.
+    pub fn guest_session(&self, user: User) -> AppResult<Session> {
+        let issued = self.tokens.issue_guest(user.id)?;
+        self.known.put(user.id, true);
+        Ok(Session {
+            token: issued.token,
+            expires_at: issued.expires_at,
+            user,
+        })
+    }
+
+    /// Notes that a user's tokens no longer work (a guest retired by a claim): at
+    /// once on this instance, within `known_user_ttl` on the others.
+    pub fn forget(&self, id: Uuid) {
+        self.known.put(id, false);
     }
 
     /// How long a bearer token stays valid from now (by the service's clock), or why it

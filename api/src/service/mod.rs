@@ -3,6 +3,7 @@
 //! Each service holds the ports it needs (store, clock, writer, …) and takes domain types.
 
 pub mod accounts;
+pub mod guests;
 mod poll_rules;
 pub mod polls;
 pub mod results;
@@ -11,6 +12,7 @@ pub mod votes;
 pub mod webhooks;
 
 pub use accounts::{AccountService, Session};
+pub use guests::GuestService;
 pub use polls::{PageWindow, PollFilter, PollPage, PollService};
 pub use results::{PollResults, ResultsService, SubscriptionAccess};
 pub use subscription_gate::{Recheck, SubscriptionGate};

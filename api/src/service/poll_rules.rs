@@ -1,5 +1,6 @@
-//! What a ballot must fit, per poll, cached: a poll's options, choice range and whether
-//! votes may change never change once it is created, so they can be kept without expiry (bounded in number).
+//! What a ballot must fit, per poll, cached: a poll's options, choice range, whether
+//! votes may change, who may vote and whether it is anonymous never change once it is
+//! created, so they can be kept without expiry (bounded in number).
 //! Whether the poll is open is *not* cached: the vote transaction decides that.
 
 use std::collections::HashMap;
@@ -7,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use uuid::Uuid;
 
-use crate::domain::Choice;
+use crate::domain::{Choice, PollVoters, Voter};
 use crate::error::{AppError, AppResult};
 use crate::store::Store;
 
@@ -26,9 +27,26 @@ pub struct PollRules {
     /// Whether a ballot, once cast, stays for good (the poll does not allow changing
     /// or retracting votes): only then does a voter mark prove a ballot exists now.
     pub ballots_are_permanent: bool,
+    /// Who may vote.
+    pub voters: PollVoters,
+    /// Whether ballots are stored under pseudonyms of their voters (read by the
+    /// anonymous-ballot owner mapping; part of the shared rules from the start).
+    #[allow(dead_code)]
+    pub anonymous: bool,
 }
 
 impl PollRules {
+    /// Whether `voter` may vote here, as far as being an account or a guest goes:
+    /// `ACCOUNTS` refuses guests (`GUESTS_NOT_ALLOWED`); `GUESTS` admits everyone;
+    /// `INVITED` admits both here, the invitation itself being checked where ballots
+    /// are cast.
+    pub fn admits(&self, voter: &Voter) -> AppResult<()> {
+        match self.voters {
+            PollVoters::Accounts if voter.guest => Err(AppError::GuestsNotAllowed),
+            PollVoters::Accounts | PollVoters::Guests | PollVoters::Invited => Ok(()),
+        }
+    }
+
     /// Whether `choice` fits the poll: known options, as many as the kind allows.
     pub fn check(&self, choice: &Choice) -> AppResult<()> {
         if let Some(unknown) = choice.ids().iter().find(|id| !self.options.contains(id)) {
@@ -86,6 +104,8 @@ impl PollRulesCache {
             min_choices: usize::try_from(poll.min_choices).unwrap_or(1),
             max_choices: usize::try_from(poll.max_choices).unwrap_or(1),
             ballots_are_permanent: !poll.allow_vote_change,
+            voters: poll.voters,
+            anonymous: poll.anonymous,
         });
         let mut cache = self.lock();
         if cache.len() >= CAPACITY {
@@ -97,5 +117,36 @@ impl PollRulesCache {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, Arc<PollRules>>> {
         self.rules.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules(voters: PollVoters) -> PollRules {
+        PollRules {
+            options: vec![],
+            min_choices: 1,
+            max_choices: 1,
+            ballots_are_permanent: true,
+            voters,
+            anonymous: false,
+        }
+    }
+
+    #[test]
+    fn accounts_polls_refuse_guests_and_others_admit_them() {
+        let (account, guest) = (Voter::account(Uuid::now_v7()), Voter::guest(Uuid::now_v7()));
+        let accounts = rules(PollVoters::Accounts);
+        assert!(accounts.admits(&account).is_ok());
+        assert!(matches!(
+            accounts.admits(&guest),
+            Err(AppError::GuestsNotAllowed)
+        ));
+        for voters in [PollVoters::Guests, PollVoters::Invited] {
+            assert!(rules(voters).admits(&account).is_ok());
+            assert!(rules(voters).admits(&guest).is_ok());
+        }
     }
 }

@@ -21,6 +21,7 @@ mod writer;
 pub use cast::{BatchResult, CastOutcome, CastRequest};
 pub use outbox::{AttemptOutcome, ClaimedDelivery};
 pub use polls::PollPageQuery;
+pub use users::GuestInsert;
 pub use vote_changes::{ChangeOutcome, ChangeRequest};
 pub use webhooks::NewEndpoint;
 pub use writer::{

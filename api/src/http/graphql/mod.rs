@@ -251,18 +251,22 @@ impl AppState {
             return Viewer::Invalid("use the Bearer authorization scheme");
         };
         match self.accounts.verify_token(token.trim()) {
-            Ok(user) => Viewer::User(user),
+            Ok(subject) => Viewer::signed_in(subject),
             Err(why) => Viewer::Invalid(why),
         }
     }
 
-    /// `viewer`, unless it is a user whose account no longer exists: then a refused
-    /// token. Asked once per request (or WebSocket connection), before anything runs;
-    /// answered from a short-lived cache, so the vote path rarely meets the database.
+    /// `viewer`, unless it is a user whose account no longer exists (or a guest whose
+    /// ballots were claimed): then a refused token. Asked once per request (or
+    /// WebSocket connection), before anything runs; answered from a short-lived cache,
+    /// so the vote path rarely meets the database.
     pub async fn confirm_viewer(&self, viewer: Viewer) -> Viewer {
         match viewer {
             Viewer::User(id) if !self.accounts.exists(id).await => {
                 Viewer::Invalid("the token's account no longer exists")
+            }
+            Viewer::Guest(id) if !self.accounts.exists(id).await => {
+                Viewer::Invalid("this guest session ended (its votes were claimed)")
             }
             other => other,
         }

@@ -1,0 +1,94 @@
+//! Guests: voters without a password. A guest session costs a solved proof-of-work
+//! challenge and is rate-limited per client address, so a bot pays for each identity;
+//! the guest is a user row, so every ballot rule holds for it unchanged.
+
+use std::sync::Arc;
+
+use uuid::Uuid;
+
+use super::accounts::{AccountService, Session};
+use crate::auth::Viewer;
+use crate::auth::proof_of_work::{self, Challenge, ProofOfWork};
+use crate::clock::Clock;
+use crate::error::{AppError, AppResult, PowRefusal};
+use crate::limits::{Bucket, Limiter};
+use crate::store::{GuestInsert, Store};
+
+/// Issues challenges, starts guest sessions, and says what guests may do.
+#[derive(Clone)]
+pub struct GuestService {
+    store: Store,
+    accounts: AccountService,
+    pow: ProofOfWork,
+    limiter: Limiter,
+    clock: Arc<dyn Clock>,
+    /// `TALLY_GUESTS_CAN_CREATE_POLLS`.
+    can_create_polls: bool,
+}
+
+impl From<proof_of_work::Refusal> for AppError {
+    fn from(refusal: proof_of_work::Refusal) -> Self {
+        AppError::ProofOfWork(match refusal {
+            proof_of_work::Refusal::Missing => PowRefusal::Required,
+            proof_of_work::Refusal::Expired => PowRefusal::Expired,
+            proof_of_work::Refusal::Invalid => PowRefusal::Invalid,
+        })
+    }
+}
+
+impl GuestService {
+    /// The service over its ports.
+    pub fn new(
+        store: Store,
+        accounts: AccountService,
+        pow: ProofOfWork,
+        limiter: Limiter,
+        clock: Arc<dyn Clock>,
+        can_create_polls: bool,
+    ) -> Self {
+        GuestService {
+            store,
+            accounts,
+            pow,
+            limiter,
+            clock,
+            can_create_polls,
+        }
+    }
+
+    /// A fresh challenge to solve before `start_session`. Issuing one costs an HMAC and
+    /// stores nothing, so it is not rate-limited.
+    pub fn challenge(&self) -> Challenge {
+        self.pow.issue()
+    }
+
+    /// Creates a guest and signs it in, when `nonce` solves `challenge` and the
+    /// challenge was not used before. `client` is the caller's address, whose guest
+    /// sessions are rate-limited (checked first: a refused caller costs one lookup).
+    pub async fn start_session(
+        &self,
+        challenge: &str,
+        nonce: &str,
+        client: &str,
+    ) -> AppResult<Session> {
+        self.limiter.check(Bucket::GuestSession, client).await?;
+        let solved = self.pow.check(challenge, nonce)?;
+        match self
+            .store
+            .insert_guest(solved.id, solved.expires_at, self.clock.now())
+            .await?
+        {
+            GuestInsert::Created(user) => self.accounts.guest_session(user),
+            GuestInsert::ChallengeReused => Err(AppError::ProofOfWork(PowRefusal::Reused)),
+        }
+    }
+
+    /// Who would own a poll `viewer` creates: an account, or a guest where
+    /// `TALLY_GUESTS_CAN_CREATE_POLLS` allows it (`FORBIDDEN` otherwise).
+    pub fn poll_creator(&self, viewer: &Viewer) -> AppResult<Uuid> {
+        match viewer {
+            Viewer::Guest(id) if self.can_create_polls => Ok(*id),
+            other => other.require(),
+        }
+    }
+}
