@@ -81,9 +81,11 @@ export function createApiClient({ token, onUnauthenticated }: ApiClientOptions):
     fetchOptions: () => (token ? { headers: { authorization: `Bearer ${token}` } } : {}),
     exchanges: [
       mapExchange({
-        onError(error) {
+        onError(error, operation) {
           const unauthenticated = hasCode(error.graphQLErrors.map(fromGraphQLError), 'UNAUTHENTICATED');
-          if (token && unauthenticated) onUnauthenticated();
+          // An operation signed with a token of its own (api/call.ts asBearer) says
+          // nothing about the session's token.
+          if (token && unauthenticated && operation.context.ownToken !== true) onUnauthenticated();
         },
       }),
       cacheExchange,

@@ -1,7 +1,9 @@
 import { CombinedError } from '@urql/core';
 import { describe, expect, it } from 'vitest';
 import {
+  ApiFailure,
   apiErrors,
+  errorsOf,
   describeError,
   errorsAt,
   errorsOutside,
@@ -148,3 +150,18 @@ describe('humanizeFieldMessage', () => {
     expect(humanizeFieldMessage('username has 3 to 32 characters')).toBe('The username has 3 to 32 characters');
   });
 });
+
+describe('guest errors', () => {
+  it('words the guest codes for people', () => {
+    expect(describeError({ code: 'GUESTS_NOT_ALLOWED', message: 'x' })).toBe('This poll takes votes from accounts only. Sign in or create an account to vote.');
+    expect(describeError({ code: 'PROOF_OF_WORK_EXPIRED', message: 'x' })).toMatch(/ran out of time/);
+    expect(describeError({ code: 'PROOF_OF_WORK_INVALID', message: 'x' })).toMatch(/did not pass/);
+  });
+
+  it('turns thrown values into errors', () => {
+    expect(errorsOf(new ApiFailure([{ code: 'RATE_LIMITED', message: 'slow down' }]))).toEqual([{ code: 'RATE_LIMITED', message: 'slow down' }]);
+    expect(errorsOf(new TypeError('Failed to fetch'))).toEqual([{ code: 'NETWORK', message: 'Failed to fetch' }]);
+    expect(errorsOf('odd')).toEqual([{ code: 'UNKNOWN', message: 'odd' }]);
+  });
+});
+

@@ -26,6 +26,21 @@ export interface ApiError {
   path?: ReadonlyArray<string | number>;
 }
 
+/** API errors as something to throw, for flows written as plain async functions. */
+export class ApiFailure extends Error {
+  constructor(readonly errors: ApiError[]) {
+    super(errors.map((e) => `${e.code}: ${e.message}`).join('; ') || 'API failure');
+    this.name = 'ApiFailure';
+  }
+}
+
+/** The errors a caught value carries: an {@link ApiFailure}'s, or NETWORK for a failed fetch. */
+export function errorsOf(caught: unknown): ApiError[] {
+  if (caught instanceof ApiFailure) return caught.errors;
+  const message = caught instanceof Error ? caught.message : String(caught);
+  return [{ code: caught instanceof TypeError ? 'NETWORK' : 'UNKNOWN', message }];
+}
+
 /** The shape of a GraphQL error as far as this module reads it. */
 export interface GraphQLErrorLike {
   message: string;
@@ -139,6 +154,14 @@ export function describeError(error: ApiError, context: DescribeContext = {}): s
       return 'The request took too long. Please try again.';
     case 'INTERNAL':
       return 'Something went wrong on our side. Please try again.';
+    case 'GUESTS_NOT_ALLOWED':
+      return 'This poll takes votes from accounts only. Sign in or create an account to vote.';
+    case 'PROOF_OF_WORK_REQUIRED':
+    case 'PROOF_OF_WORK_INVALID':
+      return 'Your browser’s check before voting as a guest did not pass. Please try again.';
+    case 'PROOF_OF_WORK_EXPIRED':
+    case 'PROOF_OF_WORK_REUSED':
+      return 'Your browser’s check before voting as a guest ran out of time. Please try again.';
     default:
       return `Something went wrong (${error.code}). Please try again.`;
   }

@@ -2,6 +2,7 @@
 // offline banner, and <main>.
 import { Link, NavLink, Outlet, useNavigate } from 'react-router';
 import { useAuth } from '../auth/AuthProvider';
+import { isGuest } from '../auth/session';
 import { useOnline } from '../hooks/useOnline';
 import { useAnnounce } from './Announcer';
 
@@ -19,6 +20,26 @@ function Account() {
   const { session, signOut } = useAuth();
   const navigate = useNavigate();
   const announce = useAnnounce();
+  if (isGuest(session)) {
+    // A guest keeps the sign-in links.
+    return (
+      <div className="account">
+        <span className="account-name" data-testid="signed-in-as">
+          Voting as a <strong>guest</strong>
+        </span>
+        <ul className="nav-list">
+          <li>
+            <NavLink to="/login">Sign in</NavLink>
+          </li>
+          <li>
+            <NavLink to="/signup" className="button button-small">
+              Sign up
+            </NavLink>
+          </li>
+        </ul>
+      </div>
+    );
+  }
   if (!session) {
     return (
       <ul className="nav-list">

@@ -2,11 +2,13 @@
 import type { ReactNode } from 'react';
 import { Navigate, useLocation } from 'react-router';
 import { useAuth } from '../auth/AuthProvider';
+import { isGuest } from '../auth/session';
 
 export function RequireAuth({ children }: { children: ReactNode }) {
   const { session } = useAuth();
   const location = useLocation();
-  if (!session) {
+  // A guest session votes only: pages for accounts ask to sign in (which keeps its votes).
+  if (!session || isGuest(session)) {
     const next = `${location.pathname}${location.search}`;
     return <Navigate to={`/login?next=${encodeURIComponent(next)}`} replace />;
   }

@@ -1,5 +1,5 @@
 // /polls/:id — loads the poll, then hands it to PollView.
-import { useCallback } from 'react';
+import { useCallback, useRef } from 'react';
 import { useParams } from 'react-router';
 import { useQuery } from 'urql';
 import { PollQuery } from '../api/documents';
@@ -9,6 +9,7 @@ import { PageHeading } from '../components/PageHeading';
 import { useDocumentTitle } from '../hooks/useDocumentTitle';
 import { useOnline } from '../hooks/useOnline';
 import { NotFoundPage } from './NotFoundPage';
+import type { PollData } from './poll/types';
 import { PollView } from './poll/PollView';
 
 export function PollPage() {
@@ -21,8 +22,14 @@ export function PollPage() {
   });
   const refetch = useCallback(() => reexecute({ requestPolicy: 'network-only' }), [reexecute]);
   const errors = apiErrors(error);
+  // While the poll reloads for a new session (a guest's, just started by voting) the
+  // client's cache is empty: keep showing the poll, so the page keeps its place, focus
+  // and messages.
+  const last = useRef<PollData | null>(null);
+  if (data?.poll) last.current = data.poll;
+  const poll = data?.poll ?? (data === undefined && !error && last.current?.id === id ? last.current : null);
 
-  if (data?.poll) return <PollView key={data.poll.id} poll={data.poll} errors={errors} refetch={refetch} />;
+  if (poll) return <PollView key={poll.id} poll={poll} errors={errors} refetch={refetch} />;
   // A malformed id is BAD_USER_INPUT; for people that is the same as a missing poll.
   if (data?.poll === null || hasCode(errors, 'NOT_FOUND') || hasCode(errors, 'BAD_USER_INPUT')) {
     return <NotFoundPage what="poll" />;

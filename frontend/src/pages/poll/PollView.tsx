@@ -140,7 +140,7 @@ export function PollView({ poll, errors, refetch }: PollViewProps) {
       )}
       <div className="poll-grid">
         <div className="poll-main stack">
-          <VotePanel poll={poll} signedIn={Boolean(session)} onChanged={refetch} />
+          <VotePanel poll={poll} onChanged={refetch} />
           <ResultsPanel
             poll={poll}
             tally={tally}

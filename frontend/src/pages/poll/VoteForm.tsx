@@ -17,9 +17,11 @@ interface VoteFormProps {
   onCancel?: () => void;
   /** Move focus to the ballot when it appears (e.g. after "Change vote"). */
   focusOnMount?: boolean;
+  /** Id of an element that says more about the submit button (the guest check's progress). */
+  describedBy?: string;
 }
 
-export function VoteForm({ pollId, options, rules, initial = [], submitLabel, busyLabel, busy, blockedReason, onSubmit, onCancel, focusOnMount = false }: VoteFormProps) {
+export function VoteForm({ pollId, options, rules, initial = [], submitLabel, busyLabel, busy, blockedReason, onSubmit, onCancel, focusOnMount = false, describedBy }: VoteFormProps) {
   const id = useId();
   const [selected, setSelected] = useState<string[]>([...initial]);
   const [problem, setProblem] = useState<string | null>(null);
@@ -84,7 +86,7 @@ export function VoteForm({ pollId, options, rules, initial = [], submitLabel, bu
       </fieldset>
       {blockedReason && <p className="field-hint">{blockedReason}</p>}
       <div className="actions">
-        <button type="submit" className="button" disabled={busy || Boolean(blockedReason)}>
+        <button type="submit" className="button" disabled={busy || Boolean(blockedReason)} aria-describedby={describedBy}>
           {busy ? busyLabel : submitLabel}
         </button>
         {onCancel && (

@@ -3,14 +3,19 @@
 import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { useMutation } from 'urql';
+import { asBearer } from '../../api/call';
 import { CastVoteMutation, ChangeVoteMutation, RetractVoteMutation } from '../../api/documents';
-import { apiErrors, describeError, hasCode, retryAfter, type ApiError, type KnownCode } from '../../api/errors';
+import { apiErrors, describeError, errorsOf, hasCode, retryAfter, type ApiError, type KnownCode } from '../../api/errors';
+import { useAuth } from '../../auth/AuthProvider';
+import { guestSession, isGuest } from '../../auth/session';
+import { useGuestPass } from '../../auth/useGuestPass';
 import { useAnnounce } from '../../components/Announcer';
 import { Notice, type NoticeTone } from '../../components/Notice';
 import { useCountdown } from '../../hooks/useCountdown';
 import { useOnline } from '../../hooks/useOnline';
 import { formatDateTime } from '../../lib/datetime';
 import { attemptFor, keepKeyAfter, type VoteAction, type VoteAttempt } from '../../lib/idempotency';
+import { GuestProgress, guestBusyLabel } from './GuestProgress';
 import type { PollData } from './types';
 import { VoteForm } from './VoteForm';
 
@@ -22,7 +27,6 @@ interface Message {
 
 interface VotePanelProps {
   poll: PollData;
-  signedIn: boolean;
   /** Reload the poll (its status, the ballot and the results). */
   onChanged(): void;
 }
@@ -33,7 +37,14 @@ export function listOf(items: readonly string[]): string {
 
 const UNCERTAIN_HINT = ' If it did reach Tally, trying again will not count it twice.';
 
-export function VotePanel({ poll, signedIn, onChanged }: VotePanelProps) {
+export function VotePanel({ poll, onChanged }: VotePanelProps) {
+  const { session, signIn } = useAuth();
+  const signedIn = Boolean(session);
+  // A visitor with no session on a poll open to guests votes as a guest: the proof of
+  // work runs from the moment the page shows, so the tap on "Vote as guest" rarely waits.
+  const guestVoting = !session && poll.voters === 'GUESTS' && poll.status === 'OPEN';
+  const guest = useGuestPass(guestVoting);
+  const [joining, setJoining] = useState(false);
   const [editing, setEditing] = useState(false);
   const [message, setMessage] = useState<Message | null>(null);
   const pending = useRef<VoteAttempt | null>(null);
@@ -44,7 +55,7 @@ export function VotePanel({ poll, signedIn, onChanged }: VotePanelProps) {
   const [castState, cast] = useMutation(CastVoteMutation);
   const [changeState, change] = useMutation(ChangeVoteMutation);
   const [retractState, retract] = useMutation(RetractVoteMutation);
-  const busy = castState.fetching || changeState.fetching || retractState.fetching;
+  const busy = joining || castState.fetching || changeState.fetching || retractState.fetching;
 
   // Outcomes take focus (they are read out, and the next step starts there); errors are
   // announced assertively and leave focus on the control, ready for another try.
@@ -53,7 +64,8 @@ export function VotePanel({ poll, signedIn, onChanged }: VotePanelProps) {
     if (tone === 'error') announce(text, 'assertive');
   }
 
-  async function send(action: VoteAction, optionIds: string[]): Promise<void> {
+  /** `token`: vote as this session rather than the signed-in one (a guest's, just started). */
+  async function send(action: VoteAction, optionIds: string[], token?: string): Promise<void> {
     const attempt = attemptFor(pending.current, action, optionIds);
     pending.current = attempt;
     const key = attempt.key;
@@ -61,7 +73,7 @@ export function VotePanel({ poll, signedIn, onChanged }: VotePanelProps) {
     let errors: ApiError[];
     let done: string | null = null;
     if (action === 'cast') {
-      const r = await cast({ input: { pollId, optionIds, idempotencyKey: key } });
+      const r = await cast({ input: { pollId, optionIds, idempotencyKey: key } }, token ? asBearer(token) : undefined);
       errors = apiErrors(r.error);
       if (r.data) done = r.data.castVote.replayed ? 'Your vote had already been counted.' : 'Your vote was counted.';
     } else if (action === 'change') {
@@ -91,6 +103,25 @@ export function VotePanel({ poll, signedIn, onChanged }: VotePanelProps) {
     if (stale.some((code) => hasCode(errors, code))) {
       setEditing(false);
       onChanged();
+    }
+  }
+
+  /** One tap: start a guest session (waiting for the proof of work if need be), then vote. */
+  async function sendAsGuest(optionIds: string[]): Promise<void> {
+    setJoining(true);
+    setMessage(null);
+    try {
+      const session = guestSession(await guest.pass.session());
+      await send('cast', optionIds, session.token);
+      // Stored after the vote: the page then reloads as the guest and shows the ballot.
+      signIn(session);
+    } catch (caught) {
+      const errors = errorsOf(caught);
+      show('error', errors.map((e) => describeError(e, { online })).join(' '));
+      const seconds = retryAfter(errors);
+      if (seconds) wait.start(seconds);
+    } finally {
+      setJoining(false);
     }
   }
 
@@ -128,11 +159,39 @@ export function VotePanel({ poll, signedIn, onChanged }: VotePanelProps) {
         Voting has not started yet{poll.opensAt ? `: it opens ${formatDateTime(poll.opensAt)}` : ''}.
       </p>
     );
-  } else if (!signedIn) {
+  } else if (guestVoting) {
     body = (
-      <p className="voting-state">
-        <Link to={`/login?next=${encodeURIComponent(`/polls/${poll.id}`)}`}>Sign in</Link> or{' '}
-        <Link to={`/signup?next=${encodeURIComponent(`/polls/${poll.id}`)}`}>create an account</Link> to vote.
+      <>
+        <VoteForm
+          key="guest"
+          pollId={poll.id}
+          options={options}
+          rules={rules}
+          submitLabel="Vote as guest"
+          busyLabel={guestBusyLabel(guest.state, castState.fetching)}
+          busy={busy}
+          blockedReason={blockedReason}
+          onSubmit={(ids) => void sendAsGuest(ids)}
+          describedBy="guest-progress"
+        />
+        <GuestProgress id="guest-progress" state={guest.state} next={`/polls/${poll.id}`} />
+      </>
+    );
+  } else if (!signedIn || (isGuest(session) && poll.voters === 'ACCOUNTS')) {
+    const next = encodeURIComponent(`/polls/${poll.id}`);
+    body = (
+      <p className="voting-state" data-testid="voting-needs-account">
+        {poll.voters === 'INVITED' && !signedIn ? (
+          <>
+            This poll is for invited people: open the invitation link you were given to vote. If it was already accepted
+            with an account, <Link to={`/login?next=${next}`}>sign in</Link>.
+          </>
+        ) : (
+          <>
+            <Link to={`/login?next=${next}`}>Sign in</Link> or <Link to={`/signup?next=${next}`}>create an account</Link> to
+            vote.{isGuest(session) && ' This poll does not take guest votes.'}
+          </>
+        )}
       </p>
     );
   } else if (!myVote || editing) {
