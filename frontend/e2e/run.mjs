@@ -112,6 +112,8 @@ function startServer(bin, port, dataDir) {
     TALLY_DATA_DIR: dataDir,
     TALLY_STATIC_DIR: distDir,
     TALLY_ENV: 'development',
+    // Guests solve a proof of work before voting; a low difficulty keeps the test quick.
+    TALLY_GUEST_POW_DIFFICULTY: '8',
     RUST_LOG: process.env.RUST_LOG ?? 'info',
   });
   const log = createWriteStream(serverLogPath);
@@ -300,7 +302,14 @@ async function scenario(base, browser) {
   const pageErrors = [];
   /** @type {Set<number>} */
   const documentStatus = new Set();
-  for (const [who, page] of /** @type {const} */ ([['owner', owner], ['voter', voter]])) {
+  /** @type {import('playwright-core').BrowserContext[]} */
+  const extraContexts = [];
+  /**
+   * Collects a page's errors and failed requests into pageErrors.
+   * @param {string} who
+   * @param {import('playwright-core').Page} page
+   */
+  const watch = (who, page) => {
     page.on('pageerror', (error) => pageErrors.push(`${who}: ${error.message}`));
     page.on('console', (message) => {
       // Failed requests are judged below, from their responses.
@@ -316,7 +325,9 @@ async function scenario(base, browser) {
       }
       pageErrors.push(`${who}: HTTP ${response.status()} for ${response.request().method()} ${response.url()}`);
     });
-  }
+  };
+  watch('owner', owner);
+  watch('voter', voter);
   /** @type {{ byHash: number, withText: number }} */
   const sentOperations = { byHash: 0, withText: 0 };
   owner.on('request', (request) => {
@@ -330,6 +341,7 @@ async function scenario(base, browser) {
   owner.on('framenavigated', (frame) => frame === owner.mainFrame() && (navigations.owner += 1));
   voter.on('framenavigated', (frame) => frame === voter.mainFrame() && (navigations.voter += 1));
 
+  /** @type {Record<string, import('playwright-core').Page>} */
   const pages = { owner, voter };
   let pollUrl = '';
 
@@ -585,6 +597,39 @@ async function scenario(base, browser) {
       if (!voters.includes('no account needed')) throw new Error(`"Who can vote" says "${voters}"`);
     });
 
+    // --- guests: the anonymous GUESTS poll the owner's page now shows -----------------------
+    const guestPollUrl = owner.url();
+    const visitorContext = await browser.newContext({ baseURL: base, viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    extraContexts.push(visitorContext);
+    const visitor = await visitorContext.newPage();
+    watch('visitor', visitor);
+    pages.visitor = visitor;
+
+    await step(`a visitor with no account votes as a guest on the shared link; the owner sees it live within ${LIVE_DEADLINE_MS} ms`, async () => {
+      await waitUntil(
+        async () => (await owner.getByTestId('live-indicator').getAttribute('data-state')) === 'live',
+        10_000,
+        async () => `the owner's guest poll never went live (${await describeResults(owner)})`,
+      );
+      await visitor.goto(guestPollUrl);
+      const form = visitor.getByTestId('vote-form');
+      await form.waitFor({ timeout: 10_000 });
+      const button = form.getByRole('button', { name: 'Vote as guest' });
+      if ((await button.count()) !== 1) throw new Error('a visitor with no session is not offered "Vote as guest"');
+      await form.getByLabel('Yes', { exact: true }).check();
+      await button.click();
+      await waitUntil(
+        async () => (await visitor.getByTestId('my-vote').innerText()).includes('You voted for Yes'),
+        20_000,
+        async () => `no "You voted for Yes" for the guest; vote message: ${await visitor.getByTestId('vote-message').innerText().catch(() => 'none')}`,
+      );
+      await waitUntil(() => hasVotes(owner, [1, 0]), LIVE_DEADLINE_MS, async () => `owner did not see the guest's vote in time; ${await describeResults(owner)}`);
+      const stored = await visitor.evaluate(() => JSON.parse(localStorage.getItem('tally.session') ?? 'null'));
+      if (stored?.guest !== true || typeof stored.token !== 'string') throw new Error(`the visitor's session is not stored as a guest's: ${JSON.stringify(stored)}`);
+      const header = await visitor.getByTestId('signed-in-as').innerText();
+      if (!header.includes('guest')) throw new Error(`the header says "${header}" for a guest`);
+    });
+
     await step('the app sends its operations as persisted documents, by hash', async () => {
       // The first time the server meets a hash it asks for the text once; every
       // operation after that goes by hash alone.
@@ -626,6 +671,7 @@ async function scenario(base, browser) {
   } finally {
     await ownerContext.close();
     await voterContext.close();
+    for (const context of extraContexts) await context.close();
   }
 }
 
