@@ -2,7 +2,8 @@
 //!
 //! - Expected failures are variants: the client gets the variant's `extensions.code` and a
 //!   message written for people. `BAD_USER_INPUT` adds `extensions.field`; `RATE_LIMITED`
-//!   and `OVERLOADED` add `extensions.retryAfterSeconds`.
+//!   and `OVERLOADED` add `extensions.retryAfterSeconds`; `CLAIM_CONFLICT` adds
+//!   `extensions.pollIds`.
 //! - Unexpected failures are [`AppError::Internal`], carrying an `anyhow::Error` with
 //!   context. They are logged once, here at the boundary, and the client sees only
 //!   `INTERNAL` and a generic message.
@@ -61,6 +62,13 @@ pub enum AppError {
     GuestsNotAllowed,
     /// A guest session's proof of work was refused.
     ProofOfWork(PowRefusal),
+    /// A claim would give the account two ballots on these polls; nothing moved.
+    ClaimConflict {
+        /// The polls both the guest and the account voted on.
+        poll_ids: Vec<uuid::Uuid>,
+    },
+    /// The guest's ballots were claimed before.
+    GuestAlreadyClaimed,
     /// Anything unexpected. Logged at the boundary; the client learns nothing more.
     Internal(anyhow::Error),
 }
@@ -103,6 +111,8 @@ impl AppError {
                 PowRefusal::Reused => ErrorCode::ProofOfWorkReused,
                 PowRefusal::Invalid => ErrorCode::ProofOfWorkInvalid,
             },
+            AppError::ClaimConflict { .. } => ErrorCode::ClaimConflict,
+            AppError::GuestAlreadyClaimed => ErrorCode::GuestAlreadyClaimed,
             AppError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -135,6 +145,10 @@ impl AppError {
                 PowRefusal::Reused => "the challenge was already used; ask for a new one".into(),
                 PowRefusal::Invalid => "the challenge or its solution is not valid".into(),
             },
+            AppError::ClaimConflict { .. } => {
+                "this account already voted on polls the guest voted on; nothing was moved".into()
+            }
+            AppError::GuestAlreadyClaimed => "these guest votes were already claimed".into(),
             AppError::Internal(_) => "internal error".into(),
         }
     }
@@ -190,6 +204,13 @@ impl From<AppError> for async_graphql::Error {
             AppError::RateLimited { retry_after } | AppError::Overloaded { retry_after } => {
                 extensions.set("retryAfterSeconds", retry_after_seconds(*retry_after))
             }
+            AppError::ClaimConflict { poll_ids } => extensions.set(
+                "pollIds",
+                poll_ids
+                    .iter()
+                    .map(|id| async_graphql::Value::from(id.to_string()))
+                    .collect::<Vec<_>>(),
+            ),
             _ => {}
         }
         graphql

@@ -109,6 +109,11 @@ pub enum ErrorCode {
     /// The challenge was not signed by this server, or the nonce does not give the
     /// digest enough leading zero bits.
     ProofOfWorkInvalid,
+    /// `claimGuestVotes`: the account already has a ballot on a poll the guest voted
+    /// on; `extensions.pollIds` lists them. Nothing was moved.
+    ClaimConflict,
+    /// `claimGuestVotes`: the guest's ballots were already claimed.
+    GuestAlreadyClaimed,
 }
 
 impl ErrorCode {

@@ -20,6 +20,7 @@ mod docs;
 mod exposure;
 mod fuzz;
 mod graphql_over_http;
+mod guest_claims;
 mod guests;
 mod hostile_documents;
 mod http_surface;

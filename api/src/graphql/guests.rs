@@ -1,4 +1,4 @@
-//! Guests in the schema: `guestChallenge`, `startGuestSession`.
+//! Guests in the schema: `guestChallenge`, `startGuestSession`, `claimGuestVotes`.
 
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject};
 
@@ -43,6 +43,13 @@ pub struct StartGuestSessionInput {
     pub nonce: String,
 }
 
+/// The answer to `claimGuestVotes`.
+#[derive(SimpleObject)]
+pub struct ClaimGuestVotesPayload {
+    /// How many ballots moved from the guest to the account.
+    pub claimed: i32,
+}
+
 /// Guest mutations.
 #[derive(Default)]
 pub struct GuestMutation;
@@ -71,5 +78,26 @@ impl GuestMutation {
             .start_session(&input.challenge, &input.nonce, &ctx.client_address())
             .await?;
         Ok(session.into())
+    }
+
+    /// Moves a guest's ballots to the signed-in account and ends the guest (its token
+    /// stops working). Tallies do not change. Errors: `UNAUTHENTICATED` (not signed in,
+    /// or `guestToken` is not a valid guest token), `FORBIDDEN` (the viewer is a guest),
+    /// `CLAIM_CONFLICT` (the account already voted on polls the guest voted on,
+    /// `extensions.pollIds`; nothing moved), `GUEST_ALREADY_CLAIMED`.
+    async fn claim_guest_votes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The guest's token, as `startGuestSession` returned it.")]
+        guest_token: String,
+    ) -> Result<ClaimGuestVotesPayload> {
+        let account = ctx.viewer().require()?;
+        let moved = ctx
+            .service::<GuestService>()
+            .claim(account, &guest_token)
+            .await?;
+        Ok(ClaimGuestVotesPayload {
+            claimed: i32::try_from(moved).unwrap_or(i32::MAX),
+        })
     }
 }

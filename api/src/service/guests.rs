@@ -1,6 +1,7 @@
 //! Guests: voters without a password. A guest session costs a solved proof-of-work
 //! challenge and is rate-limited per client address, so a bot pays for each identity;
-//! the guest is a user row, so every ballot rule holds for it unchanged.
+//! the guest is a user row, so every ballot rule holds for it unchanged. A guest who
+//! signs up later claims its ballots into the account.
 
 use std::sync::Arc;
 
@@ -12,7 +13,7 @@ use crate::auth::proof_of_work::{self, Challenge, ProofOfWork};
 use crate::clock::Clock;
 use crate::error::{AppError, AppResult, PowRefusal};
 use crate::limits::{Bucket, Limiter};
-use crate::store::{GuestInsert, Store};
+use crate::store::{ClaimOutcome, GuestInsert, Store};
 
 /// Issues challenges, starts guest sessions, and says what guests may do.
 #[derive(Clone)]
@@ -80,6 +81,34 @@ impl GuestService {
         {
             GuestInsert::Created(user) => self.accounts.guest_session(user),
             GuestInsert::ChallengeReused => Err(AppError::ProofOfWork(PowRefusal::Reused)),
+        }
+    }
+
+    /// Moves the ballots of the guest `guest_token` speaks for to `account` and retires
+    /// the guest; answers how many moved. `UNAUTHENTICATED` when the token is not a
+    /// valid guest token, `CLAIM_CONFLICT` (nothing moved) when the account already
+    /// voted on a poll the guest voted on, `GUEST_ALREADY_CLAIMED` the second time.
+    pub async fn claim(&self, account: Uuid, guest_token: &str) -> AppResult<u64> {
+        let subject = self
+            .accounts
+            .verify_token(guest_token.trim())
+            .map_err(AppError::Unauthenticated)?;
+        if !subject.guest {
+            return Err(AppError::Unauthenticated(
+                "guestToken is not a guest's token",
+            ));
+        }
+        match self
+            .store
+            .claim_guest(subject.user, account, self.clock.now())
+            .await?
+        {
+            ClaimOutcome::Claimed(moved) => {
+                self.accounts.forget(subject.user);
+                Ok(moved)
+            }
+            ClaimOutcome::Conflict(poll_ids) => Err(AppError::ClaimConflict { poll_ids }),
+            ClaimOutcome::AlreadyClaimed => Err(AppError::GuestAlreadyClaimed),
         }
     }
 

@@ -10,6 +10,7 @@
 
 mod ballots;
 mod cast;
+mod claims;
 mod outbox;
 mod polls;
 mod tallies;
@@ -19,6 +20,7 @@ mod webhooks;
 mod writer;
 
 pub use cast::{BatchResult, CastOutcome, CastRequest};
+pub use claims::{CLAIMED_KEY_PREFIX, ClaimOutcome};
 pub use outbox::{AttemptOutcome, ClaimedDelivery};
 pub use polls::PollPageQuery;
 pub use users::GuestInsert;
