@@ -152,10 +152,15 @@ describe('humanizeFieldMessage', () => {
 });
 
 describe('guest errors', () => {
+  it('reads the polls of a CLAIM_CONFLICT', () => {
+    expect(fromGraphQLError({ message: 'conflict', extensions: { code: 'CLAIM_CONFLICT', pollIds: ['a', 7, 'b'] } }).pollIds).toEqual(['a', 'b']);
+  });
+
   it('words the guest codes for people', () => {
     expect(describeError({ code: 'GUESTS_NOT_ALLOWED', message: 'x' })).toBe('This poll takes votes from accounts only. Sign in or create an account to vote.');
     expect(describeError({ code: 'PROOF_OF_WORK_EXPIRED', message: 'x' })).toMatch(/ran out of time/);
     expect(describeError({ code: 'PROOF_OF_WORK_INVALID', message: 'x' })).toMatch(/did not pass/);
+    expect(describeError({ code: 'CLAIM_CONFLICT', message: 'x' })).toMatch(/already voted/);
   });
 
   it('turns thrown values into errors', () => {

@@ -24,6 +24,8 @@ export interface ApiError {
   retryAfterSeconds?: number;
   /** Where in the response the error belongs, e.g. `["poll", "results"]`. */
   path?: ReadonlyArray<string | number>;
+  /** For `CLAIM_CONFLICT`: the polls both the guest and the account voted on. */
+  pollIds?: string[];
 }
 
 /** API errors as something to throw, for flows written as plain async functions. */
@@ -57,6 +59,7 @@ export function fromGraphQLError(error: GraphQLErrorLike): ApiError {
     result.retryAfterSeconds = Math.max(1, Math.ceil(ext.retryAfterSeconds));
   }
   if (error.path) result.path = error.path;
+  if (Array.isArray(ext.pollIds)) result.pollIds = ext.pollIds.filter((id): id is string => typeof id === 'string');
   return result;
 }
 
@@ -162,6 +165,10 @@ export function describeError(error: ApiError, context: DescribeContext = {}): s
     case 'PROOF_OF_WORK_EXPIRED':
     case 'PROOF_OF_WORK_REUSED':
       return 'Your browser’s check before voting as a guest ran out of time. Please try again.';
+    case 'CLAIM_CONFLICT':
+      return 'Your guest votes were not moved: your account has already voted in some of the same polls.';
+    case 'GUEST_ALREADY_CLAIMED':
+      return 'Those guest votes were already moved to an account.';
     default:
       return `Something went wrong (${error.code}). Please try again.`;
   }

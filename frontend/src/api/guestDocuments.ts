@@ -1,5 +1,5 @@
-// Operations of guest voting (no account): a proof-of-work challenge and the guest
-// session it buys. Kept apart from
+// Operations of guest voting (no account): a proof-of-work challenge, the guest session
+// it buys, and moving a guest's ballots to an account later. Kept apart from
 // documents.ts so the app's other documents do not depend on them.
 import { graphql } from '../gql';
 
@@ -21,5 +21,17 @@ export const StartGuestSessionMutation = graphql(`
       expiresAt
       user { id username isGuest }
     }
+  }
+`);
+
+export const ClaimGuestVotesMutation = graphql(`
+  mutation ClaimGuestVotes($guestToken: String!) {
+    claimGuestVotes(guestToken: $guestToken) { claimed }
+  }
+`);
+
+export const PollTitleQuery = graphql(`
+  query PollTitle($id: ID!) {
+    poll(id: $id) { id title }
   }
 `);

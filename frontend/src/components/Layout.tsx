@@ -5,6 +5,7 @@ import { useAuth } from '../auth/AuthProvider';
 import { isGuest } from '../auth/session';
 import { useOnline } from '../hooks/useOnline';
 import { useAnnounce } from './Announcer';
+import { ClaimNotice } from './ClaimNotice';
 
 function OfflineBanner() {
   const online = useOnline();
@@ -21,7 +22,7 @@ function Account() {
   const navigate = useNavigate();
   const announce = useAnnounce();
   if (isGuest(session)) {
-    // A guest keeps the sign-in links.
+    // A guest keeps the sign-in links: signing up or in moves their guest votes over.
     return (
       <div className="account">
         <span className="account-name" data-testid="signed-in-as">
@@ -33,7 +34,7 @@ function Account() {
           </li>
           <li>
             <NavLink to="/signup" className="button button-small">
-              Sign up
+              Sign up to keep your votes
             </NavLink>
           </li>
         </ul>
@@ -109,6 +110,7 @@ export function Layout() {
       </header>
       <OfflineBanner />
       <main id="main" tabIndex={-1} className="site-main">
+        <ClaimNotice />
         <Outlet />
       </main>
       <footer className="site-footer">

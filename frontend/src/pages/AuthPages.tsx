@@ -1,10 +1,13 @@
 // Sign up and sign in: one form, two mutations.
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
-import { useMutation } from 'urql';
+import { useClient, useMutation } from 'urql';
+import { runMutation } from '../api/call';
 import { LoginMutation, RegisterMutation } from '../api/documents';
+import { ClaimGuestVotesMutation } from '../api/guestDocuments';
 import { apiErrors, describeError, formErrors, retryAfter, type ApiError } from '../api/errors';
 import { useAuth } from '../auth/AuthProvider';
+import { claimableGuestToken } from '../auth/session';
 import { useAnnounce } from '../components/Announcer';
 import { TextField } from '../components/Field';
 import { Notice } from '../components/Notice';
@@ -14,6 +17,7 @@ import { useCountdown } from '../hooks/useCountdown';
 import { useDocumentTitle } from '../hooks/useDocumentTitle';
 import { useOnline } from '../hooks/useOnline';
 import { checkPassword, checkUsername } from '../lib/account';
+import { claimGuestVotes, type ClaimOutcome } from '../lib/claim';
 
 type Mode = 'login' | 'signup';
 
@@ -25,7 +29,9 @@ const TEXT: Record<Mode, { title: string; submit: string; busy: string }> = {
 function AuthForm({ mode }: { mode: Mode }) {
   const text = TEXT[mode];
   useDocumentTitle(text.title);
-  const { signIn, notice } = useAuth();
+  const { session, signIn, notice } = useAuth();
+  const client = useClient();
+  const [claiming, setClaiming] = useState(false);
   const navigate = useNavigate();
   const [params] = useSearchParams();
   const next = safeNext(params.get('next'));
@@ -40,7 +46,7 @@ function AuthForm({ mode }: { mode: Mode }) {
 
   const [registerState, register] = useMutation(RegisterMutation);
   const [loginState, login] = useMutation(LoginMutation);
-  const busy = registerState.fetching || loginState.fetching;
+  const busy = registerState.fetching || loginState.fetching || claiming;
 
   function focusField(key: string) {
     document.getElementById(`auth-${key}`)?.focus();
@@ -70,9 +76,20 @@ function AuthForm({ mode }: { mode: Mode }) {
     const result = mode === 'signup' ? await register({ input }) : await login({ input });
     const payload = result.data && ('register' in result.data ? result.data.register : result.data.login);
     if (payload) {
+      // A guest signing up or in: their guest ballots move to the account, once it is stored.
+      const guestToken = claimableGuestToken(session);
       signIn({ token: payload.token, expiresAt: payload.expiresAt, user: payload.user });
       announce(`Signed in as ${payload.user.username}.`);
-      navigate(next);
+      let claim: ClaimOutcome | undefined;
+      if (guestToken) {
+        setClaiming(true);
+        claim = await claimGuestVotes(
+          async (token) => (await runMutation(client, ClaimGuestVotesMutation, { guestToken: token }, payload.token)).claimGuestVotes,
+          guestToken,
+        );
+        setClaiming(false);
+      }
+      navigate(next, claim ? { state: { claim } } : undefined);
       return;
     }
     const errors = apiErrors(result.error);

@@ -189,7 +189,7 @@ export function VotePanel({ poll, onChanged }: VotePanelProps) {
         ) : (
           <>
             <Link to={`/login?next=${next}`}>Sign in</Link> or <Link to={`/signup?next=${next}`}>create an account</Link> to
-            vote.{isGuest(session) && ' This poll does not take guest votes.'}
+            vote.{isGuest(session) && ' This poll does not take guest votes; the votes you cast as a guest move to your account.'}
           </>
         )}
       </p>
