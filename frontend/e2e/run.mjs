@@ -630,6 +630,22 @@ async function scenario(base, browser) {
       if (!header.includes('guest')) throw new Error(`the header says "${header}" for a guest`);
     });
 
+    await step('the guest signs up and their guest vote moves to the new account', async () => {
+      const dana = { name: `dana_${suffix}`, password: 'guest turned member' };
+      await visitor.getByRole('link', { name: 'Sign up to keep your votes' }).click();
+      await visitor.getByLabel('Username').fill(dana.name);
+      await visitor.getByLabel('Password').fill(dana.password);
+      await visitor.getByRole('button', { name: 'Sign up' }).click();
+      await waitUntil(
+        async () => (await visitor.getByTestId('claim-notice').innerText()).includes('now belongs to your account'),
+        15_000,
+        async () => `no claim notice after signing up; page says: ${(await visitor.locator('main').innerText()).slice(0, 300)}`,
+      );
+      await visitor.goto(guestPollUrl);
+      await waitUntil(async () => (await visitor.getByTestId('my-vote').innerText()).includes('You voted for Yes'), 10_000, 'the account does not hold the claimed vote');
+      if (!(await hasVotes(visitor, [1, 0]))) throw new Error(`the claimed vote was counted twice or lost; ${await describeResults(visitor)}`);
+    });
+
     await step('the app sends its operations as persisted documents, by hash', async () => {
       // The first time the server meets a hash it asks for the text once; every
       // operation after that goes by hash alone.
