@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use tally::auth::proof_of_work::{meets, solve};
 
 use crate::helpers::{TestApp, TestUser, error_code, option_ids};
+use crate::ws_support::{WIDE_RESULTS, WsClient};
 use crate::{both_backends, in_process_and_redis};
 
 const VIEWER: &str = "query { viewer { id username isGuest } }";
@@ -122,6 +123,23 @@ both_backends! {
         let guest = open.start_guest().await;
         let body = open.graphql(Some(&guest.token), create, json!({})).await;
         assert_eq!(body["data"]["createPoll"]["owner"]["isGuest"], true, "{body}");
+    }
+
+    async fn a_guest_watches_live_results_over_the_websocket_with_its_token(backend: Backend) {
+        let app = TestApp::spawn(backend).await;
+        let owner = app.register("owner").await;
+        let (poll, options) = guests_poll(&app, &owner, "GUESTS").await;
+        let guest = app.start_guest().await;
+        let mut ws = WsClient::ready(&app, Some(&guest.token)).await;
+        ws.send(json!({
+            "id": "r", "type": "subscribe",
+            "payload": { "query": WIDE_RESULTS, "variables": { "id": poll } },
+        }))
+        .await;
+        assert_eq!(ws.next_results("r").await["totalVotes"], 0);
+        let body = app.cast_vote(&guest, &poll, &[&options[1]], "g1").await;
+        assert_eq!(body["data"]["castVote"]["replayed"], false, "{body}");
+        assert_eq!(ws.next_results("r").await["totalVotes"], 1);
     }
 
     async fn a_guest_has_no_password_to_sign_in_with(backend: Backend) {
