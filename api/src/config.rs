@@ -55,6 +55,9 @@ pub struct Config {
     /// Guest voters and their proof of work.
     #[command(flatten)]
     pub guests: GuestConfig,
+    /// CSV and JSON downloads of ballots and results.
+    #[command(flatten)]
+    pub exports: ExportConfig,
 }
 
 impl Config {
@@ -545,6 +548,30 @@ impl WebhookConfig {
         Duration::from_millis(self.lease_ms.max(self.timeout_ms + 1_000))
     }
 }
+
+/// Exports: ballots and results streamed as CSV or JSON (`http/exports`). Both limits
+/// bound what exports cost the database and memory, whatever the poll's size.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Exports")]
+pub struct ExportConfig {
+    /// Ballots read per query while streaming an export (keyset pages): the most held in
+    /// memory at once per export, and one bound parameter each when their choices are read.
+    #[arg(long = "export-chunk", env = "TALLY_EXPORT_CHUNK", default_value_t = 2000,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_EXPORT_CHUNK))]
+    pub chunk: u64,
+    /// Most exports streaming at once per instance (more get HTTP 429 `TOO_MANY_EXPORTS`):
+    /// each holds a database connection for a query at a time and a chunk of ballots.
+    #[arg(
+        long = "export-max-concurrent",
+        env = "TALLY_EXPORT_MAX_CONCURRENT",
+        default_value_t = 4
+    )]
+    pub max_concurrent: usize,
+}
+
+/// Largest `TALLY_EXPORT_CHUNK`: a chunk's ballot ids are bound parameters of one query,
+/// and SQLite accepts at most 32,766 of them.
+pub const MAX_EXPORT_CHUNK: u64 = 10_000;
 
 /// Rate limits: GCRA buckets with a sustained rate and a burst, and the sign-in
 /// throttle. The defaults leave room for any person (one vote per poll, a few sign-ins a

@@ -69,6 +69,8 @@ pub enum AppError {
     },
     /// The guest's ballots were claimed before.
     GuestAlreadyClaimed,
+    /// The instance already streams as many exports as `TALLY_EXPORT_MAX_CONCURRENT` allows.
+    TooManyExports,
     /// Anything unexpected. Logged at the boundary; the client learns nothing more.
     Internal(anyhow::Error),
 }
@@ -113,6 +115,7 @@ impl AppError {
             },
             AppError::ClaimConflict { .. } => ErrorCode::ClaimConflict,
             AppError::GuestAlreadyClaimed => ErrorCode::GuestAlreadyClaimed,
+            AppError::TooManyExports => ErrorCode::TooManyExports,
             AppError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -149,6 +152,9 @@ impl AppError {
                 "this account already voted on polls the guest voted on; nothing was moved".into()
             }
             AppError::GuestAlreadyClaimed => "these guest votes were already claimed".into(),
+            AppError::TooManyExports => {
+                "the server is busy with other exports, try again shortly".into()
+            }
             AppError::Internal(_) => "internal error".into(),
         }
     }

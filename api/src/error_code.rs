@@ -114,6 +114,9 @@ pub enum ErrorCode {
     ClaimConflict,
     /// `claimGuestVotes`: the guest's ballots were already claimed.
     GuestAlreadyClaimed,
+    /// HTTP 429: an export (`/exports/…`) finds the instance already streaming
+    /// `TALLY_EXPORT_MAX_CONCURRENT` exports; retry after the `Retry-After` header.
+    TooManyExports,
 }
 
 impl ErrorCode {
@@ -150,6 +153,7 @@ impl ErrorCode {
             ErrorCode::RequestTimeout => Some(408),
             ErrorCode::PayloadTooLarge => Some(413),
             ErrorCode::UnsupportedMediaType => Some(415),
+            ErrorCode::TooManyExports => Some(429),
             _ => None,
         }
     }

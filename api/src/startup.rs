@@ -31,8 +31,8 @@ use crate::realtime::closer::spawn_closer;
 use crate::realtime::{Hub, Pacing, Realtime, RedisBus};
 use crate::redis::RedisClient;
 use crate::service::{
-    AccountService, GuestService, PollService, ResultsService, SubscriptionGate, VoteService,
-    WebhookService,
+    AccountService, ExportService, GuestService, PollService, ResultsService, SubscriptionGate,
+    VoteService, WebhookService,
 };
 use crate::shutdown::{self, Running};
 use crate::store::{Store, VoteWriter, WriterConfig};
@@ -240,6 +240,7 @@ impl Application {
             clock.clone(),
         );
         let results = ResultsService::new(live, clock.clone());
+        let exports = ExportService::new(store.clone(), results.clone(), &config.exports);
         let webhooks = WebhookService::new(
             store.clone(),
             webhooks::policy(&config.webhooks, config.http.environment),
@@ -285,6 +286,7 @@ impl Application {
             shared: Arc::default(),
             cors: CorsPolicy::from_config(&config)?,
             rate_headers: http::RateHeaders::from_config(&config.rate_limits),
+            exports,
         };
 
         let listener = bind(config.http.listen).await?;

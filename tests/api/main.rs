@@ -17,6 +17,7 @@ mod concurrency;
 mod cors;
 mod degradation;
 mod docs;
+mod exports;
 mod exposure;
 mod fuzz;
 mod graphql_over_http;

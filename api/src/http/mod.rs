@@ -5,6 +5,7 @@
 //! | `POST /graphql`, `GET /graphql` | GraphQL over HTTP ([`graphql`]) |
 //! | `GET /graphql/ws` | GraphQL over WebSocket, `graphql-transport-ws` ([`ws`]) |
 //! | `GET /graphiql` | the GraphiQL IDE, where exposed ([`exposure`]), served whole from the binary ([`graphiql`]) |
+//! | `GET /exports/polls/{pollId}/ballots.csv` (and `.json`, `results.csv`, `results.json`) | a poll's ballots and results, for its owner ([`exports`]) |
 //! | `GET /healthz` | the process is up |
 //! | `GET /readyz` | the database answers (Redis is reported, but only as degraded) |
 //! | `GET /metrics` | counters in the Prometheus text format ([`crate::metrics`]), where exposed |
@@ -17,6 +18,7 @@
 mod answer;
 mod client_slots;
 pub mod cors;
+mod exports;
 pub mod exposure;
 mod graphiql;
 mod graphql;
@@ -49,7 +51,7 @@ use crate::graphql::AppSchema;
 use crate::graphql::persisted::PersistedQueries;
 use crate::metrics::Metrics;
 use crate::redis::RedisClient;
-use crate::service::{AccountService, SubscriptionGate};
+use crate::service::{AccountService, ExportService, SubscriptionGate};
 use crate::store::Store;
 use exposure::Exposure;
 
@@ -111,6 +113,8 @@ pub struct AppState {
     pub cors: cors::CorsPolicy,
     /// The rate-limit headers of GraphQL answers.
     pub rate_headers: RateHeaders,
+    /// Who may export what, and the rows.
+    pub exports: ExportService,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -148,6 +152,7 @@ pub fn router(state: AppState, exposure: &Exposure, static_dir: &Path) -> Router
         .route("/graphql/ws", get(ws::upgrade))
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
+        .merge(exports::routes())
         .with_state(Arc::new(state))
         .merge(optional)
         .merge(web_app(static_dir, exposure.source_maps))

@@ -3,6 +3,7 @@
 //! Each service holds the ports it needs (store, clock, writer, …) and takes domain types.
 
 pub mod accounts;
+pub mod exports;
 pub mod guests;
 mod poll_rules;
 pub mod polls;
@@ -12,6 +13,7 @@ pub mod votes;
 pub mod webhooks;
 
 pub use accounts::{AccountService, Session};
+pub use exports::ExportService;
 pub use guests::GuestService;
 pub use polls::{PageWindow, PollFilter, PollPage, PollService};
 pub use results::{PollResults, ResultsService, SubscriptionAccess};

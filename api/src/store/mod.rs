@@ -11,6 +11,7 @@
 mod ballots;
 mod cast;
 mod claims;
+mod exports;
 mod outbox;
 mod polls;
 mod tallies;
@@ -21,6 +22,7 @@ mod writer;
 
 pub use cast::{BatchResult, CastOutcome, CastRequest};
 pub use claims::{CLAIMED_KEY_PREFIX, ClaimOutcome};
+pub use exports::{BallotCursor, BallotPage, ExportedBallot};
 pub use outbox::{AttemptOutcome, ClaimedDelivery};
 pub use polls::PollPageQuery;
 pub use users::GuestInsert;
