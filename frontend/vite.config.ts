@@ -9,6 +9,7 @@ const api = process.env.TALLY_API ?? 'http://127.0.0.1:8080';
 const proxy = {
   '/graphql': { target: api, ws: true, changeOrigin: true },
   '/healthz': { target: api },
+  '/exports': { target: api },
 };
 
 export default defineConfig({

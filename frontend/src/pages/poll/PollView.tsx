@@ -12,6 +12,7 @@ import { useDocumentTitle } from '../../hooks/useDocumentTitle';
 import { choiceHint } from '../../lib/choices';
 import { formatDateTime, instant } from '../../lib/datetime';
 import { ANONYMOUS, VISIBILITY, VOTERS } from '../../lib/pollText';
+import { ExportPanel } from './ExportPanel';
 import { LiveFeed } from './LiveFeed';
 import { OwnerPanel } from './OwnerPanel';
 import { ResultsPanel } from './ResultsPanel';
@@ -159,6 +160,7 @@ export function PollView({ poll, errors, refetch }: PollViewProps) {
             <PollMeta poll={poll} />
           </section>
           {isOwner && <OwnerPanel poll={poll} onClosed={refetch} />}
+          {isOwner && <ExportPanel pollId={poll.id} anonymous={poll.anonymous} />}
           <SharePanel url={url} />
         </aside>
       </div>
