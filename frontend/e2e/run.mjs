@@ -528,6 +528,28 @@ async function scenario(base, browser) {
       if (code !== 'POLL_NOT_OPEN') throw new Error(`castVote on the closed poll answered ${JSON.stringify(refused)}`);
     });
 
+    await step('the owner downloads the results and the ballots', async () => {
+      const panel = owner.getByTestId('exports');
+      /** @param {string} label */
+      const download = async (label) => {
+        const [file] = await Promise.all([owner.waitForEvent('download', { timeout: 10_000 }), panel.getByRole('button', { name: label }).click()]);
+        const saved = await file.path();
+        return { name: file.suggestedFilename(), text: readFileSync(saved, 'utf8') };
+      };
+      const results = await download('Results (CSV)');
+      if (!results.name.endsWith('.csv') || !/Red/.test(results.text) || !/Green/.test(results.text)) {
+        throw new Error(`results CSV ${results.name}: ${results.text.slice(0, 200)}`);
+      }
+      const ballots = await download('Ballots (JSON)');
+      /** @type {Array<{ voter?: string, choices: string[], final: boolean }>} */
+      const rows = JSON.parse(ballots.text);
+      const voters = rows.map((r) => r.voter).sort();
+      if (rows.length !== 2 || voters.join() !== [alice.name, bob.name].sort().join() || !rows.every((r) => r.final)) {
+        throw new Error(`ballots JSON ${ballots.name}: ${ballots.text.slice(0, 300)}`);
+      }
+      if ((await owner.getByTestId('export-error').count()) > 0) throw new Error(`export error: ${await owner.getByTestId('export-error').innerText()}`);
+    });
+
     await step('a screenshot of the results page is saved', async () => {
       await owner.getByTestId('results-panel').scrollIntoViewIfNeeded();
       await owner.screenshot({ path: path.join(resultsDir, 'results.png'), fullPage: true });
