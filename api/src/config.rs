@@ -106,7 +106,8 @@ pub struct HttpConfig {
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, env = "TALLY_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// `development` or `production` (which refuses to start without a JWT secret).
+    /// `development` or `production` (which refuses to start without a JWT secret and a
+    /// ballot key).
     #[arg(
         long = "env",
         env = "TALLY_ENV",
@@ -324,6 +325,12 @@ pub struct AuthConfig {
         hide_env_values = true
     )]
     pub jwt_previous_secrets: Vec<String>,
+    /// Key (hex, at least 32 bytes) that turns voters into the pseudonyms anonymous
+    /// polls store their ballots under. Required in production; unset in development,
+    /// one is generated and kept in the data directory. Keep it for the life of the
+    /// data: a new key cannot find earlier anonymous ballots (README, "Anonymous ballots").
+    #[arg(long, env = "TALLY_BALLOT_KEY", hide_env_values = true)]
+    pub ballot_key: Option<String>,
     /// The `iss` claim written and required.
     #[arg(long, env = "TALLY_JWT_ISSUER", default_value = "tally")]
     pub jwt_issuer: String,

@@ -44,6 +44,8 @@ pub enum AppError {
     AlreadyVoted,
     /// The idempotency key was used before with another input.
     IdempotencyKeyReused,
+    /// The anonymous poll's ballots were written with another ballot key.
+    BallotKeyChanged,
     /// The poll's results are not visible to this viewer (yet).
     ResultsHidden(String),
     /// The user already has as many of something as they may (e.g. webhook endpoints).
@@ -102,6 +104,7 @@ impl AppError {
             AppError::InvalidOption(_) => ErrorCode::InvalidOption,
             AppError::AlreadyVoted => ErrorCode::AlreadyVoted,
             AppError::IdempotencyKeyReused => ErrorCode::IdempotencyKeyReused,
+            AppError::BallotKeyChanged => ErrorCode::BallotKeyChanged,
             AppError::ResultsHidden(_) => ErrorCode::ResultsHidden,
             AppError::LimitReached(_) => ErrorCode::LimitReached,
             AppError::RateLimited { .. } => ErrorCode::RateLimited,
@@ -134,6 +137,11 @@ impl AppError {
             AppError::AlreadyVoted => "you have already voted in this poll".into(),
             AppError::IdempotencyKeyReused => {
                 "this idempotency key was already used with a different input".into()
+            }
+            AppError::BallotKeyChanged => {
+                "this anonymous poll's ballots were written with another ballot key; \
+                 it takes no votes until the server runs with that key again"
+                    .into()
             }
             AppError::ResultsHidden(why) => why.clone(),
             AppError::LimitReached(why) => why.clone(),

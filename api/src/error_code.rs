@@ -39,6 +39,10 @@ pub enum ErrorCode {
     AlreadyVoted,
     /// The idempotency key was used before by this user with another input.
     IdempotencyKeyReused,
+    /// The poll is anonymous and its ballots were written with another ballot key than
+    /// the server's (`TALLY_BALLOT_KEY` changed): its voters can no longer be matched to
+    /// their ballots, so it takes no votes until the key it was written with is back.
+    BallotKeyChanged,
     /// `resultsVisibility` keeps the results from this viewer for now.
     ResultsHidden,
     /// The user already has as many as allowed of something (webhook endpoints:

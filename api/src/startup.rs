@@ -12,8 +12,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::auth::passwords::PasswordHasher;
 use crate::auth::proof_of_work::ProofOfWork;
-use crate::auth::secrets;
 use crate::auth::tokens::TokenKeys;
+use crate::auth::{ballot_key, secrets};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::graphql::persisted::{Manifest, PersistedQueries, RedisStore, SharedStore};
@@ -31,7 +31,7 @@ use crate::realtime::closer::spawn_closer;
 use crate::realtime::{Hub, Pacing, Realtime, RedisBus};
 use crate::redis::RedisClient;
 use crate::service::{
-    AccountService, ExportService, GuestService, PollService, ResultsService, SubscriptionGate,
+    AccountService, BallotOwners, ExportService, GuestService, PollService, ResultsService, SubscriptionGate,
     VoteService, WebhookService,
 };
 use crate::shutdown::{self, Running};
@@ -100,6 +100,11 @@ impl Application {
 
         let (secret, previous) = secrets::resolve(
             &config.auth,
+            config.http.environment,
+            &config.database.data_dir,
+        )?;
+        let ballot_key = ballot_key::resolve(
+            config.auth.ballot_key.as_deref(),
             config.http.environment,
             &config.database.data_dir,
         )?;
@@ -231,10 +236,18 @@ impl Application {
             clock.clone(),
             config.guests.can_create_polls,
         );
-        let polls = PollService::new(store.clone(), limiter.clone(), live.clone(), clock.clone());
+        let owners = BallotOwners::new(ballot_key);
+        let polls = PollService::new(
+            store.clone(),
+            owners.clone(),
+            limiter.clone(),
+            live.clone(),
+            clock.clone(),
+        );
         let votes = VoteService::new(
             store.clone(),
             writer.clone(),
+            owners,
             live.clone(),
             limiter,
             clock.clone(),

@@ -31,6 +31,9 @@ pub struct Model {
     pub voters: String,
     /// Whether ballots are stored under a per-poll pseudonym of the voter.
     pub anonymous: bool,
+    /// Fingerprint of the ballot key an anonymous poll's ballots are written with;
+    /// null when the poll is not anonymous.
+    pub ballot_key_id: Option<String>,
     /// Votes are refused before this instant, when set.
     pub opens_at: Option<DateTimeUtc>,
     /// Votes are refused from this instant, when set.

@@ -107,6 +107,11 @@ pub const TEST_POW_DIFFICULTY: u32 = 4;
 /// The JWT secret every test app signs with, so tests can forge and tamper with tokens.
 pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
 
+/// The ballot key every test app computes pseudonyms with (64 hex digits), so tests can
+/// recompute a voter's pseudonym.
+pub const TEST_BALLOT_KEY: &str =
+    "7465737420626172726f742d6b65792d7465737420626172726f742d6b657921";
+
 /// A test's own database.
 pub struct TestDb {
     /// The URL the app connects to.
@@ -327,11 +332,21 @@ impl TestApp {
     /// Starts a second instance of `other`'s deployment: same database, same Redis
     /// and key prefix, same secret; its own port and clock.
     pub async fn spawn_beside(other: &TestApp) -> TestApp {
+        Self::spawn_beside_with(other, |_| {}).await
+    }
+
+    /// Starts a second instance of `other`'s deployment after `configure` adjusts its
+    /// configuration (another ballot key, say).
+    pub async fn spawn_beside_with(
+        other: &TestApp,
+        configure: impl FnOnce(&mut Config),
+    ) -> TestApp {
         let db = TestDb {
             url: other.db.url.clone(),
             cleanup: Cleanup::None,
         };
         let mut config = other.config.clone();
+        configure(&mut config);
         config.http.listen = "127.0.0.1:0".parse().expect("address");
         let clock = Arc::new(ManualClock::new(other.clock.now_utc()));
         Self::start(other.backend, db, config, clock.clone(), clock).await
@@ -352,6 +367,7 @@ impl TestApp {
         config.database.url = Some(db.url.clone());
         config.database.pool_size = 8;
         config.auth.jwt_secret = Some(TEST_JWT_SECRET.to_owned());
+        config.auth.ballot_key = Some(TEST_BALLOT_KEY.to_owned());
         config.auth.password_hash_concurrency = 2;
         // Most tests send many calls from one address and user in no time; the rate
         // limit tests turn limits back on.

@@ -12,6 +12,7 @@ mod webhook_receiver;
 mod ws_support;
 
 mod accounts;
+mod anonymous;
 mod audiences;
 mod concurrency;
 mod cors;

@@ -170,3 +170,61 @@ async fn postgres_ballots_carry_no_foreign_keys_and_down_restores_them() {
     Migrator::up(&db, None).await.unwrap();
     assert_eq!(ballot_foreign_keys(&db).await, Vec::<String>::new());
 }
+
+both_backends! {
+    async fn the_anonymous_ballots_migration_keeps_every_ballot_and_lets_a_pseudonym_own_one(backend: Backend) {
+        let test_db = TestDb::create(backend).await;
+        let db = test_db.connect().await;
+        // Every migration before `m20261206_000008_anonymous_ballots`.
+        let before = u32::try_from(Migrator::migrations().len() - 1).unwrap();
+        Migrator::up(&db, Some(before)).await.unwrap();
+        let id = |n: u32| {
+            let id = format!("'00000000-0000-7000-8000-{n:012}'");
+            if backend == Backend::Postgres { format!("{id}::uuid") } else { id }
+        };
+        let now = "'2026-01-01T00:00:00Z'";
+        let user = id(1);
+        exec(&db, &format!("INSERT INTO users (id, username, username_key, password_hash, created_at) VALUES ({user}, 'u', 'u', 'h', {now})")).await.unwrap();
+        exec(&db, &format!("INSERT INTO polls (id, owner_id, title, kind, min_choices, max_choices, results_visibility, allow_vote_change, created_at, updated_at) VALUES ({}, {user}, 't', 'SINGLE', 1, 1, 'ALWAYS', true, {now}, {now})", id(2))).await.unwrap();
+        exec(&db, &format!("INSERT INTO poll_options (id, poll_id, text, position, vote_count) VALUES ({}, {}, 'a', 0, 1)", id(3), id(2))).await.unwrap();
+        exec(&db, &format!("INSERT INTO votes (id, poll_id, user_id, idempotency_key, request_hash, cast_at, updated_at) VALUES ({}, {}, {user}, 'k', 'h', {now}, {now})", id(4), id(2))).await.unwrap();
+        exec(&db, &format!("INSERT INTO vote_choices (vote_id, option_id, poll_id) VALUES ({}, {}, {})", id(4), id(3), id(2))).await.unwrap();
+
+        Migrator::up(&db, None).await.unwrap();
+        // The earlier ballot and its choice are still there (SQLite rebuilt both tables).
+        let count = |table: &'static str| {
+            let db = &db;
+            async move {
+                let row = db
+                    .query_one_raw(Statement::from_string(db.get_database_backend(), format!("SELECT COUNT(*) AS n FROM {table}")))
+                    .await
+                    .unwrap()
+                    .unwrap();
+                row.try_get::<i64>("", "n").unwrap()
+            }
+        };
+        assert_eq!((count("votes").await, count("vote_choices").await), (1, 1));
+        // A ballot may now be owned by an id that is no user (a pseudonym) …
+        exec(&db, &format!("INSERT INTO votes (id, poll_id, user_id, idempotency_key, request_hash, cast_at, updated_at) VALUES ({}, {}, {}, 'k', 'h', {now}, {now})", id(5), id(2), id(99))).await.unwrap();
+        // … while one ballot per owner and poll still holds, and a choice still needs its ballot.
+        refused_by_unique(
+            exec(&db, &format!("INSERT INTO votes (id, poll_id, user_id, idempotency_key, request_hash, cast_at, updated_at) VALUES ({}, {}, {}, 'k2', 'h', {now}, {now})", id(6), id(2), id(99))).await,
+            "uq_votes_poll_user",
+            "votes.poll_id, votes.user_id",
+        );
+        if backend == Backend::Sqlite {
+            let orphan = exec(&db, &format!("INSERT INTO vote_choices (vote_id, option_id, poll_id) VALUES ({}, {}, {})", id(77), id(3), id(2))).await;
+            assert!(orphan.unwrap_err().to_string().to_lowercase().contains("foreign key"));
+        }
+        // Deleting a ballot still takes its choices with it.
+        exec(&db, &format!("DELETE FROM votes WHERE id = {}", id(4))).await.unwrap();
+        if backend == Backend::Sqlite {
+            assert_eq!(count("vote_choices").await, 0);
+        }
+        let rows = db
+            .query_all_raw(Statement::from_string(db.get_database_backend(), "SELECT ballot_key_id FROM polls"))
+            .await
+            .unwrap();
+        assert_eq!(rows[0].try_get::<Option<String>>("", "ballot_key_id").unwrap(), None);
+    }
+}

@@ -8,8 +8,11 @@
 //!   account's (or a retired guest's) tokens stop working without a query per request.
 //! - [`proof_of_work`] issues and checks the signed challenges a guest session costs.
 //! - [`secrets`] resolves the token secret and derives per-purpose keys from it.
+//! - [`ballot_key`] turns a voter into the pseudonym an anonymous poll's ballots are
+//!   stored under.
 //! - [`Viewer`] is who a request is from, decided once per request at the HTTP edge.
 
+pub mod ballot_key;
 pub mod known_users;
 pub mod passwords;
 pub mod proof_of_work;

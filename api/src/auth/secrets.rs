@@ -106,6 +106,7 @@ mod tests {
         AuthConfig {
             jwt_secret: secret.map(str::to_owned),
             jwt_previous_secrets: vec![],
+            ballot_key: None,
             jwt_issuer: "tally".into(),
             jwt_audience: "tally-api".into(),
             token_ttl_secs: 60,

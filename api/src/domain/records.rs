@@ -33,6 +33,8 @@ pub struct Poll {
     pub voters: PollVoters,
     /// Whether its ballots are stored under pseudonyms of their voters.
     pub anonymous: bool,
+    /// Fingerprint of the ballot key its ballots are written with (anonymous polls).
+    pub ballot_key_id: Option<String>,
     /// When voting opens.
     pub opens_at: Option<DateTime<Utc>>,
     /// When voting closes.

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod exports;
 pub mod guests;
+pub mod ballot_owner;
 mod poll_rules;
 pub mod polls;
 pub mod results;
@@ -15,6 +16,7 @@ pub mod webhooks;
 pub use accounts::{AccountService, Session};
 pub use exports::ExportService;
 pub use guests::GuestService;
+pub use ballot_owner::BallotOwners;
 pub use polls::{PageWindow, PollFilter, PollPage, PollService};
 pub use results::{PollResults, ResultsService, SubscriptionAccess};
 pub use subscription_gate::{Recheck, SubscriptionGate};

@@ -1,6 +1,6 @@
 //! What a ballot must fit, per poll, cached: a poll's options, choice range, whether
-//! votes may change, who may vote and whether it is anonymous never change once it is
-//! created, so they can be kept without expiry (bounded in number).
+//! votes may change, who may vote, whether it is anonymous and its ballot key never
+//! change once it is created, so they can be kept without expiry (bounded in number).
 //! Whether the poll is open is *not* cached: the vote transaction decides that.
 
 use std::collections::HashMap;
@@ -29,10 +29,11 @@ pub struct PollRules {
     pub ballots_are_permanent: bool,
     /// Who may vote.
     pub voters: PollVoters,
-    /// Whether ballots are stored under pseudonyms of their voters (read by the
-    /// anonymous-ballot owner mapping; part of the shared rules from the start).
-    #[allow(dead_code)]
+    /// Whether ballots are stored under pseudonyms of their voters.
     pub anonymous: bool,
+    /// Fingerprint of the ballot key an anonymous poll's ballots are written with
+    /// (see [`super::ballot_owner::BallotOwners::owner`]).
+    pub ballot_key_id: Option<String>,
 }
 
 impl PollRules {
@@ -106,6 +107,7 @@ impl PollRulesCache {
             ballots_are_permanent: !poll.allow_vote_change,
             voters: poll.voters,
             anonymous: poll.anonymous,
+            ballot_key_id: poll.ballot_key_id,
         });
         let mut cache = self.lock();
         if cache.len() >= CAPACITY {

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use uuid::Uuid;
 
+use super::ballot_owner::BallotOwners;
 use crate::clock::Clock;
 use crate::domain::{Poll, PollDraft, PollOption, PollStatus};
 use crate::error::{AppError, AppResult};
@@ -62,6 +63,8 @@ pub struct PollPage {
 #[derive(Clone)]
 pub struct PollService {
     store: Store,
+    /// Names the ballot key an anonymous poll is created with.
+    owners: BallotOwners,
     limiter: Limiter,
     live: LiveState,
     clock: Arc<dyn Clock>,
@@ -69,9 +72,16 @@ pub struct PollService {
 
 impl PollService {
     /// The service over its ports.
-    pub fn new(store: Store, limiter: Limiter, live: LiveState, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        store: Store,
+        owners: BallotOwners,
+        limiter: Limiter,
+        live: LiveState,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         PollService {
             store,
+            owners,
             limiter,
             live,
             clock,
@@ -89,7 +99,10 @@ impl PollService {
             .await?;
         let now = self.clock.now();
         let poll = draft.parse(now)?;
-        self.store.insert_poll(owner, &poll, now).await
+        let ballot_key_id = poll.anonymous.then(|| self.owners.key_id());
+        self.store
+            .insert_poll(owner, &poll, ballot_key_id, now)
+            .await
     }
 
     /// Polls by id; unknown ids are left out.

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use std::sync::atomic::Ordering;
 
+use super::ballot_owner::BallotOwners;
 use super::poll_rules::PollRulesCache;
 use crate::clock::Clock;
 use crate::domain::vote::request_hash;
@@ -48,6 +49,7 @@ pub struct VoteService {
     store: Store,
     writer: VoteWriter,
     rules: PollRulesCache,
+    owners: BallotOwners,
     live: LiveState,
     limiter: Limiter,
     clock: Arc<dyn Clock>,
@@ -65,12 +67,14 @@ impl VoteService {
     pub fn new(
         store: Store,
         writer: VoteWriter,
+        owners: BallotOwners,
         live: LiveState,
         limiter: Limiter,
         clock: Arc<dyn Clock>,
     ) -> Self {
         VoteService {
             rules: PollRulesCache::new(store.clone()),
+            owners,
             store,
             writer,
             live,
@@ -79,7 +83,8 @@ impl VoteService {
         }
     }
 
-    /// Casts a ballot, exactly once per user and poll, whatever the retries.
+    /// Casts a ballot, exactly once per user and poll, whatever the retries. On an
+    /// anonymous poll "user" is the voter's pseudonym from the first store access on.
     ///
     /// A voter with a mark in the live store may be answered from it without touching
     /// the database; everyone else goes through the vote writer, where the database
@@ -114,14 +119,21 @@ impl VoteService {
         let user = voter.id;
         let choice = Choice::new(options)?;
         let subject = user.to_string();
-        let (allowed, rules, mark) = tokio::join!(
-            self.limiter.check(Bucket::Vote, &subject),
-            self.rules.get(poll),
-            self.live.mark(poll, user)
-        );
+        // From the rules on, the voter is who their ballot is stored under (a
+        // pseudonym on an anonymous poll): the mark, the ballot, its key and its audit
+        // event. The rules are nearly always cached, so the mark's lookup still runs
+        // beside the limiter's.
+        let prepared = async {
+            let rules = self.rules.get(poll).await?;
+            rules.admits(&voter)?;
+            let owner = self.owners.owner(poll, &rules, user)?;
+            let mark = self.live.mark(poll, owner).await;
+            Ok::<_, AppError>((rules, owner, mark))
+        };
+        let (allowed, prepared) =
+            tokio::join!(self.limiter.check(Bucket::Vote, &subject), prepared);
         allowed?;
-        let rules = rules?;
-        rules.admits(&voter)?;
+        let (rules, user, mark) = prepared?;
         rules.check(&choice)?;
         let hash = request_hash(VoteAction::Cast, poll, Some(&choice));
         if let Some(answer) = mark.and_then(|mark| {
@@ -180,6 +192,7 @@ impl VoteService {
         let rules = self.rules.get(poll).await?;
         rules.admits(&voter)?;
         rules.check(&choice)?;
+        let user = self.owners.owner(poll, &rules, user)?;
         let hash = request_hash(VoteAction::Change, poll, Some(&choice));
         self.apply_change(ChangeRequest {
             poll_id: poll,
@@ -202,7 +215,9 @@ impl VoteService {
     ) -> AppResult<VoteReceipt> {
         let user = voter.id;
         self.limiter.check(Bucket::Vote, &user.to_string()).await?;
-        self.rules.get(poll).await?.admits(&voter)?;
+        let rules = self.rules.get(poll).await?;
+        rules.admits(&voter)?;
+        let user = self.owners.owner(poll, &rules, user)?;
         self.apply_change(ChangeRequest {
             poll_id: poll,
             user_id: user,
@@ -245,17 +260,34 @@ impl VoteService {
 
     /// The ballot with this id when it is the user's own; `None` for anyone else's.
     pub async fn own_ballot(&self, user: Uuid, vote: Uuid) -> AppResult<Option<Vote>> {
-        self.store.own_ballot(user, vote).await
+        let ballot = self.store.ballot(vote).await?;
+        Ok(ballot.filter(|b| self.owners.owns(user, b.poll_id, b.user_id)))
     }
 
-    /// The user's ballots on these polls.
+    /// The user's ballots on these polls, stored under their id or their pseudonyms.
     pub async fn ballots_of(&self, user: Uuid, polls: &[Uuid]) -> AppResult<Vec<Vote>> {
-        self.store.ballots_of(user, polls).await
+        let candidates = self.owners.candidates(user, polls);
+        let mut ballots = self.store.ballots_of(&candidates, polls).await?;
+        ballots.retain(|b| self.owners.owns(user, b.poll_id, b.user_id));
+        Ok(ballots)
     }
 
     /// Which of these users hold a ballot on the poll now.
     pub async fn ballot_holders(&self, poll: Uuid, users: &[Uuid]) -> AppResult<Vec<Uuid>> {
-        self.store.ballot_holders(poll, users).await
+        // Each user's two possible owners, mapped back to the user.
+        let by_owner: std::collections::HashMap<Uuid, Uuid> = users
+            .iter()
+            .flat_map(|&user| [(user, user), (self.owners.pseudonym(poll, user), user)])
+            .collect();
+        let owners: Vec<Uuid> = by_owner.keys().copied().collect();
+        let holders = self.store.ballot_holders(poll, &owners).await?;
+        let mut users: Vec<Uuid> = holders
+            .into_iter()
+            .filter_map(|owner| by_owner.get(&owner).copied())
+            .collect();
+        users.sort_unstable();
+        users.dedup();
+        Ok(users)
     }
 }
 

@@ -1,4 +1,5 @@
-//! Reading ballots: a voter's own ballots, with what they chose.
+//! Reading ballots with what they chose. Ballots are found by the id they are stored
+//! under (the voter's, or a pseudonym); which are a voter's is the service's call.
 
 use std::collections::HashMap;
 
@@ -51,24 +52,23 @@ pub(super) async fn load_votes(
 }
 
 impl Store {
-    /// The ballot with this id, when it is this user's (nobody sees another's ballot).
-    pub async fn own_ballot(&self, user_id: Uuid, vote_id: Uuid) -> AppResult<Option<Vote>> {
-        let filter = sea_orm::Condition::all()
-            .add(votes::Column::UserId.eq(user_id))
-            .add(votes::Column::Id.eq(vote_id));
+    /// The ballot with this id, whoever it belongs to (the service checks that).
+    pub async fn ballot(&self, vote_id: Uuid) -> AppResult<Option<Vote>> {
+        let filter = sea_orm::Condition::all().add(votes::Column::Id.eq(vote_id));
         Ok(load_votes(self.conn(), filter).await?.pop())
     }
 
-    /// This user's ballots on these polls (polls they did not vote in are left out).
-    pub async fn ballots_of(&self, user_id: Uuid, poll_ids: &[Uuid]) -> AppResult<Vec<Vote>> {
+    /// The ballots on these polls stored under any of these owners (a voter's id and
+    /// pseudonyms: see `service::ballot_owner`).
+    pub async fn ballots_of(&self, owners: &[Uuid], poll_ids: &[Uuid]) -> AppResult<Vec<Vote>> {
         let filter = sea_orm::Condition::all()
-            .add(votes::Column::UserId.eq(user_id))
+            .add(votes::Column::UserId.is_in(owners.iter().copied()))
             .add(votes::Column::PollId.is_in(poll_ids.iter().copied()));
         Ok(load_votes(self.conn(), filter).await?)
     }
 
-    /// Which of these users hold a ballot on the poll (one query per
-    /// [`HOLDERS_PER_QUERY`] users).
+    /// Which of these owners hold a ballot on the poll (one query per
+    /// [`HOLDERS_PER_QUERY`] owners).
     pub async fn ballot_holders(&self, poll_id: Uuid, users: &[Uuid]) -> AppResult<Vec<Uuid>> {
         let mut holders = Vec::new();
         for chunk in users.chunks(HOLDERS_PER_QUERY) {

@@ -32,6 +32,7 @@ impl From<polls::Model> for Poll {
             listing: PollListing::from_stored(&row.listing),
             voters: PollVoters::from_stored(&row.voters),
             anonymous: row.anonymous,
+            ballot_key_id: row.ballot_key_id,
             opens_at: row.opens_at,
             closes_at: row.closes_at,
             closed_at: row.closed_at,
@@ -126,11 +127,13 @@ fn matching(page: &PollPageQuery) -> sea_orm::Select<polls::Entity> {
 }
 
 impl Store {
-    /// Inserts a poll and its options in one transaction.
+    /// Inserts a poll and its options in one transaction; `ballot_key_id` is the
+    /// fingerprint of the ballot key its ballots will be written with (anonymous polls).
     pub async fn insert_poll(
         &self,
         owner_id: Uuid,
         poll: &NewPoll,
+        ballot_key_id: Option<&str>,
         now: DateTime<Utc>,
     ) -> AppResult<(Poll, Vec<PollOption>)> {
         let id = Uuid::now_v7();
@@ -147,6 +150,7 @@ impl Store {
             listing: Set(poll.listing.as_str().to_owned()),
             voters: Set(poll.voters.as_str().to_owned()),
             anonymous: Set(poll.anonymous),
+            ballot_key_id: Set(ballot_key_id.map(str::to_owned)),
             opens_at: Set(poll.opens_at),
             closes_at: Set(poll.closes_at),
             closed_at: Set(None),
