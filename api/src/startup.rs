@@ -31,8 +31,8 @@ use crate::realtime::closer::spawn_closer;
 use crate::realtime::{Hub, Pacing, Realtime, RedisBus};
 use crate::redis::RedisClient;
 use crate::service::{
-    AccountService, BallotOwners, ExportService, GuestService, PollService, ResultsService, SubscriptionGate,
-    VoteService, WebhookService,
+    AccountService, BallotOwners, ExportService, GuestService, PollService, ResultsService,
+    SubscriptionGate, VoteService, WebhookService,
 };
 use crate::shutdown::{self, Running};
 use crate::store::{Store, VoteWriter, WriterConfig};

@@ -75,6 +75,7 @@ impl BallotOwners {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::PollVoters;
 
     fn owners() -> BallotOwners {
         BallotOwners::new(BallotKey::from_hex(&"ab".repeat(32)).unwrap_or_else(|e| panic!("{e}")))
@@ -86,6 +87,7 @@ mod tests {
             min_choices: 1,
             max_choices: 1,
             ballots_are_permanent: true,
+            voters: PollVoters::Guests,
             anonymous,
             ballot_key_id: ballot_key_id.map(str::to_owned),
         }

@@ -3,9 +3,9 @@
 //! Each service holds the ports it needs (store, clock, writer, …) and takes domain types.
 
 pub mod accounts;
+pub mod ballot_owner;
 pub mod exports;
 pub mod guests;
-pub mod ballot_owner;
 mod poll_rules;
 pub mod polls;
 pub mod results;
@@ -14,9 +14,9 @@ pub mod votes;
 pub mod webhooks;
 
 pub use accounts::{AccountService, Session};
+pub use ballot_owner::BallotOwners;
 pub use exports::ExportService;
 pub use guests::GuestService;
-pub use ballot_owner::BallotOwners;
 pub use polls::{PageWindow, PollFilter, PollPage, PollService};
 pub use results::{PollResults, ResultsService, SubscriptionAccess};
 pub use subscription_gate::{Recheck, SubscriptionGate};

@@ -134,6 +134,7 @@ mod tests {
             ballots_are_permanent: true,
             voters,
             anonymous: false,
+            ballot_key_id: None,
         }
     }
 
