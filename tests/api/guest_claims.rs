@@ -221,3 +221,25 @@ in_process_and_redis! {
         }
     }
 }
+
+/// Another instance remembers a guest it saw for `TALLY_KNOWN_USER_TTL_SECS`: the claimed
+/// guest's token stops working there when that runs out, as the README says.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claimed_guests_token_stops_working_on_other_instances_within_the_known_user_ttl() {
+    let first = TestApp::spawn(crate::helpers::Backend::Postgres).await;
+    let second = TestApp::spawn_beside(&first).await;
+    let guest = first.start_guest().await;
+    let account = first.register("ada").await;
+    let viewer = "query { viewer { id } }";
+    let seen = second.graphql(Some(&guest.token), viewer, json!({})).await;
+    assert_eq!(seen["data"]["viewer"]["id"], guest.id.as_str(), "{seen}");
+
+    let body = claim(&first, Some(&account), &guest.token).await;
+    assert_eq!(body["data"]["claimGuestVotes"]["claimed"], 0, "{body}");
+    let here = first.graphql(Some(&guest.token), viewer, json!({})).await;
+    assert_eq!(error_code(&here), Some("UNAUTHENTICATED"), "{here}");
+    let ttl = std::time::Duration::from_secs(first.config.auth.known_user_ttl_secs + 1);
+    second.clock.advance(ttl);
+    let there = second.graphql(Some(&guest.token), viewer, json!({})).await;
+    assert_eq!(error_code(&there), Some("UNAUTHENTICATED"), "{there}");
+}
