@@ -228,15 +228,16 @@ impl Application {
             clock.clone(),
             Duration::from_secs(config.auth.known_user_ttl_secs),
         );
+        let owners = BallotOwners::new(ballot_key);
         let guests = GuestService::new(
             store.clone(),
             accounts.clone(),
             pow,
             limiter.clone(),
             clock.clone(),
+            owners.clone(),
             config.guests.can_create_polls,
         );
-        let owners = BallotOwners::new(ballot_key);
         let polls = PollService::new(
             store.clone(),
             owners.clone(),

@@ -286,3 +286,66 @@ crate::both_backends! {
         assert_eq!(newer_cast["data"]["castVote"]["replayed"], false, "{newer_cast}");
     }
 }
+
+const CLAIM: &str = "mutation($t: String!) { claimGuestVotes(guestToken: $t) { claimed } }";
+
+crate::both_backends! {
+    async fn a_claim_moves_a_guests_anonymous_ballots_from_its_pseudonyms_to_the_accounts(backend: Backend) {
+        let app = TestApp::spawn(backend).await;
+        let owner = app.register("owner").await;
+        let anonymous = json!({ "voters": "GUESTS", "anonymous": true, "allowVoteChange": true });
+        let a = app.create_poll(&owner, anonymous.clone()).await;
+        let b = app.create_poll(&owner, anonymous.clone()).await;
+        let named = app.create_poll(&owner, json!({ "voters": "GUESTS" })).await;
+        let ids: Vec<&str> = [&a, &b, &named].iter().map(|p| p["id"].as_str().unwrap()).collect();
+        let guest = app.start_guest().await;
+        for (poll, key) in [(&a, "g1"), (&b, "g2"), (&named, "g3")] {
+            let body = app.cast_vote(&guest, poll["id"].as_str().unwrap(), &[&option_ids(poll)[0]], key).await;
+            assert_eq!(body["data"]["castVote"]["replayed"], false, "{body}");
+        }
+
+        let account = app.register("ada").await;
+        let body = app.graphql(Some(&account.token), CLAIM, json!({ "t": guest.token })).await;
+        assert_eq!(body["data"]["claimGuestVotes"]["claimed"], 3, "{body}");
+        // Each anonymous ballot now sits under the account's pseudonym for its poll.
+        for poll in [ids[0], ids[1]] {
+            assert_eq!(ballot_owners(&app, poll).await, [pseudonym(poll, &account.id)]);
+            assert_eq!(my_vote(&app, &account, poll).await["optionIds"].as_array().map(Vec::len), Some(1));
+        }
+        // The guest's id is on its account row, and on the audit row of its ballot on
+        // the named poll (claims leave audit rows as they were); no ballot holds it.
+        assert_eq!(columns_holding(&app, &guest.id).await, ["users.id", "vote_events.user_id"]);
+        assert_eq!(columns_holding(&app, &account.id).await, ["users.id", "votes.user_id"]);
+        // The account votes no second time, and changes what it claimed.
+        let again = app.cast_vote(&account, ids[0], &[&option_ids(&a)[1]], "new").await;
+        assert_eq!(error_code(&again), Some("ALREADY_VOTED"), "{again}");
+        let change = mutate(&app, &account, CHANGE, json!({ "pollId": ids[1], "optionIds": [option_ids(&b)[2]], "idempotencyKey": "c" })).await;
+        assert_eq!(change["data"]["changeVote"]["vote"]["optionIds"], json!([option_ids(&b)[2]]), "{change}");
+        assert_eq!(app.results(Some(&owner), ids[0]).await["data"]["poll"]["results"]["totalVotes"], 1);
+    }
+
+    async fn a_claim_conflict_on_an_anonymous_poll_is_found_by_pseudonym_and_moves_nothing(backend: Backend) {
+        let app = TestApp::spawn(backend).await;
+        let owner = app.register("owner").await;
+        let poll = app.create_poll(&owner, json!({ "voters": "GUESTS", "anonymous": true })).await;
+        let other = app.create_poll(&owner, json!({ "voters": "GUESTS", "anonymous": true })).await;
+        let (id, options) = (poll["id"].as_str().unwrap(), option_ids(&poll));
+        let guest = app.start_guest().await;
+        let account = app.register("ada").await;
+        app.cast_vote(&guest, id, &[&options[0]], "g1").await;
+        app.cast_vote(&guest, other["id"].as_str().unwrap(), &[&option_ids(&other)[0]], "g2").await;
+        app.cast_vote(&account, id, &[&options[1]], "a1").await;
+
+        let body = app.graphql(Some(&account.token), CLAIM, json!({ "t": guest.token })).await;
+        assert_eq!(error_code(&body), Some("CLAIM_CONFLICT"), "{body}");
+        assert_eq!(body["errors"][0]["extensions"]["pollIds"], json!([id]), "{body}");
+        // Nothing moved: each keeps its own ballot under its own pseudonym.
+        let mut owners = ballot_owners(&app, id).await;
+        owners.sort();
+        let mut expected = vec![pseudonym(id, &guest.id), pseudonym(id, &account.id)];
+        expected.sort();
+        assert_eq!(owners, expected);
+        assert_eq!(my_vote(&app, &guest, other["id"].as_str().unwrap()).await["optionIds"], json!([option_ids(&other)[0]]));
+        assert_eq!(my_vote(&app, &account, other["id"].as_str().unwrap()).await, Value::Null);
+    }
+}

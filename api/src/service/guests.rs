@@ -8,12 +8,13 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 use super::accounts::{AccountService, Session};
+use super::ballot_owner::BallotOwners;
 use crate::auth::Viewer;
 use crate::auth::proof_of_work::{self, Challenge, ProofOfWork};
 use crate::clock::Clock;
 use crate::error::{AppError, AppResult, PowRefusal};
 use crate::limits::{Bucket, Limiter};
-use crate::store::{ClaimOutcome, GuestInsert, Store};
+use crate::store::{ClaimOutcome, GuestInsert, Rekey, Store};
 
 /// Issues challenges, starts guest sessions, and says what guests may do.
 #[derive(Clone)]
@@ -23,6 +24,8 @@ pub struct GuestService {
     pow: ProofOfWork,
     limiter: Limiter,
     clock: Arc<dyn Clock>,
+    /// Re-keys a claimed guest's anonymous ballots.
+    owners: BallotOwners,
     /// `TALLY_GUESTS_CAN_CREATE_POLLS`.
     can_create_polls: bool,
 }
@@ -45,6 +48,7 @@ impl GuestService {
         pow: ProofOfWork,
         limiter: Limiter,
         clock: Arc<dyn Clock>,
+        owners: BallotOwners,
         can_create_polls: bool,
     ) -> Self {
         GuestService {
@@ -53,6 +57,7 @@ impl GuestService {
             pow,
             limiter,
             clock,
+            owners,
             can_create_polls,
         }
     }
@@ -98,9 +103,23 @@ impl GuestService {
                 "guestToken is not a guest's token",
             ));
         }
+        // The guest's anonymous ballots are under its pseudonyms, one per poll, and
+        // nothing stored says which polls: every anonymous poll a guest may vote on is
+        // tried (an HMAC each; the database is asked in batches).
+        let rekeys: Vec<Rekey> = self
+            .store
+            .anonymous_guest_polls(self.owners.key_id())
+            .await?
+            .into_iter()
+            .map(|poll_id| Rekey {
+                poll_id,
+                from: self.owners.pseudonym(poll_id, subject.user),
+                to: self.owners.pseudonym(poll_id, account),
+            })
+            .collect();
         match self
             .store
-            .claim_guest(subject.user, account, self.clock.now())
+            .claim_guest(subject.user, account, &rekeys, self.clock.now())
             .await?
         {
             ClaimOutcome::Claimed(moved) => {

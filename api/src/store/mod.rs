@@ -21,7 +21,7 @@ mod webhooks;
 mod writer;
 
 pub use cast::{BatchResult, CastOutcome, CastRequest};
-pub use claims::{CLAIMED_KEY_PREFIX, ClaimOutcome};
+pub use claims::{CLAIMED_KEY_PREFIX, ClaimOutcome, Rekey};
 pub use exports::{BallotCursor, BallotPage, ExportedBallot};
 pub use outbox::{AttemptOutcome, ClaimedDelivery};
 pub use polls::PollPageQuery;

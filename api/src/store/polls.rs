@@ -194,6 +194,21 @@ impl Store {
         Ok(rows.into_iter().map(Poll::from).collect())
     }
 
+    /// The anonymous polls a guest may have voted on (open to guests or invitees) whose
+    /// ballots are written with the key `ballot_key_id`: where a claim looks for a
+    /// guest's pseudonymous ballots.
+    pub async fn anonymous_guest_polls(&self, ballot_key_id: &str) -> AppResult<Vec<Uuid>> {
+        Ok(polls::Entity::find()
+            .select_only()
+            .column(polls::Column::Id)
+            .filter(polls::Column::Anonymous.eq(true))
+            .filter(polls::Column::BallotKeyId.eq(ballot_key_id))
+            .filter(polls::Column::Voters.ne(PollVoters::Accounts.as_str()))
+            .into_tuple()
+            .all(self.conn())
+            .await?)
+    }
+
     /// The options of these polls, ordered by poll then position.
     pub async fn options_of(&self, poll_ids: &[Uuid]) -> AppResult<Vec<PollOption>> {
         let rows = poll_options::Entity::find()
