@@ -165,7 +165,9 @@ impl VoteMutation {
     /// Casts the signed-in user's (or guest's) ballot, exactly once. Errors:
     /// `UNAUTHENTICATED`, `NOT_FOUND`, `GUESTS_NOT_ALLOWED` (a guest on a poll for
     /// accounts), `POLL_NOT_OPEN`, `INVALID_OPTION`, `ALREADY_VOTED`,
-    /// `IDEMPOTENCY_KEY_REUSED`, `BAD_USER_INPUT`, `RATE_LIMITED`, `OVERLOADED`.
+    /// `IDEMPOTENCY_KEY_REUSED`, `BAD_USER_INPUT`, `RATE_LIMITED`, `OVERLOADED`,
+    /// `BALLOT_KEY_CHANGED` (an anonymous poll whose ballots were written with another
+    /// ballot key; so are `changeVote` and `retractVote`).
     async fn cast_vote(
         &self,
         ctx: &Context<'_>,
