@@ -58,6 +58,9 @@ pub struct Config {
     /// CSV and JSON downloads of ballots and results.
     #[command(flatten)]
     pub exports: ExportConfig,
+    /// Invitations to invite-only polls.
+    #[command(flatten)]
+    pub invitations: InvitationConfig,
 }
 
 impl Config {
@@ -504,6 +507,27 @@ pub struct RealtimeConfig {
     pub closer_interval_ms: u64,
 }
 
+/// Invitations to invite-only polls: where their links point and how many there may be.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Invitations")]
+pub struct InvitationConfig {
+    /// The web app's public origin (scheme, host, port; no path): an invitation's `link`
+    /// is this followed by `/i/<code>`.
+    #[arg(
+        long,
+        env = "TALLY_PUBLIC_ORIGIN",
+        default_value = "http://localhost:5173"
+    )]
+    pub public_origin: String,
+    /// Most invitations one `createInvitations` call may create.
+    #[arg(long, env = "TALLY_INVITATIONS_MAX_PER_CALL", default_value_t = 500)]
+    pub max_per_call: usize,
+    /// Most invitations one poll may have in all, revoked ones included (more:
+    /// `LIMIT_REACHED`).
+    #[arg(long, env = "TALLY_INVITATIONS_MAX_PER_POLL", default_value_t = 10_000)]
+    pub max_per_poll: u64,
+}
+
 /// Signed webhooks: who may register what, and how deliveries are sent and retried.
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Webhooks")]
@@ -623,6 +647,16 @@ pub struct RateLimitConfig {
     /// Sign-ins a client address may send at once.
     #[arg(long, env = "TALLY_RATE_LOGIN_BURST", default_value_t = 60)]
     pub login_burst: u32,
+    /// `redeemInvitation` calls per voter per minute, sustained.
+    #[arg(
+        long,
+        env = "TALLY_RATE_REDEEM_INVITATION_PER_MINUTE",
+        default_value_t = 10
+    )]
+    pub redeem_invitation_per_minute: u32,
+    /// `redeemInvitation` calls a voter may send at once.
+    #[arg(long, env = "TALLY_RATE_REDEEM_INVITATION_BURST", default_value_t = 10)]
+    pub redeem_invitation_burst: u32,
     /// Wrong passwords one client address may send for one account before each further
     /// one makes that address wait (the sign-in throttle, `limits/sign_in.rs`).
     #[arg(long, env = "TALLY_LOGIN_FREE_FAILURES", default_value_t = 5)]
@@ -649,7 +683,8 @@ pub struct RateLimitConfig {
     /// With Redis unreachable, let votes and poll creation through (true) or refuse them.
     #[arg(long, env = "TALLY_RATE_FAIL_OPEN_VOTES", default_value_t = true, action = clap::ArgAction::Set)]
     pub fail_open_votes: bool,
-    /// With Redis unreachable, let sign-ups and sign-ins through (true) or refuse them.
+    /// With Redis unreachable, let sign-ups, sign-ins and invitation redemptions through
+    /// (true) or refuse them.
     #[arg(long, env = "TALLY_RATE_FAIL_OPEN_AUTH", default_value_t = false, action = clap::ArgAction::Set)]
     pub fail_open_auth: bool,
 }

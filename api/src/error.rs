@@ -50,6 +50,14 @@ pub enum AppError {
     ResultsHidden(String),
     /// The user already has as many of something as they may (e.g. webhook endpoints).
     LimitReached(String),
+    /// The poll admits invited voters only, and this voter holds no invitation to it.
+    NotInvited,
+    /// No invitation has this code.
+    InvitationNotFound,
+    /// The invitation was revoked by the poll's owner.
+    InvitationRevoked,
+    /// The invitation was redeemed already (by someone else, when redeeming).
+    InvitationAlreadyRedeemed,
     /// Too many requests; try again after the given time.
     RateLimited {
         /// When the next attempt will be allowed.
@@ -107,6 +115,10 @@ impl AppError {
             AppError::BallotKeyChanged => ErrorCode::BallotKeyChanged,
             AppError::ResultsHidden(_) => ErrorCode::ResultsHidden,
             AppError::LimitReached(_) => ErrorCode::LimitReached,
+            AppError::NotInvited => ErrorCode::NotInvited,
+            AppError::InvitationNotFound => ErrorCode::InvitationNotFound,
+            AppError::InvitationRevoked => ErrorCode::InvitationRevoked,
+            AppError::InvitationAlreadyRedeemed => ErrorCode::InvitationAlreadyRedeemed,
             AppError::RateLimited { .. } => ErrorCode::RateLimited,
             AppError::Overloaded { .. } => ErrorCode::Overloaded,
             AppError::GuestsNotAllowed => ErrorCode::GuestsNotAllowed,
@@ -145,6 +157,12 @@ impl AppError {
             }
             AppError::ResultsHidden(why) => why.clone(),
             AppError::LimitReached(why) => why.clone(),
+            AppError::NotInvited => {
+                "only invited voters may vote in this poll; redeem your invitation first".into()
+            }
+            AppError::InvitationNotFound => "no invitation has this code".into(),
+            AppError::InvitationRevoked => "this invitation was revoked by the poll's owner".into(),
+            AppError::InvitationAlreadyRedeemed => "this invitation was already redeemed".into(),
             AppError::RateLimited { .. } => "too many requests, slow down".into(),
             AppError::Overloaded { .. } => "the server is busy, try again shortly".into(),
             AppError::GuestsNotAllowed => {

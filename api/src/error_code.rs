@@ -48,6 +48,17 @@ pub enum ErrorCode {
     /// The user already has as many as allowed of something (webhook endpoints:
     /// `TALLY_WEBHOOK_MAX_PER_USER`).
     LimitReached,
+    /// The poll admits invited voters only (`voters: INVITED`) and the voter holds no
+    /// redeemed invitation to it: redeem one with `redeemInvitation` first.
+    NotInvited,
+    /// No invitation has this code (mistyped, cut short, or made under a token secret
+    /// the server no longer accepts).
+    InvitationNotFound,
+    /// The poll's owner revoked this invitation before anyone redeemed it.
+    InvitationRevoked,
+    /// The invitation was redeemed already: by another voter (`redeemInvitation`), or at
+    /// all (`revokeInvitation`, which only withdraws unredeemed ones).
+    InvitationAlreadyRedeemed,
     /// Too many calls, or sign-ins throttled after wrong passwords; retry after
     /// `extensions.retryAfterSeconds`.
     RateLimited,

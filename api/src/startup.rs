@@ -31,8 +31,8 @@ use crate::realtime::closer::spawn_closer;
 use crate::realtime::{Hub, Pacing, Realtime, RedisBus};
 use crate::redis::RedisClient;
 use crate::service::{
-    AccountService, BallotOwners, ExportService, GuestService, PollService, ResultsService,
-    SubscriptionGate, VoteService, WebhookService,
+    AccountService, BallotOwners, ExportService, GuestService, InvitationCodes, InvitationGate,
+    InvitationService, PollService, ResultsService, SubscriptionGate, VoteService, WebhookService,
 };
 use crate::shutdown::{self, Running};
 use crate::store::{Store, VoteWriter, WriterConfig};
@@ -248,10 +248,19 @@ impl Application {
         let votes = VoteService::new(
             store.clone(),
             writer.clone(),
-            owners,
+            owners.clone(),
             live.clone(),
+            limiter.clone(),
+            InvitationGate::new(store.clone()),
+            clock.clone(),
+        );
+        let invitations = InvitationService::new(
+            store.clone(),
+            InvitationCodes::new(&secret, &previous),
+            owners,
             limiter,
             clock.clone(),
+            &config.invitations,
         );
         let results = ResultsService::new(live, clock.clone());
         let exports = ExportService::new(store.clone(), results.clone(), &config.exports);
@@ -271,6 +280,7 @@ impl Application {
             realtime,
             gate: gate.clone(),
             webhooks,
+            invitations,
         };
         let exposure = Exposure::from_config(&config);
         let schemas = graphql::build(

@@ -6,6 +6,7 @@
 //!
 //! | module | table | holds |
 //! |---|---|---|
+//! | [`invitations`] | `invitations` | single-use codes admitting one voter each to an invite-only poll |
 //! | [`users`] | `users` | accounts and their argon2id password hashes; guests (no password) |
 //! | [`guest_challenges`] | `guest_challenges` | proof-of-work challenges already spent, until they expire |
 //! | [`polls`] | `polls` | a poll's settings, lifecycle times and running total |
@@ -18,6 +19,7 @@
 //! | [`webhook_deliveries`] | `webhook_deliveries` | one event to one endpoint: the send queue and the delivery log |
 
 pub mod guest_challenges;
+pub mod invitations;
 pub mod poll_options;
 pub mod polls;
 pub mod users;
@@ -31,6 +33,7 @@ pub mod webhook_events;
 /// Re-exports of every entity under short names, for `use entity::prelude::*`.
 pub mod prelude {
     pub use super::guest_challenges::Entity as GuestChallenges;
+    pub use super::invitations::Entity as Invitations;
     pub use super::poll_options::Entity as PollOptions;
     pub use super::polls::Entity as Polls;
     pub use super::users::Entity as Users;

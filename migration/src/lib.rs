@@ -11,6 +11,7 @@ mod m20261206_000003_webhooks;
 mod m20261206_000004_poll_listing;
 mod m20261206_000005_poll_voters;
 mod m20261206_000006_guests;
+mod m20261206_000007_invitations;
 mod m20261206_000008_anonymous_ballots;
 
 /// Every migration, oldest first.
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000004_poll_listing::Migration),
             Box::new(m20261206_000005_poll_voters::Migration),
             Box::new(m20261206_000006_guests::Migration),
+            Box::new(m20261206_000007_invitations::Migration),
             Box::new(m20261206_000008_anonymous_ballots::Migration),
         ]
     }

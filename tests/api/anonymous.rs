@@ -76,7 +76,7 @@ async fn rows(db: &DatabaseConnection, sql: String) -> Vec<sea_orm::QueryResult>
 
 /// Every `table.column` of the database holding `id` in some row, in its hyphenated or
 /// simple text form or (SQLite blobs) as its bytes.
-async fn columns_holding(app: &TestApp, id: &str) -> Vec<String> {
+pub async fn columns_holding(app: &TestApp, id: &str) -> Vec<String> {
     let db = app.db().await;
     let backend = db.get_database_backend();
     let columns_sql = match backend {

@@ -243,6 +243,7 @@ async fn introspection_shows_every_error_code_with_its_description_and_how_to_re
     assert_eq!(
         kinds,
         [
+            "Invitation",
             "OptionResult",
             "Poll",
             "PollOption",

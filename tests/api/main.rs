@@ -28,6 +28,7 @@ mod hostile_documents;
 mod http_surface;
 mod identity;
 mod input_edges;
+mod invitations;
 mod limits_visible;
 mod listing;
 mod live;

@@ -33,9 +33,9 @@ both_backends! {
         let db = test_db.connect().await;
         Migrator::up(&db, None).await.unwrap();
         let expected = [
-            "guest_challenges", "poll_options", "polls", "seaql_migrations", "users",
-            "vote_choices", "vote_events", "votes", "webhook_deliveries", "webhook_endpoints",
-            "webhook_events",
+            "guest_challenges", "invitations", "poll_options", "polls", "seaql_migrations",
+            "users", "vote_choices", "vote_events", "votes", "webhook_deliveries",
+            "webhook_endpoints", "webhook_events",
         ];
         assert_eq!(tables(&db).await, expected);
 
@@ -121,6 +121,36 @@ both_backends! {
             .map(|row| (row.try_get("", "voters").unwrap(), row.try_get("", "anonymous").unwrap()))
             .collect();
         assert_eq!(settings, [("ACCOUNTS".to_owned(), false)]);
+    }
+}
+
+both_backends! {
+    async fn the_database_itself_lets_a_voter_hold_one_invitation_per_poll(backend: Backend) {
+        let test_db = TestDb::create(backend).await;
+        let db = test_db.connect().await;
+        Migrator::up(&db, None).await.unwrap();
+        let id = |n: u32| {
+            let id = format!("'00000000-0000-7000-8000-{n:012}'");
+            if backend == Backend::Postgres { format!("{id}::uuid") } else { id }
+        };
+        let now = "'2026-01-01T00:00:00Z'";
+        let invitation = |n: u32, poll: u32, holder: Option<u32>| {
+            let (status, by) = match holder {
+                Some(h) => ("REDEEMED", id(h)),
+                None => ("PENDING", "NULL".to_owned()),
+            };
+            format!("INSERT INTO invitations (id, poll_id, name, status, created_at, redeemed_at, redeemed_by) VALUES ({}, {}, NULL, '{status}', {now}, NULL, {by})", id(n), id(poll))
+        };
+        // Pending invitations have no holder, and any number of them may wait.
+        exec(&db, &invitation(10, 1, None)).await.unwrap();
+        exec(&db, &invitation(11, 1, None)).await.unwrap();
+        exec(&db, &invitation(12, 1, Some(5))).await.unwrap();
+        refused_by_unique(exec(&db, &invitation(13, 1, Some(5))).await, "uq_invitations_poll_holder", "invitations.poll_id, invitations.redeemed_by");
+        // The same voter holds one on another poll.
+        exec(&db, &invitation(14, 2, Some(5))).await.unwrap();
+        // A status outside PENDING, REDEEMED, REVOKED is refused by a CHECK.
+        let bad = exec(&db, &format!("INSERT INTO invitations (id, poll_id, status, created_at) VALUES ({}, {}, 'LOST', {now})", id(15), id(1))).await.expect_err("an unknown status is refused");
+        assert!(bad.to_string().to_lowercase().contains("check constraint"), "{bad}");
     }
 }
 

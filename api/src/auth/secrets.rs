@@ -20,6 +20,9 @@ const DEV_SECRET_FILE: &str = "jwt-secret";
 /// The label under which the guest-challenge key is derived from the token secret.
 pub const GUEST_CHALLENGE_LABEL: &str = "tally/guest-challenge/v1";
 
+/// The label under which the invitation-code key is derived from the token secret.
+pub const INVITATION_CODE_LABEL: &str = "tally/invitation-code/v1";
+
 /// A key for one purpose, derived from the token secret: `HMAC-SHA256(secret, label)`.
 /// Distinct labels give independent keys, so a challenge signature can never be
 /// replayed as a token signature or the other way round, and only one secret needs

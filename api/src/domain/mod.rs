@@ -6,6 +6,7 @@
 //! [`AppError::BadInput`]: crate::error::AppError::BadInput
 
 mod account;
+pub mod invitation;
 pub mod poll;
 mod records;
 pub mod text;
@@ -14,6 +15,7 @@ pub mod voter;
 pub mod webhook;
 
 pub use account::{Password, Username};
+pub use invitation::{Invitation, InvitationBatch, InvitationCounts, InvitationStatus};
 pub use poll::{
     NewPoll, PollDraft, PollKind, PollListing, PollStatus, PollVoters, ResultsVisibility,
 };

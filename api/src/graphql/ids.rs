@@ -66,6 +66,23 @@ pub fn decode_cursor(argument: &str, cursor: &str) -> Result<Uuid, AppError> {
         })
 }
 
+/// The tag of an invitation cursor.
+const INVITATION_CURSOR_TAG: &str = "invitation";
+
+/// The opaque cursor of an invitation in its poll's list.
+pub fn encode_invitation_cursor(invitation: Uuid) -> String {
+    encode_tagged(INVITATION_CURSOR_TAG, invitation)
+}
+
+/// The invitation an invitation cursor points at; `BAD_USER_INPUT` on `after` when it
+/// is not one.
+pub fn decode_invitation_cursor(cursor: &str) -> Result<Uuid, AppError> {
+    decode_tagged(cursor)
+        .filter(|(tag, _)| tag == INVITATION_CURSOR_TAG)
+        .map(|(_, id)| id)
+        .ok_or_else(|| AppError::bad_input("after", "after is not an invitation cursor"))
+}
+
 /// The id of a poll's results: the same for every tally of the poll (from a query or a
 /// subscription message), so normalised client caches update one object.
 pub fn results_id(poll: Uuid) -> ID {
@@ -113,6 +130,12 @@ mod tests {
         assert!(decode_cursor("after", "nonsense").is_err());
         assert!(decode_cursor("after", &URL_SAFE_NO_PAD.encode("user:1")).is_err());
         assert!(decode_cursor("after", &results_id(id)).is_err());
+        assert!(decode_cursor("after", &encode_invitation_cursor(id)).is_err());
+        assert_eq!(
+            decode_invitation_cursor(&encode_invitation_cursor(id)).ok(),
+            Some(id)
+        );
+        assert!(decode_invitation_cursor(&encode_cursor(id)).is_err());
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod enums;
 mod extensions;
 mod guests;
 mod ids;
+mod invitations;
 mod loaders;
 mod nesting;
 mod node;
@@ -36,8 +37,8 @@ use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder, Val
 use crate::config::GraphqlLimits;
 use crate::realtime::Realtime;
 use crate::service::{
-    AccountService, GuestService, PollService, ResultsService, SubscriptionGate, VoteService,
-    WebhookService,
+    AccountService, GuestService, InvitationService, PollService, ResultsService, SubscriptionGate,
+    VoteService, WebhookService,
 };
 
 pub use context::RequestMeta;
@@ -69,6 +70,7 @@ pub struct MutationRoot(
     polls::PollMutation,
     votes::VoteMutation,
     webhooks::WebhookMutation,
+    invitations::InvitationMutation,
 );
 
 /// The entry points for watching things change (over WebSocket).
@@ -98,6 +100,8 @@ pub struct Services {
     pub gate: SubscriptionGate,
     /// Webhook endpoints and their delivery logs.
     pub webhooks: WebhookService,
+    /// Invitations to invite-only polls.
+    pub invitations: InvitationService,
 }
 
 fn builder(
@@ -178,6 +182,7 @@ pub fn build(
             .data(services.gate.clone())
             .data(services.realtime.clone())
             .data(services.webhooks.clone())
+            .data(services.invitations.clone())
             .data(loaders)
             .finish()
     };

@@ -14,6 +14,7 @@ use uuid::Uuid;
 use super::accounts::UserNode;
 use super::context::ContextExt;
 use super::ids::GlobalId;
+use super::invitations::{InvitationNode, owned_invitation};
 use super::loaders::{Loaders, from_load_error};
 use super::poll_node::{PollNode, PollOptionNode};
 use super::results::{OptionResultNode, PollResultsNode};
@@ -41,6 +42,8 @@ pub enum Node {
     PollResults(PollResultsNode),
     /// One option's current count.
     OptionResult(OptionResultNode),
+    /// An invitation, to its poll's owner.
+    Invitation(InvitationNode),
 }
 
 /// The `node` query.
@@ -66,11 +69,11 @@ impl NodeQuery {
     }
 }
 
-/// The poll, option, user or (own) vote with this UUID.
+/// The poll, option, user, (own) vote or (owned poll's) invitation with this UUID.
 async fn entity(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<Node>> {
     let loaders = ctx.service::<Loaders>();
     let viewer = ctx.viewer().optional()?;
-    let (poll, user, option, vote) = futures::try_join!(
+    let (poll, user, option, vote, invitation) = futures::try_join!(
         async { loaders.polls.load_one(id).await.map_err(from_load_error) },
         async { loaders.users.load_one(id).await.map_err(from_load_error) },
         find_option(ctx, id),
@@ -80,12 +83,14 @@ async fn entity(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<Node>> {
                 None => Ok(None),
             }
         },
+        owned_invitation(ctx, id),
     )?;
     Ok(poll
         .map(|poll| Node::from(PollNode::new(poll)))
         .or_else(|| user.map(|user| Node::from(UserNode::from(user))))
         .or_else(|| option.map(|option| Node::from(PollOptionNode(option))))
-        .or_else(|| vote.map(|vote| Node::from(VoteNode::new(vote)))))
+        .or_else(|| vote.map(|vote| Node::from(VoteNode::new(vote))))
+        .or_else(|| invitation.map(Node::from)))
 }
 
 async fn find_option(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<crate::domain::PollOption>> {

@@ -15,6 +15,7 @@ use super::accounts::UserNode;
 use super::context::ContextExt;
 use super::enums::{PollKind, PollListing, PollStatus, PollVoters, ResultsVisibility};
 use super::ids::to_id;
+use super::invitations::{self, InvitationConnection, InvitationCounts};
 use super::loaders::{Loaders, from_load_error};
 use super::results::PollResultsNode;
 use super::scalars::DateTime;
@@ -313,6 +314,41 @@ impl PollNode {
     /// voter's id: nobody can link a ballot to a person, the owner included.
     async fn anonymous(&self) -> bool {
         self.poll.anonymous
+    }
+
+    /// The poll's invitations, oldest first, a page at a time (`first` with `after`).
+    /// Only its owner may list them (`FORBIDDEN`).
+    #[graphql(
+        complexity = "first.unwrap_or(invitations::PAGE_MAX).clamp(0, invitations::PAGE_MAX) as usize * child_complexity + 1"
+    )]
+    async fn invitations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many invitations to return: 1 to 100 (default 100).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "Return the invitations after this cursor (`pageInfo.endCursor`).")]
+        after: Option<String>,
+    ) -> Result<InvitationConnection> {
+        Ok(invitations::poll_invitations(
+            ctx,
+            &self.poll,
+            first.unwrap_or(invitations::PAGE_MAX),
+            after,
+        )
+        .await?)
+    }
+
+    /// How many invitations were issued, redeemed, voted and revoked; null for anyone
+    /// but the owner.
+    async fn invitation_counts(&self, ctx: &Context<'_>) -> Result<Option<InvitationCounts>> {
+        Ok(invitations::poll_invitation_counts(ctx, &self.poll).await?)
+    }
+
+    /// Whether the viewer holds a redeemed invitation to this poll (false when signed
+    /// out). On an `INVITED` poll, only such viewers may vote.
+    async fn viewer_invited(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(invitations::viewer_invited(ctx, &self.poll).await?)
     }
 
     /// The current tally. Null with a `RESULTS_HIDDEN` error when `resultsVisibility`

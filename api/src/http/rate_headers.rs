@@ -33,12 +33,13 @@ use crate::limits::{Bucket, Quota};
 const RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
 const RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
 
-const BUCKETS: [Bucket; 5] = [
+const BUCKETS: [Bucket; 6] = [
     Bucket::Vote,
     Bucket::CreatePoll,
     Bucket::Register,
     Bucket::Login,
     Bucket::GuestSession,
+    Bucket::RedeemInvitation,
 ];
 
 /// The configured policies, with the header listing them all made once.

@@ -48,6 +48,8 @@ pub enum Bucket {
     Login,
     /// `startGuestSession` per client address.
     GuestSession,
+    /// `redeemInvitation` per voter.
+    RedeemInvitation,
 }
 
 impl Bucket {
@@ -59,6 +61,7 @@ impl Bucket {
             Bucket::Register => "register",
             Bucket::Login => "login",
             Bucket::GuestSession => "guest-session",
+            Bucket::RedeemInvitation => "redeem-invitation",
         }
     }
 }
@@ -108,6 +111,10 @@ impl Quota {
             Bucket::GuestSession => Quota {
                 per_minute: c.guest_session_per_minute,
                 burst: c.guest_session_burst,
+            },
+            Bucket::RedeemInvitation => Quota {
+                per_minute: c.redeem_invitation_per_minute,
+                burst: c.redeem_invitation_burst,
             },
         }
     }
@@ -202,7 +209,11 @@ impl Limiter {
     fn fails_open(&self, bucket: Bucket) -> bool {
         match bucket {
             Bucket::Vote | Bucket::CreatePoll => self.config.fail_open_votes,
-            Bucket::Register | Bucket::Login | Bucket::GuestSession => self.config.fail_open_auth,
+            // A code is worth guessing only with the limit off: refuse rather than let a
+            // dead Redis open the door to brute force.
+            Bucket::Register | Bucket::Login | Bucket::GuestSession | Bucket::RedeemInvitation => {
+                self.config.fail_open_auth
+            }
         }
     }
 

@@ -27,7 +27,8 @@ pub struct PollRules {
     /// Whether a ballot, once cast, stays for good (the poll does not allow changing
     /// or retracting votes): only then does a voter mark prove a ballot exists now.
     pub ballots_are_permanent: bool,
-    /// Who may vote.
+    /// Who may vote: `INVITED` polls need a redeemed invitation
+    /// ([`super::InvitationGate`]).
     pub voters: PollVoters,
     /// Whether ballots are stored under pseudonyms of their voters.
     pub anonymous: bool,

@@ -8,10 +8,11 @@ use uuid::Uuid;
 use std::sync::atomic::Ordering;
 
 use super::ballot_owner::BallotOwners;
-use super::poll_rules::PollRulesCache;
+use super::invitation_gate::InvitationGate;
+use super::poll_rules::{PollRules, PollRulesCache};
 use crate::clock::Clock;
 use crate::domain::vote::request_hash;
-use crate::domain::{Choice, IdempotencyKey, PollStatus, Vote, VoteAction, Voter};
+use crate::domain::{Choice, IdempotencyKey, PollStatus, PollVoters, Vote, VoteAction, Voter};
 use crate::error::{AppError, AppResult};
 use crate::limits::{Bucket, Limiter};
 use crate::live::{LiveState, Mark};
@@ -52,6 +53,7 @@ pub struct VoteService {
     owners: BallotOwners,
     live: LiveState,
     limiter: Limiter,
+    invitations: InvitationGate,
     clock: Arc<dyn Clock>,
 }
 
@@ -70,6 +72,7 @@ impl VoteService {
         owners: BallotOwners,
         live: LiveState,
         limiter: Limiter,
+        invitations: InvitationGate,
         clock: Arc<dyn Clock>,
     ) -> Self {
         VoteService {
@@ -79,7 +82,18 @@ impl VoteService {
             writer,
             live,
             limiter,
+            invitations,
             clock,
+        }
+    }
+
+    /// Whether the poll lets `user` (the voter's own id, never a pseudonym: invitations
+    /// are held by voters) put a ballot in: on an `INVITED` poll, only with a redeemed
+    /// invitation (`NOT_INVITED`).
+    async fn admit(&self, rules: &PollRules, poll: Uuid, user: Uuid) -> AppResult<()> {
+        match rules.voters {
+            PollVoters::Invited => self.invitations.admit(poll, user).await,
+            PollVoters::Accounts | PollVoters::Guests => Ok(()),
         }
     }
 
@@ -126,6 +140,7 @@ impl VoteService {
         let prepared = async {
             let rules = self.rules.get(poll).await?;
             rules.admits(&voter)?;
+            self.admit(&rules, poll, user).await?;
             let owner = self.owners.owner(poll, &rules, user)?;
             let mark = self.live.mark(poll, owner).await;
             Ok::<_, AppError>((rules, owner, mark))
@@ -192,6 +207,7 @@ impl VoteService {
         let rules = self.rules.get(poll).await?;
         rules.admits(&voter)?;
         rules.check(&choice)?;
+        self.admit(&rules, poll, voter.id).await?;
         let user = self.owners.owner(poll, &rules, user)?;
         let hash = request_hash(VoteAction::Change, poll, Some(&choice));
         self.apply_change(ChangeRequest {
