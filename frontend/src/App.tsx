@@ -5,6 +5,7 @@ import { AnnouncerProvider } from './components/Announcer';
 import { Layout } from './components/Layout';
 import { RequireAuth } from './components/RequireAuth';
 import { HomePage } from './pages/HomePage';
+import { InvitePage } from './pages/InvitePage';
 import { LoginPage, SignupPage } from './pages/AuthPages';
 import { MyPollsPage } from './pages/MyPollsPage';
 import { NewPollPage } from './pages/NewPollPage';
@@ -31,6 +32,7 @@ export function App() {
                 }
               />
               <Route path="polls/:id" element={<PollPage />} />
+              <Route path="i/:code" element={<InvitePage />} />
               <Route
                 path="me"
                 element={

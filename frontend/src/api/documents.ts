@@ -88,6 +88,7 @@ export const PollQuery = graphql(`
       allowVoteChange
       voters
       anonymous
+      viewerInvited
       results { ...ResultsFields }
       myVote { ...MyVoteFields }
     }

@@ -157,6 +157,14 @@ export function describeError(error: ApiError, context: DescribeContext = {}): s
       return 'The request took too long. Please try again.';
     case 'INTERNAL':
       return 'Something went wrong on our side. Please try again.';
+    case 'NOT_INVITED':
+      return 'This poll is for invited people only. Open the invitation link you were given, then vote.';
+    case 'INVITATION_NOT_FOUND':
+      return 'This invitation link is not valid. Check that you have the whole link, or ask the poll’s owner for a new one.';
+    case 'INVITATION_REVOKED':
+      return 'The poll’s owner withdrew this invitation. Ask them for a new one.';
+    case 'INVITATION_ALREADY_REDEEMED':
+      return 'Someone else already used this invitation: each one is for one person. Ask the poll’s owner for your own.';
     case 'GUESTS_NOT_ALLOWED':
       return 'This poll takes votes from accounts only. Sign in or create an account to vote.';
     case 'PROOF_OF_WORK_REQUIRED':

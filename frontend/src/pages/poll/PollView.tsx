@@ -13,6 +13,7 @@ import { choiceHint } from '../../lib/choices';
 import { formatDateTime, instant } from '../../lib/datetime';
 import { ANONYMOUS, VISIBILITY, VOTERS } from '../../lib/pollText';
 import { ExportPanel } from './ExportPanel';
+import { InvitationsPanel } from './InvitationsPanel';
 import { LiveFeed } from './LiveFeed';
 import { OwnerPanel } from './OwnerPanel';
 import { ResultsPanel } from './ResultsPanel';
@@ -96,6 +97,7 @@ export function PollView({ poll, errors, refetch }: PollViewProps) {
   const { session } = useAuth();
   const location = useLocation();
   const created = (location.state as { created?: boolean } | null)?.created === true;
+  const invited = (location.state as { invited?: boolean } | null)?.invited === true;
   // The server leaves `results` out (rather than null) next to RESULTS_HIDDEN: test both.
   const results = poll.results ?? null;
   const hidden = !results && hasCode(errorsAt(errors, ['poll', 'results']), 'RESULTS_HIDDEN');
@@ -139,6 +141,11 @@ export function PollView({ poll, errors, refetch }: PollViewProps) {
           <p>Your poll is ready. Share the link below to collect votes.</p>
         </Notice>
       )}
+      {invited && poll.status === 'OPEN' && !poll.myVote && (
+        <Notice tone="success" role="status" testId="invited-notice">
+          <p>Invitation accepted. You can vote below.</p>
+        </Notice>
+      )}
       <div className="poll-grid">
         <div className="poll-main stack">
           <VotePanel poll={poll} onChanged={refetch} />
@@ -153,6 +160,7 @@ export function PollView({ poll, errors, refetch }: PollViewProps) {
               restart();
             }}
           />
+          {isOwner && poll.voters === 'INVITED' && <InvitationsPanel pollId={poll.id} pollTitle={poll.title} />}
         </div>
         <aside className="poll-side stack" aria-label="About this poll">
           <section className="card" aria-labelledby="about-title">

@@ -194,6 +194,12 @@ export function VotePanel({ poll, onChanged }: VotePanelProps) {
         )}
       </p>
     );
+  } else if (poll.voters === 'INVITED' && !poll.viewerInvited && !myVote) {
+    body = (
+      <p className="voting-state" data-testid="voting-needs-invitation">
+        This poll is for invited people only. Open the invitation link you were given to vote.
+      </p>
+    );
   } else if (!myVote || editing) {
     body = (
       <VoteForm
