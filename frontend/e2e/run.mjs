@@ -114,6 +114,8 @@ function startServer(bin, port, dataDir) {
     TALLY_ENV: 'development',
     // Guests solve a proof of work before voting; a low difficulty keeps the test quick.
     TALLY_GUEST_POW_DIFFICULTY: '8',
+    // Invitation links are built on this origin.
+    TALLY_PUBLIC_ORIGIN: `http://127.0.0.1:${port}`,
     RUST_LOG: process.env.RUST_LOG ?? 'info',
   });
   const log = createWriteStream(serverLogPath);
@@ -666,6 +668,75 @@ async function scenario(base, browser) {
       await visitor.goto(guestPollUrl);
       await waitUntil(async () => (await visitor.getByTestId('my-vote').innerText()).includes('You voted for Yes'), 10_000, 'the account does not hold the claimed vote');
       if (!(await hasVotes(visitor, [1, 0]))) throw new Error(`the claimed vote was counted twice or lost; ${await describeResults(visitor)}`);
+    });
+
+    // --- invitations -------------------------------------------------------------------------
+    let invitedPollUrl = '';
+    /** @type {Record<string, string>} */
+    const links = {};
+    await step('the owner creates an invitation-only poll and two named invitations', async () => {
+      await owner.getByRole('link', { name: 'New poll' }).click();
+      await owner.getByLabel('Question').fill(`Invited poll ${suffix}`);
+      await owner.getByLabel('Option 1', { exact: true }).fill('Yes');
+      await owner.getByLabel('Option 2', { exact: true }).fill('No');
+      await owner.getByLabel('Only people I invite').check();
+      await owner.getByRole('button', { name: 'Create poll' }).click();
+      await owner.waitForURL(/\/polls\/[0-9a-f-]{36}$/, { timeout: 10_000 });
+      invitedPollUrl = owner.url();
+      const panel = owner.getByTestId('invitations');
+      await panel.waitFor({ timeout: 10_000 });
+      await panel.getByLabel('One for each name').check();
+      await panel.getByLabel('Names').fill('Bob\nCleo');
+      await panel.getByRole('button', { name: 'Create invitations' }).click();
+      await waitUntil(async () => (await panel.getByTestId('invitation-link').count()) === 2, 10_000, async () => `the list shows ${await panel.getByTestId('invitation-link').count()} invitations, expected 2`);
+      for (const name of ['Bob', 'Cleo']) {
+        const row = panel.getByTestId('invitation-list').locator('tr', { hasText: name });
+        links[name] = await row.getByTestId('invitation-link').inputValue();
+        if (!links[name].startsWith(`${base}/i/`)) throw new Error(`${name}'s link "${links[name]}" is not ${base}/i/…`);
+      }
+      if ((await panel.getByTestId('invitations-issued').innerText()) !== '2') throw new Error('the issued count is not 2');
+    });
+
+    await step('an invited user opens the link, accepts and votes', async () => {
+      await voter.goto(links.Bob);
+      await voter.getByRole('button', { name: 'Accept and vote' }).click();
+      await voter.waitForURL(invitedPollUrl, { timeout: 10_000 });
+      await voter.getByTestId('invited-notice').waitFor({ timeout: 10_000 });
+      await vote(voter, 'No');
+    });
+
+    await step('a visitor with no account accepts an invitation as a guest and votes', async () => {
+      const guestContext = await browser.newContext({ baseURL: base });
+      extraContexts.push(guestContext);
+      const cleo = await guestContext.newPage();
+      watch('invited guest', cleo);
+      await cleo.goto(links.Cleo);
+      await cleo.getByRole('button', { name: 'Accept and vote as guest' }).click();
+      await cleo.waitForURL(invitedPollUrl, { timeout: 20_000 });
+      await vote(cleo, 'Yes');
+      // Someone else with Bob's link (already used) is told so in plain words.
+      const otherContext = await browser.newContext({ baseURL: base });
+      extraContexts.push(otherContext);
+      const other = await otherContext.newPage();
+      watch('someone else', other);
+      await other.goto(links.Bob);
+      await other.getByRole('button', { name: 'Accept and vote as guest' }).click();
+      await waitUntil(
+        async () => (await other.getByTestId('invite-error').innerText()).includes('Someone else already used this invitation'),
+        10_000,
+        async () => `no plain-words refusal for someone else's invitation; page says: ${(await other.locator('main').innerText()).slice(0, 300)}`,
+      );
+    });
+
+    await step('the owner sees who accepted and voted, in counts only', async () => {
+      await owner.reload();
+      const panel = owner.getByTestId('invitations');
+      await waitUntil(
+        async () => (await panel.getByTestId('invitations-redeemed').innerText()) === '2' && (await panel.getByTestId('invitations-voted').innerText()) === '2',
+        10_000,
+        async () => `counts read ${(await panel.getByTestId('invitation-counts').innerText()).replace(/\s+/g, ' ')}`,
+      );
+      if (!(await hasVotes(owner, [1, 1]))) throw new Error(`the invited poll's results are wrong; ${await describeResults(owner)}`);
     });
 
     await step('the app sends its operations as persisted documents, by hash', async () => {
