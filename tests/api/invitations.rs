@@ -317,6 +317,78 @@ both_backends! {
         assert_eq!(error_code(&guest_poll_invites), Some("FORBIDDEN"), "{guest_poll_invites}");
     }
 
+    async fn on_an_anonymous_poll_the_owner_counts_invited_voters_who_voted_and_nothing_links_them_to_ballots(backend: Backend) {
+        let app = TestApp::spawn(backend).await;
+        let owner = app.register("owner").await;
+        let voters = app.register_many("secret", 3).await;
+        let poll = app
+            .create_poll(&owner, json!({ "voters": "INVITED", "anonymous": true, "allowVoteChange": true }))
+            .await;
+        let options = option_ids(&poll);
+        let made = create(&app, &owner, json!({ "pollId": id(&poll), "count": 3 })).await;
+        for (voter, invitation) in voters.iter().zip(&made) {
+            let body = redeem(&app, voter, invitation["code"].as_str().unwrap()).await;
+            assert!(body["data"]["redeemInvitation"].is_object(), "{body}");
+        }
+        for voter in &voters[..2] {
+            let cast = app.cast_vote(voter, id(&poll), &[&options[0]], "a1").await;
+            assert!(cast["data"]["castVote"]["vote"].is_object(), "{cast}");
+        }
+        let stranger = app.register("stranger").await;
+        let refused = app.cast_vote(&stranger, id(&poll), &[&options[0]], "a1").await;
+        assert_eq!(error_code(&refused), Some("NOT_INVITED"), "{refused}");
+        assert_eq!(counts(&app, &owner, id(&poll)).await, json!({ "issued": 3, "redeemed": 3, "voted": 2, "revoked": 0 }));
+
+        // The invitation says the voter was invited to the poll, as the owner meant; no
+        // table holds the voter's id beside their ballot.
+        let columns = crate::anonymous::columns_holding(&app, &voters[0].id).await;
+        assert_eq!(columns, ["invitations.redeemed_by", "users.id"], "{columns:?}");
+    }
+
+    async fn a_claim_moves_the_guests_invitations_with_its_ballots(backend: Backend) {
+        let app = TestApp::spawn(backend).await;
+        let owner = app.register("owner").await;
+        let guest = app.start_guest().await;
+        let account = app.register("member").await;
+        let (voted_poll, unvoted_poll, held_poll) = (
+            invited_poll(&app, &owner).await,
+            invited_poll(&app, &owner).await,
+            invited_poll(&app, &owner).await,
+        );
+        let mut codes = Vec::new();
+        for poll in [&voted_poll, &unvoted_poll, &held_poll] {
+            let made = create(&app, &owner, json!({ "pollId": id(poll), "count": 2 })).await;
+            codes.push((made[0]["code"].as_str().unwrap().to_owned(), made[1]["code"].as_str().unwrap().to_owned()));
+        }
+        for (code, _) in &codes {
+            assert!(redeem(&app, &guest, code).await["data"]["redeemInvitation"].is_object());
+        }
+        // The account already holds an invitation to the third poll: it keeps its own.
+        assert!(redeem(&app, &account, &codes[2].1).await["data"]["redeemInvitation"].is_object());
+        let options = option_ids(&voted_poll);
+        let cast = app.cast_vote(&guest, id(&voted_poll), &[&options[0]], "g").await;
+        assert!(cast["data"]["castVote"]["vote"].is_object(), "{cast}");
+
+        let claim = app
+            .graphql(Some(&account.token), "mutation($t: String!) { claimGuestVotes(guestToken: $t) { claimed } }", json!({ "t": guest.token }))
+            .await;
+        assert_eq!(claim["data"]["claimGuestVotes"]["claimed"], 1, "{claim}");
+        let invited = "query($id: ID!) { poll(id: $id) { viewerInvited } }";
+        for poll in [&voted_poll, &unvoted_poll, &held_poll] {
+            let body = app.graphql(Some(&account.token), invited, json!({ "id": id(poll) })).await;
+            assert_eq!(body["data"]["poll"]["viewerInvited"], true, "{body}");
+        }
+        // The account changes the moved ballot and votes where the guest had not.
+        let changed = app
+            .graphql(Some(&account.token), CHANGE, json!({ "input": { "pollId": id(&voted_poll), "optionIds": [&options[1]], "idempotencyKey": "c" } }))
+            .await;
+        assert!(changed["data"]["changeVote"]["vote"].is_object(), "{changed}");
+        let unvoted_options = option_ids(&unvoted_poll);
+        let cast = app.cast_vote(&account, id(&unvoted_poll), &[&unvoted_options[0]], "a").await;
+        assert!(cast["data"]["castVote"]["vote"].is_object(), "{cast}");
+        assert_eq!(counts(&app, &owner, id(&voted_poll)).await, json!({ "issued": 2, "redeemed": 1, "voted": 1, "revoked": 0 }));
+    }
+
     async fn redeeming_is_rate_limited_per_voter(backend: Backend) {
         let app = TestApp::spawn_with(backend, |c| {
             c.rate_limits.enabled = true;

@@ -1,7 +1,7 @@
 //! Claiming a guest's ballots into an account: one transaction that retires the guest,
 //! checks that the account would not end up with two ballots on a poll, and moves the
 //! ballots (on anonymous polls, from the guest's pseudonym to the account's: see
-//! `service::ballot_owner`). The unique index on (poll, voter) is the final arbiter, as everywhere: a
+//! `service::ballot_owner`), with the guest's redeemed invitations. The unique index on (poll, voter) is the final arbiter, as everywhere: a
 //! ballot the account casts while the claim runs makes the move fail, and the claim is
 //! refused as a conflict with nothing moved.
 
@@ -149,6 +149,9 @@ impl Store {
                 Err(e) => return Err(e.into()),
             }
         }
+        // The guest's invitations go with its ballots, so the account may go on voting
+        // (changing a moved ballot) on invite-only polls.
+        super::invitations::move_invitations(&txn, guest, account).await?;
         txn.commit().await?;
         Ok(ClaimOutcome::Claimed(moves.len() as u64))
     }

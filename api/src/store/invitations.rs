@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use entity::{invitations, polls};
 use sea_orm::sea_query::{Expr, LockType};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -285,6 +285,30 @@ impl Store {
             .await?;
         Ok(found > 0)
     }
+}
+
+/// Moves the invitations `guest` redeemed to `account`, inside a claim's transaction, on
+/// every poll where the account holds none (one invitation per voter per poll); those
+/// on polls the account already holds one to stay with the retired guest.
+pub(super) async fn move_invitations(
+    txn: &impl ConnectionTrait,
+    guest: Uuid,
+    account: Uuid,
+) -> Result<u64, DbErr> {
+    let held: Vec<Uuid> = invitations::Entity::find()
+        .select_only()
+        .column(invitations::Column::PollId)
+        .filter(invitations::Column::RedeemedBy.eq(account))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    let moved = invitations::Entity::update_many()
+        .col_expr(invitations::Column::RedeemedBy, Expr::value(account))
+        .filter(invitations::Column::RedeemedBy.eq(guest))
+        .filter(invitations::Column::PollId.is_not_in(held))
+        .exec(txn)
+        .await?;
+    Ok(moved.rows_affected)
 }
 
 fn active(row: invitations::Model) -> invitations::ActiveModel {
