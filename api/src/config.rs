@@ -641,6 +641,12 @@ pub struct RateLimitConfig {
     /// Guest sessions a client address may start at once.
     #[arg(long, env = "TALLY_RATE_GUEST_SESSION_BURST", default_value_t = 30)]
     pub guest_session_burst: u32,
+    /// Export downloads (`/exports/…`) per user per minute, sustained.
+    #[arg(long, env = "TALLY_RATE_EXPORT_PER_MINUTE", default_value_t = 10)]
+    pub export_per_minute: u32,
+    /// Export downloads a user may start at once.
+    #[arg(long, env = "TALLY_RATE_EXPORT_BURST", default_value_t = 10)]
+    pub export_burst: u32,
     /// Sign-ins per client address per minute, sustained.
     #[arg(long, env = "TALLY_RATE_LOGIN_PER_MINUTE", default_value_t = 30)]
     pub login_per_minute: u32,
@@ -680,7 +686,8 @@ pub struct RateLimitConfig {
     /// How long an account's failed sign-ins are remembered after the last one, in seconds.
     #[arg(long, env = "TALLY_FAILED_LOGIN_WINDOW_SECS", default_value_t = 15 * 60)]
     pub failed_login_window_secs: u64,
-    /// With Redis unreachable, let votes and poll creation through (true) or refuse them.
+    /// With Redis unreachable, let votes, poll creation and exports through (true) or
+    /// refuse them.
     #[arg(long, env = "TALLY_RATE_FAIL_OPEN_VOTES", default_value_t = true, action = clap::ArgAction::Set)]
     pub fail_open_votes: bool,
     /// With Redis unreachable, let sign-ups, sign-ins and invitation redemptions through

@@ -258,12 +258,12 @@ impl Application {
             store.clone(),
             InvitationCodes::new(&secret, &previous),
             owners,
-            limiter,
+            limiter.clone(),
             clock.clone(),
             &config.invitations,
         );
         let results = ResultsService::new(live, clock.clone());
-        let exports = ExportService::new(store.clone(), results.clone(), &config.exports);
+        let exports = ExportService::new(store.clone(), results.clone(), limiter, &config.exports);
         let webhooks = WebhookService::new(
             store.clone(),
             webhooks::policy(&config.webhooks, config.http.environment),

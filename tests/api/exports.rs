@@ -207,13 +207,17 @@ both_backends! {
         let app = TestApp::spawn(backend).await;
         let owner = app.register("owner").await;
         let stranger = app.register("stranger").await;
-        let poll = app.create_poll(&owner, json!({})).await;
+        let guest = app.start_guest().await;
+        let poll = app.create_poll(&owner, json!({ "voters": "GUESTS" })).await;
         let id = poll["id"].as_str().unwrap();
+        vote(&app, &guest, &poll, &[0]).await;
         for file in ["ballots.csv", "ballots.json", "results.csv", "results.json"] {
             let cases = [
                 (None, id.to_owned(), 401, "UNAUTHENTICATED"),
                 (Some("not-a-token"), id.to_owned(), 401, "UNAUTHENTICATED"),
                 (Some(stranger.token.as_str()), id.to_owned(), 403, "FORBIDDEN"),
+                // A voter is not an owner, and a guest never exports.
+                (Some(guest.token.as_str()), id.to_owned(), 403, "FORBIDDEN"),
                 (Some(owner.token.as_str()), uuid::Uuid::now_v7().to_string(), 404, "NOT_FOUND"),
                 (Some(owner.token.as_str()), "not-a-poll".to_owned(), 404, "NOT_FOUND"),
             ];
@@ -229,6 +233,30 @@ both_backends! {
             let allowed = download(&app, Some(&owner.token), id, file).await;
             assert_eq!(allowed.status, 200, "{file}: {}", allowed.body);
         }
+    }
+
+    async fn each_user_starts_exports_at_the_pace_of_the_export_bucket(backend: Backend) {
+        let app = TestApp::spawn_with(backend, |c| {
+            c.rate_limits.enabled = true;
+            c.rate_limits.export_burst = 2;
+            c.rate_limits.export_per_minute = 1;
+        })
+        .await;
+        let owner = app.register("owner").await;
+        let other = app.register("other").await;
+        let poll = app.create_poll(&owner, json!({})).await;
+        let id = poll["id"].as_str().unwrap();
+        for file in ["ballots.csv", "results.json"] {
+            assert_eq!(download(&app, Some(&owner.token), id, file).await.status, 200);
+        }
+        let limited = download(&app, Some(&owner.token), id, "ballots.json").await;
+        assert_eq!((limited.status, limited.code().as_str()), (429, "RATE_LIMITED"), "{}", limited.body);
+        let wait: u64 = limited.header("retry-after").parse().expect("Retry-After in seconds");
+        assert!((1..=60).contains(&wait), "{wait}");
+        // The bucket is the user's: another user is not held back by it.
+        let other_poll = app.create_poll(&other, json!({})).await;
+        let theirs = download(&app, Some(&other.token), other_poll["id"].as_str().unwrap(), "ballots.csv").await;
+        assert_eq!(theirs.status, 200, "{}", theirs.body);
     }
 
     async fn hidden_results_export_to_their_owner_and_turn_final_at_close(backend: Backend) {

@@ -50,6 +50,8 @@ pub enum Bucket {
     GuestSession,
     /// `redeemInvitation` per voter.
     RedeemInvitation,
+    /// Export downloads (`/exports/…`) per user.
+    Export,
 }
 
 impl Bucket {
@@ -62,6 +64,7 @@ impl Bucket {
             Bucket::Login => "login",
             Bucket::GuestSession => "guest-session",
             Bucket::RedeemInvitation => "redeem-invitation",
+            Bucket::Export => "export",
         }
     }
 }
@@ -115,6 +118,10 @@ impl Quota {
             Bucket::RedeemInvitation => Quota {
                 per_minute: c.redeem_invitation_per_minute,
                 burst: c.redeem_invitation_burst,
+            },
+            Bucket::Export => Quota {
+                per_minute: c.export_per_minute,
+                burst: c.export_burst,
             },
         }
     }
@@ -208,7 +215,7 @@ impl Limiter {
 
     fn fails_open(&self, bucket: Bucket) -> bool {
         match bucket {
-            Bucket::Vote | Bucket::CreatePoll => self.config.fail_open_votes,
+            Bucket::Vote | Bucket::CreatePoll | Bucket::Export => self.config.fail_open_votes,
             // A code is worth guessing only with the limit off: refuse rather than let a
             // dead Redis open the door to brute force.
             Bucket::Register | Bucket::Login | Bucket::GuestSession | Bucket::RedeemInvitation => {

@@ -7,7 +7,8 @@
 //! refused; the check keeps exports in step if that rule changes). Ballots are read in
 //! keyset pages of `TALLY_EXPORT_CHUNK` ([`Store::ballot_page`]) while the body streams,
 //! so memory stays flat whatever the poll's size; at most `TALLY_EXPORT_MAX_CONCURRENT`
-//! ballot exports stream at once per instance (`TOO_MANY_EXPORTS` beyond).
+//! ballot exports stream at once per instance (`TOO_MANY_EXPORTS` beyond), and each user
+//! starts downloads at the pace of the `export` rate bucket (`RATE_LIMITED`).
 //!
 //! On an anonymous poll nothing about the voter is read: no username, and the stored
 //! pseudonym serves only as the page cursor.
@@ -23,6 +24,7 @@ use uuid::Uuid;
 use crate::config::ExportConfig;
 use crate::domain::{Poll, PollOption, PollStatus};
 use crate::error::{AppError, AppResult};
+use crate::limits::{Bucket, Limiter};
 use crate::service::ResultsService;
 use crate::store::{ExportedBallot, Store};
 
@@ -95,6 +97,7 @@ impl ExportablePoll {
 pub struct ExportService {
     store: Store,
     results: ResultsService,
+    limiter: Limiter,
     /// One permit per ballot export streaming; held by its stream until it ends or the
     /// client goes away.
     slots: Arc<Semaphore>,
@@ -102,19 +105,29 @@ pub struct ExportService {
 }
 
 impl ExportService {
-    /// The service over the store and the results' visibility rule.
-    pub fn new(store: Store, results: ResultsService, config: &ExportConfig) -> Self {
+    /// The service over the store, the results' visibility rule and the rate limits.
+    pub fn new(
+        store: Store,
+        results: ResultsService,
+        limiter: Limiter,
+        config: &ExportConfig,
+    ) -> Self {
         ExportService {
             store,
             results,
+            limiter,
             slots: Arc::new(Semaphore::new(config.max_concurrent)),
             chunk: config.chunk.max(1),
         }
     }
 
-    /// The poll, when `viewer` may export it now: `NOT_FOUND`, `FORBIDDEN` (not the
+    /// The poll, when `viewer` may export it now: `RATE_LIMITED` (the user's `export`
+    /// bucket, taken before the database is asked), `NOT_FOUND`, `FORBIDDEN` (not the
     /// owner) or `RESULTS_HIDDEN` (the results are not shown to the owner yet).
     pub async fn authorize(&self, viewer: Uuid, poll_id: Uuid) -> AppResult<ExportablePoll> {
+        self.limiter
+            .check(Bucket::Export, &viewer.to_string())
+            .await?;
         let poll = self
             .store
             .find_polls(&[poll_id])

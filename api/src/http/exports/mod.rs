@@ -12,6 +12,7 @@
 //! | 403 | `FORBIDDEN` (not the poll's owner) |
 //! | 404 | `NOT_FOUND` (no such poll, or not a poll id) |
 //! | 409 | `RESULTS_HIDDEN` (the results are not shown to the owner yet) |
+//! | 429 | `RATE_LIMITED` (the user's `export` bucket), with `Retry-After` |
 //! | 429 | `TOO_MANY_EXPORTS` (the instance streams its most exports at once), with `Retry-After` |
 //!
 //! Ballot files stream a page of ballots at a time ([`csv`], [`json`]); a failure after
