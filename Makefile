@@ -1,7 +1,7 @@
 # Tally's everyday commands. Each target is a thin wrapper over a script in scripts/,
 # so the README, CI and people all run the same thing.
 
-.PHONY: run test schema lint bench
+.PHONY: run test schema lint bench bench-export
 
 ## Run Tally on this machine: embedded SQLite, no Redis needed, at http://127.0.0.1:8080
 run:
@@ -24,3 +24,8 @@ lint:
 ## The vote benchmark (release build, fresh PostgreSQL database, its own Redis).
 bench:
 	./scripts/bench.sh
+
+## The export benchmark: 100,000 and 1,000,000 ballots as CSV and JSON, the server's
+## peak memory before and after each download.
+bench-export:
+	./scripts/bench-export.sh
