@@ -61,14 +61,14 @@ CREATE TEMP TABLE seed AS
 INSERT INTO users (id, username, username_key, password_hash, created_at)
   SELECT user_id, 'b$n-' || i, 'b$n-' || i, '!', at FROM seed;
 INSERT INTO votes (id, poll_id, user_id, idempotency_key, request_hash, cast_at, updated_at)
-  SELECT vote_id, '$id', user_id, 'bench', 'bench', at, at FROM seed;
+  SELECT vote_id, '$id'::uuid, user_id, 'bench', 'bench', at, at FROM seed;
 INSERT INTO vote_choices (vote_id, option_id, poll_id)
-  SELECT vote_id, (ARRAY[$options])[1 + i % 4], '$id' FROM seed
+  SELECT vote_id, (ARRAY[$options])[1 + i % 4], '$id'::uuid FROM seed
   UNION ALL
-  SELECT vote_id, (ARRAY[$options])[1 + (i + 1) % 4], '$id' FROM seed WHERE i % 3 = 0;
+  SELECT vote_id, (ARRAY[$options])[1 + (i + 1) % 4], '$id'::uuid FROM seed WHERE i % 3 = 0;
 UPDATE poll_options o SET vote_count = (SELECT count(*) FROM vote_choices c WHERE c.option_id = o.id)
-  WHERE o.poll_id = '$id';
-UPDATE polls SET total_votes = $n WHERE id = '$id';
+  WHERE o.poll_id = '$id'::uuid;
+UPDATE polls SET total_votes = $n WHERE id = '$id'::uuid;
 ANALYZE users; ANALYZE votes; ANALYZE vote_choices;
 SQL
   printf 'seeded %d ballots in %.1f s\n' "$n" "$(echo "$(date +%s.%N) - $started" | bc)"
