@@ -192,10 +192,14 @@ async fn a_storm_of_voters_through_redis_and_rate_limits_leaves_one_ballot_each_
         if i % GREEDY_EVERY == 0 {
             // The bucket refills one call a second while the storm lasts.
             let most_allowed = burst + elapsed.as_secs() as usize + 1;
-            assert!(
-                limited >= 1,
-                "{name} sent {sent} calls and none was limited"
-            );
+            // Only a storm faster than the refill must have been limited: on a loaded
+            // machine a slow storm may legitimately stay within burst plus refills.
+            if sent > most_allowed {
+                assert!(
+                    limited >= 1,
+                    "{name} sent {sent} calls in {elapsed:?} and none was limited"
+                );
+            }
             assert!(
                 sent - limited <= most_allowed,
                 "{name}: {} of {sent} calls allowed in {elapsed:?}",
