@@ -12,7 +12,8 @@
 //! | [`polls`] | `polls` | a poll's settings, lifecycle times and running total |
 //! | [`poll_options`] | `poll_options` | a poll's options with their vote counters |
 //! | [`votes`] | `votes` | ballots: one per user per poll, with the idempotency key |
-//! | [`vote_choices`] | `vote_choices` | the options a ballot chose |
+//! | [`vote_choices`] | `vote_choices` | the options a ballot chose, with rank or score |
+//! | [`tally_groups`] | `tally_groups` | per-poll counts per distinct ranking (RANKED) or option and score (SCORE) |
 //! | [`vote_events`] | `vote_events` | the append-only audit log of ballot changes |
 //! | [`webhook_endpoints`] | `webhook_endpoints` | where users want their polls' events, and the signing secret |
 //! | [`webhook_events`] | `webhook_events` | the outbox: events written with the change that caused them |
@@ -22,6 +23,7 @@ pub mod guest_challenges;
 pub mod invitations;
 pub mod poll_options;
 pub mod polls;
+pub mod tally_groups;
 pub mod users;
 pub mod vote_choices;
 pub mod vote_events;

@@ -15,12 +15,17 @@ pub struct Model {
     pub title: String,
     /// Optional description, up to 2,000 characters.
     pub description: Option<String>,
-    /// `SINGLE` or `MULTIPLE`.
+    /// `SINGLE`, `MULTIPLE`, `RANKED` or `SCORE`; a value this version does not know is
+    /// an error when read, never a default.
     pub kind: String,
     /// Fewest options a ballot may choose.
     pub min_choices: i32,
     /// Most options a ballot may choose.
     pub max_choices: i32,
+    /// Lowest score of a SCORE poll; null on other kinds.
+    pub score_min: Option<i32>,
+    /// Highest score of a SCORE poll; null on other kinds.
+    pub score_max: Option<i32>,
     /// `ALWAYS`, `AFTER_VOTE`, `AFTER_CLOSE` or `OWNER_ONLY`.
     pub results_visibility: String,
     /// Whether voters may change or retract their ballot.

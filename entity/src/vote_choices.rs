@@ -14,6 +14,9 @@ pub struct Model {
     pub option_id: Uuid,
     /// The poll, repeated here so that every row carries the sharding key.
     pub poll_id: Uuid,
+    /// The option's rank (1 = most preferred) on a RANKED poll, its score on a SCORE
+    /// poll, 0 on other kinds.
+    pub value: i32,
 }
 
 /// Relations of `vote_choices`.

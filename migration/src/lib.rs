@@ -13,6 +13,7 @@ mod m20261206_000005_poll_voters;
 mod m20261206_000006_guests;
 mod m20261206_000007_invitations;
 mod m20261206_000008_anonymous_ballots;
+mod m20261206_000009_voting_methods;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000006_guests::Migration),
             Box::new(m20261206_000007_invitations::Migration),
             Box::new(m20261206_000008_anonymous_ballots::Migration),
+            Box::new(m20261206_000009_voting_methods::Migration),
         ]
     }
 }

@@ -34,7 +34,7 @@ both_backends! {
         Migrator::up(&db, None).await.unwrap();
         let expected = [
             "guest_challenges", "invitations", "poll_options", "polls", "seaql_migrations",
-            "users", "vote_choices", "vote_events", "votes", "webhook_deliveries",
+            "tally_groups", "users", "vote_choices", "vote_events", "votes", "webhook_deliveries",
             "webhook_endpoints", "webhook_events",
         ];
         assert_eq!(tables(&db).await, expected);

@@ -6,7 +6,9 @@
 //! [`AppError::BadInput`]: crate::error::AppError::BadInput
 
 mod account;
+pub mod ids;
 pub mod invitation;
+pub mod kinds;
 pub mod poll;
 mod records;
 pub mod text;
@@ -15,7 +17,9 @@ pub mod voter;
 pub mod webhook;
 
 pub use account::{Password, Username};
+pub use ids::{OptionId, PollId, UserId, VoteId};
 pub use invitation::{Invitation, InvitationBatch, InvitationCounts, InvitationStatus};
+pub use kinds::{Ballot, TallyContribution};
 pub use poll::{
     NewPoll, PollDraft, PollKind, PollListing, PollStatus, PollVoters, ResultsVisibility,
 };

@@ -101,6 +101,9 @@ pub struct Tally {
     pub version: i64,
     /// Ballots per option, in the options' order.
     pub counts: Vec<(Uuid, i64)>,
+    /// Ballots per kind-defined group ([`crate::domain::kinds::TallyContribution`]),
+    /// sorted by key; empty for SINGLE and MULTIPLE polls.
+    pub groups: Vec<(String, i64)>,
     /// When the snapshot was taken (at commit, or at read).
     pub as_of: DateTime<Utc>,
 }

@@ -42,6 +42,7 @@ pub fn decode_tally(poll: Uuid, text: &str) -> Option<Tally> {
         total_votes,
         version,
         counts,
+        groups: Vec::new(),
         as_of,
     })
 }

@@ -257,6 +257,7 @@ mod tests {
             total_votes: 7,
             version: 12,
             counts: vec![(Uuid::now_v7(), 4), (Uuid::now_v7(), 3)],
+            groups: Vec::new(),
             as_of: DateTime::from_timestamp_micros(1_700_000_000_123_456).unwrap_or_default(),
         };
         assert_eq!(decode_tally(poll, &encode_tally(&tally)), Some(tally));

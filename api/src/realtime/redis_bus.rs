@@ -230,6 +230,7 @@ mod tests {
                 total_votes: 2,
                 version: 5,
                 counts: vec![(Uuid::now_v7(), 2)],
+                groups: Vec::new(),
                 as_of: chrono::DateTime::from_timestamp_micros(1_700_000_000_000_000)
                     .unwrap_or_default(),
             },

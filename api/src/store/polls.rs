@@ -145,6 +145,8 @@ impl Store {
             kind: Set(poll.kind.as_str().to_owned()),
             min_choices: Set(poll.min_choices),
             max_choices: Set(poll.max_choices),
+            score_min: Set(None),
+            score_max: Set(None),
             results_visibility: Set(poll.results_visibility.as_str().to_owned()),
             allow_vote_change: Set(poll.allow_vote_change),
             listing: Set(poll.listing.as_str().to_owned()),

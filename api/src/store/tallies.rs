@@ -108,6 +108,7 @@ pub(super) async fn read_tallies(
                 total_votes: row.try_get("", "total_votes")?,
                 version: row.try_get("", "version")?,
                 counts: vec![option],
+                groups: Vec::new(),
                 as_of,
             }),
         }

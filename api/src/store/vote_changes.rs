@@ -156,6 +156,7 @@ impl Store {
                             vote_id: Set(old.id),
                             option_id: Set(option),
                             poll_id: Set(request.poll_id),
+                            value: Set(0),
                         }
                     }))
                     .exec_without_returning(&txn)
