@@ -6,6 +6,7 @@
 //! [`AppError::BadInput`]: crate::error::AppError::BadInput
 
 mod account;
+pub mod counting;
 pub mod ids;
 pub mod invitation;
 pub mod kinds;
