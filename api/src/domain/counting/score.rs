@@ -18,6 +18,9 @@
 
 use std::cmp::Ordering;
 
+/// One tally group of a SCORE poll with its count: `((option position, score), ballots)`.
+pub type ScoreGroupCount = ((usize, i32), u64);
+
 /// The results of one option.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OptionScore {
@@ -51,7 +54,7 @@ pub fn score_results(
     option_count: usize,
     min: i32,
     max: i32,
-    groups: &[((usize, i32), u64)],
+    groups: &[ScoreGroupCount],
 ) -> ScoreOutcome {
     let mut options: Vec<OptionScore> = (0..option_count)
         .map(|_| OptionScore {
@@ -162,7 +165,7 @@ pub struct InvalidGroup {
 pub fn scores_from_groups(
     groups: &[(String, i64)],
     option_count: usize,
-) -> Result<Vec<((usize, i32), u64)>, InvalidGroup> {
+) -> Result<Vec<ScoreGroupCount>, InvalidGroup> {
     let mut scores = Vec::with_capacity(groups.len());
     for (key, ballots) in groups {
         let invalid = || InvalidGroup {
