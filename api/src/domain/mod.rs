@@ -12,6 +12,7 @@ pub mod invitation;
 pub mod kinds;
 pub mod poll;
 mod records;
+pub mod rulebook;
 pub mod text;
 pub mod vote;
 pub mod voter;
@@ -25,7 +26,7 @@ pub use poll::{
     NewPoll, PollDraft, PollKind, PollListing, PollStatus, PollVoters, ResultsVisibility,
 };
 pub use records::{Poll, PollOption, Tally, Vote};
-pub use vote::{Choice, IdempotencyKey, VoteAction};
+pub use vote::{Choice, IdempotencyKey, RequestHash, VoteAction};
 pub use voter::Voter;
 
 use chrono::{DateTime, Utc};

@@ -31,6 +31,12 @@ impl IdempotencyKey {
         Ok(IdempotencyKey(raw.to_owned()))
     }
 
+    /// A key as stored in the audit log, which only ever holds keys that were parsed
+    /// on their way in; not checked again.
+    pub fn from_stored(stored: String) -> Self {
+        IdempotencyKey(stored)
+    }
+
     /// The key.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -116,9 +122,29 @@ impl VoteAction {
     }
 }
 
+/// The fingerprint of a vote mutation's input (hex SHA-256 of action, poll and options),
+/// stored beside its idempotency key: same fingerprint + same key is a replay; another
+/// fingerprint under a used key is `IDEMPOTENCY_KEY_REUSED`. A type of its own so it is
+/// never confused with the key it is stored beside.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RequestHash(String);
+
+impl RequestHash {
+    /// A fingerprint as stored (in the audit log, a ballot row or a live mark). Not
+    /// checked: it is only ever compared with fingerprints [`request_hash`] computes.
+    pub fn from_stored(stored: String) -> Self {
+        RequestHash(stored)
+    }
+
+    /// The stored form (lowercase hex).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// The fingerprint of a vote mutation's input: same fingerprint + same key is a replay;
 /// another fingerprint under a used key is `IDEMPOTENCY_KEY_REUSED`.
-pub fn request_hash(action: VoteAction, poll: Uuid, choice: Option<&Choice>) -> String {
+pub fn request_hash(action: VoteAction, poll: Uuid, choice: Option<&Choice>) -> RequestHash {
     let mut hasher = Sha256::new();
     hasher.update(action.as_str());
     hasher.update(b"|");
@@ -127,7 +153,7 @@ pub fn request_hash(action: VoteAction, poll: Uuid, choice: Option<&Choice>) -> 
     for id in choice.map(Choice::ids).unwrap_or_default() {
         hasher.update(id.as_bytes());
     }
-    hex::encode(hasher.finalize())
+    RequestHash(hex::encode(hasher.finalize()))
 }
 
 #[cfg(test)]

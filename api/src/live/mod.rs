@@ -33,7 +33,7 @@ pub use reconcile::spawn_reconciler;
 pub use redis::RedisLive;
 
 use crate::clock::Clock;
-use crate::domain::{PollStatus, Tally, Vote};
+use crate::domain::{IdempotencyKey, PollStatus, RequestHash, Tally, Vote};
 use crate::error::AppResult;
 use crate::metrics::AppCounters;
 use crate::realtime::redis_bus::CurrentTallies;
@@ -52,9 +52,9 @@ pub struct Mark {
     /// When it was cast.
     pub cast_at: DateTime<Utc>,
     /// The key of the cast.
-    pub key: String,
+    pub key: IdempotencyKey,
     /// The fingerprint of the cast's input.
-    pub request_hash: String,
+    pub request_hash: RequestHash,
 }
 
 impl Mark {

@@ -15,8 +15,8 @@ use uuid::Uuid;
 
 use super::codec::{decode_tally, encode_tally};
 use super::{LiveStore, Mark, Unavailable};
-use crate::domain::Tally;
 use crate::domain::vote::{join_ids, split_ids};
+use crate::domain::{IdempotencyKey, RequestHash, Tally};
 use crate::redis::RedisClient;
 use crate::redis::coalesce::{self, Coalescer};
 
@@ -146,10 +146,10 @@ fn encode_mark(mark: &Mark) -> String {
     format!(
         "{}|{}|{}|{}|{}",
         mark.vote_id,
-        mark.request_hash,
+        mark.request_hash.as_str(),
         micros(mark.cast_at),
         join_ids(&mark.option_ids),
-        mark.key
+        mark.key.as_str()
     )
 }
 
@@ -157,10 +157,12 @@ fn decode_mark(text: &str) -> Option<Mark> {
     let mut parts = text.splitn(5, '|');
     Some(Mark {
         vote_id: Uuid::parse_str(parts.next()?).ok()?,
-        request_hash: parts.next()?.to_owned(),
+        request_hash: RequestHash::from_stored(parts.next()?.to_owned()),
         cast_at: from_micros(parts.next()?.parse().ok()?)?,
         option_ids: split_ids(parts.next()?),
-        key: parts.next()?.to_owned(),
+        // Marks are written only from keys that were parsed; one that no longer
+        // parses (a Redis written to by something else) is no mark.
+        key: IdempotencyKey::parse(parts.next()?).ok()?,
     })
 }
 
@@ -265,8 +267,8 @@ mod tests {
             vote_id: Uuid::now_v7(),
             option_ids: vec![Uuid::now_v7()],
             cast_at: DateTime::from_timestamp_micros(1_700_000_000_000_001).unwrap_or_default(),
-            key: "a|key with | bars".into(),
-            request_hash: "abc".into(),
+            key: IdempotencyKey::parse("a|key with | bars").unwrap_or_else(|e| panic!("{e:?}")),
+            request_hash: RequestHash::from_stored("abc".into()),
         };
         assert_eq!(decode_mark(&encode_mark(&mark)), Some(mark));
         assert_eq!(decode_tally(poll, "garbage"), None);

@@ -12,7 +12,9 @@ use super::invitation_gate::InvitationGate;
 use super::poll_rules::{PollRules, PollRulesCache};
 use crate::clock::Clock;
 use crate::domain::vote::request_hash;
-use crate::domain::{Choice, IdempotencyKey, PollStatus, PollVoters, Vote, VoteAction, Voter};
+use crate::domain::{
+    Choice, IdempotencyKey, PollStatus, PollVoters, RequestHash, Vote, VoteAction, Voter,
+};
 use crate::error::{AppError, AppResult};
 use crate::limits::{Bucket, Limiter};
 use crate::live::{LiveState, Mark};
@@ -24,10 +26,10 @@ use crate::store::{CastOutcome, CastRequest, ChangeOutcome, ChangeRequest, Store
 fn fast_answer(
     mark: &Mark,
     key: &IdempotencyKey,
-    hash: &str,
+    hash: &RequestHash,
     ballots_are_permanent: bool,
 ) -> Option<AppResult<()>> {
-    match (mark.key == key.as_str(), mark.request_hash == hash) {
+    match (&mark.key == key, &mark.request_hash == hash) {
         (true, true) => Some(Ok(())),
         (true, false) => Some(Err(AppError::IdempotencyKeyReused)),
         (false, _) if ballots_are_permanent => Some(Err(AppError::AlreadyVoted)),
@@ -311,13 +313,13 @@ impl VoteService {
 mod tests {
     use super::*;
 
-    fn mark(key: &str, hash: &str) -> Mark {
+    fn mark(raw_key: &str, raw_hash: &str) -> Mark {
         Mark {
             vote_id: Uuid::now_v7(),
             option_ids: vec![Uuid::now_v7()],
             cast_at: chrono::Utc::now(),
-            key: key.into(),
-            request_hash: hash.into(),
+            key: key(raw_key),
+            request_hash: hash(raw_hash),
         }
     }
 
@@ -325,16 +327,20 @@ mod tests {
         IdempotencyKey::parse(raw).unwrap_or_else(|_| panic!("{raw} is a valid key"))
     }
 
+    fn hash(raw: &str) -> RequestHash {
+        RequestHash::from_stored(raw.into())
+    }
+
     #[test]
     fn a_mark_replays_or_refuses_its_own_key_on_every_poll() {
         for permanent in [true, false] {
             let m = mark("k1", "h1");
             assert!(matches!(
-                fast_answer(&m, &key("k1"), "h1", permanent),
+                fast_answer(&m, &key("k1"), &hash("h1"), permanent),
                 Some(Ok(()))
             ));
             assert!(matches!(
-                fast_answer(&m, &key("k1"), "h2", permanent),
+                fast_answer(&m, &key("k1"), &hash("h2"), permanent),
                 Some(Err(AppError::IdempotencyKeyReused))
             ));
         }
@@ -344,11 +350,11 @@ mod tests {
     fn a_mark_refuses_another_key_only_where_ballots_cannot_be_retracted() {
         let m = mark("k1", "h1");
         assert!(matches!(
-            fast_answer(&m, &key("k2"), "h1", true),
+            fast_answer(&m, &key("k2"), &hash("h1"), true),
             Some(Err(AppError::AlreadyVoted))
         ));
         // The ballot may have been retracted since the mark was written: the database
         // decides.
-        assert!(fast_answer(&m, &key("k2"), "h1", false).is_none());
+        assert!(fast_answer(&m, &key("k2"), &hash("h1"), false).is_none());
     }
 }

@@ -1,8 +1,12 @@
 //! Changing and retracting a ballot, each in its own transaction.
 //!
 //! These are rare next to `castVote`, so they are not batched. Like a cast, each takes
-//! the poll's row lock first, records its key in the audit log (so a retry replays), and
-//! moves the counters in the same transaction as the ballot.
+//! the poll's row lock first, gathers the [rulebook]'s facts under it (the poll, the
+//! key's first use, the ballot), and, when the rulebook says write, records its key in
+//! the audit log (so a retry replays) and moves the counters in the same transaction as
+//! the ballot.
+//!
+//! [rulebook]: crate::domain::rulebook
 
 use std::collections::BTreeSet;
 
@@ -19,8 +23,9 @@ use super::Store;
 use super::ballots::load_votes;
 use super::tallies::{CounterDeltas, read_tallies};
 use crate::clock::Clock;
+use crate::domain::rulebook::{self, Decision, Facts, PollFacts};
 use crate::domain::vote::{join_ids, split_ids};
-use crate::domain::{Choice, IdempotencyKey, PollStatus, Tally, Vote, VoteAction};
+use crate::domain::{Choice, IdempotencyKey, PollStatus, RequestHash, Tally, Vote, VoteAction};
 
 /// A `changeVote` (with a new choice) or `retractVote` (without).
 #[derive(Debug, Clone)]
@@ -34,7 +39,7 @@ pub struct ChangeRequest {
     /// The call's idempotency key.
     pub key: IdempotencyKey,
     /// Fingerprint of the call's input.
-    pub request_hash: String,
+    pub request_hash: RequestHash,
     /// The HTTP request that carried it.
     pub request_id: Option<String>,
 }
@@ -70,6 +75,93 @@ pub enum ChangeOutcome {
     PollMissing,
 }
 
+/// The rulebook's facts about one change or retraction, gathered with the poll's row
+/// locked, and what the store needs to apply or answer it.
+struct Gathered {
+    /// The clock, read after the lock.
+    now: DateTime<Utc>,
+    /// The poll, judged at `now`.
+    poll: PollFacts,
+    /// The first use of the call's key, with the fingerprint it was used with.
+    used: Option<(RequestHash, vote_events::Model)>,
+    /// The voter's ballot on the poll.
+    ballot: Option<Vote>,
+}
+
+impl Gathered {
+    /// Locks the poll's row, then reads the facts of `request` at a clock read after it.
+    async fn read(
+        conn: &impl ConnectionTrait,
+        request: &ChangeRequest,
+        clock: &dyn Clock,
+    ) -> Result<Self, DbErr> {
+        let row = polls::Entity::find_by_id(request.poll_id)
+            .lock(LockType::NoKeyUpdate)
+            .one(conn)
+            .await?;
+        let now = clock.now();
+        let poll = match row {
+            None => PollFacts::Missing,
+            Some(poll) => PollFacts::Found {
+                status: PollStatus::at(now, poll.opens_at, poll.closes_at, poll.closed_at),
+                allow_vote_change: poll.allow_vote_change,
+            },
+        };
+        let used = vote_events::Entity::find()
+            .filter(vote_events::Column::UserId.eq(request.user_id))
+            .filter(vote_events::Column::IdempotencyKey.eq(request.key.as_str()))
+            .one(conn)
+            .await?
+            .map(|event| (RequestHash::from_stored(event.request_hash.clone()), event));
+        let ballot = Condition::all()
+            .add(votes::Column::PollId.eq(request.poll_id))
+            .add(votes::Column::UserId.eq(request.user_id));
+        let ballot = load_votes(conn, ballot).await?.into_iter().next();
+        Ok(Gathered {
+            now,
+            poll,
+            used,
+            ballot,
+        })
+    }
+
+    /// What the rulebook decides for `request` over these facts.
+    fn decide(&self, request: &ChangeRequest) -> Decision {
+        rulebook::decide(&Facts {
+            action: request.action(),
+            request: &request.request_hash,
+            key_used_with: self.used.as_ref().map(|(hash, _)| hash),
+            poll: self.poll,
+            has_ballot: self.ballot.is_some(),
+        })
+    }
+}
+
+/// The answer to a call whose key was used before with the same input: the ballot as
+/// that call left it (after a change) or found it (before a retraction).
+fn replayed(request: &ChangeRequest, event: &vote_events::Model) -> Vote {
+    Vote {
+        id: event.vote_id,
+        poll_id: event.poll_id,
+        user_id: event.user_id,
+        option_ids: split_ids(if request.choice.is_some() {
+            &event.new_choices
+        } else {
+            &event.old_choices
+        }),
+        cast_at: event.at,
+        updated_at: event.at,
+    }
+}
+
+/// A decision the facts cannot have led to (the rulebook's tests rule it out).
+fn impossible(request: &ChangeRequest, decision: Decision) -> DbErr {
+    DbErr::Custom(format!(
+        "the rulebook answered {decision:?} to a {} without the facts for it",
+        request.action().as_str()
+    ))
+}
+
 impl Store {
     /// Changes or retracts a ballot; returns the outcome and, when counters moved, the
     /// poll's new tally.
@@ -79,113 +171,103 @@ impl Store {
         clock: &dyn Clock,
     ) -> Result<(ChangeOutcome, Option<Tally>), DbErr> {
         let txn = self.begin_write().await?;
-        let Some(poll) = polls::Entity::find_by_id(request.poll_id)
-            .lock(LockType::NoKeyUpdate)
-            .one(&txn)
-            .await?
-        else {
-            return Ok((ChangeOutcome::PollMissing, None));
-        };
-        let now = clock.now();
-
-        let used = vote_events::Entity::find()
-            .filter(vote_events::Column::UserId.eq(request.user_id))
-            .filter(vote_events::Column::IdempotencyKey.eq(request.key.as_str()))
-            .one(&txn)
-            .await?;
-        if let Some(event) = used {
-            let outcome = if event.request_hash == request.request_hash {
-                ChangeOutcome::Replayed(Vote {
-                    id: event.vote_id,
-                    poll_id: event.poll_id,
-                    user_id: event.user_id,
-                    option_ids: split_ids(if request.choice.is_some() {
-                        &event.new_choices
-                    } else {
-                        &event.old_choices
-                    }),
-                    cast_at: event.at,
-                    updated_at: event.at,
-                })
-            } else {
-                ChangeOutcome::KeyReused
-            };
-            return Ok((outcome, None));
-        }
-        if !poll.allow_vote_change {
-            return Ok((ChangeOutcome::NotAllowed, None));
-        }
-        let status = PollStatus::at(now, poll.opens_at, poll.closes_at, poll.closed_at);
-        if status != PollStatus::Open {
-            return Ok((ChangeOutcome::PollNotOpen(status), None));
-        }
-        let ballot = Condition::all()
-            .add(votes::Column::PollId.eq(request.poll_id))
-            .add(votes::Column::UserId.eq(request.user_id));
-        let Some(old) = load_votes(&txn, ballot).await?.into_iter().next() else {
-            return Ok((ChangeOutcome::NoBallot, None));
-        };
-
-        let old_set: BTreeSet<Uuid> = old.option_ids.iter().copied().collect();
-        let new_set: BTreeSet<Uuid> = request
-            .choice
-            .as_ref()
-            .map(|c| c.ids().iter().copied().collect())
-            .unwrap_or_default();
-        let mut deltas = CounterDeltas::default();
-        for option in old_set.difference(&new_set) {
-            deltas.options.insert(*option, -1);
-        }
-        for option in new_set.difference(&old_set) {
-            deltas.options.insert(*option, 1);
-        }
-        deltas.polls.insert(
-            request.poll_id,
-            if request.choice.is_some() { 0 } else { -1 },
-        );
-
-        vote_choices::Entity::delete_many()
-            .filter(vote_choices::Column::VoteId.eq(old.id))
-            .exec(&txn)
-            .await?;
-        let outcome = match &request.choice {
-            Some(choice) => {
-                if !choice.is_empty() {
-                    vote_choices::Entity::insert_many(choice.ids().iter().map(|&option| {
-                        vote_choices::ActiveModel {
-                            vote_id: Set(old.id),
-                            option_id: Set(option),
-                            poll_id: Set(request.poll_id),
-                            value: Set(0),
-                        }
-                    }))
-                    .exec_without_returning(&txn)
-                    .await?;
-                }
-                votes::Entity::update(votes::ActiveModel {
-                    id: Set(old.id),
-                    updated_at: Set(now),
-                    ..Default::default()
-                })
-                .exec(&txn)
-                .await?;
-                ChangeOutcome::Changed(Vote {
-                    option_ids: choice.ids().to_vec(),
-                    updated_at: now,
-                    ..old.clone()
-                })
+        let gathered = Gathered::read(&txn, request, clock).await?;
+        let outcome = match gathered.decide(request) {
+            Decision::Write => {
+                let old = gathered
+                    .ballot
+                    .ok_or_else(|| impossible(request, Decision::Write))?;
+                let outcome = apply(&txn, request, &old, gathered.now).await?;
+                let tally = read_tallies(&txn, &[request.poll_id], gathered.now)
+                    .await?
+                    .pop();
+                txn.commit().await?;
+                return Ok((outcome, tally));
             }
-            None => {
-                votes::Entity::delete_by_id(old.id).exec(&txn).await?;
-                ChangeOutcome::Retracted(old.clone())
-            }
+            Decision::Replay => match &gathered.used {
+                Some((_, event)) => ChangeOutcome::Replayed(replayed(request, event)),
+                None => return Err(impossible(request, Decision::Replay)),
+            },
+            Decision::KeyReused => ChangeOutcome::KeyReused,
+            Decision::PollMissing => ChangeOutcome::PollMissing,
+            Decision::NotAllowed => ChangeOutcome::NotAllowed,
+            Decision::PollNotOpen(status) => ChangeOutcome::PollNotOpen(status),
+            Decision::NoBallot => ChangeOutcome::NoBallot,
+            decision @ Decision::AlreadyVoted => return Err(impossible(request, decision)),
         };
-        insert_change_event(&txn, request, &old, now).await?;
-        deltas.apply(&txn).await?;
-        let tally = read_tallies(&txn, &[request.poll_id], now).await?.pop();
-        txn.commit().await?;
-        Ok((outcome, tally))
+        Ok((outcome, None))
     }
+}
+
+/// Writes a change or retraction of the ballot `old`: its choices, its row, the audit
+/// event and the counters.
+async fn apply(
+    conn: &impl ConnectionTrait,
+    request: &ChangeRequest,
+    old: &Vote,
+    now: DateTime<Utc>,
+) -> Result<ChangeOutcome, DbErr> {
+    vote_choices::Entity::delete_many()
+        .filter(vote_choices::Column::VoteId.eq(old.id))
+        .exec(conn)
+        .await?;
+    let outcome = match &request.choice {
+        Some(choice) => {
+            if !choice.is_empty() {
+                vote_choices::Entity::insert_many(choice.ids().iter().map(|&option| {
+                    vote_choices::ActiveModel {
+                        vote_id: Set(old.id),
+                        option_id: Set(option),
+                        poll_id: Set(request.poll_id),
+                        value: Set(0),
+                    }
+                }))
+                .exec_without_returning(conn)
+                .await?;
+            }
+            votes::Entity::update(votes::ActiveModel {
+                id: Set(old.id),
+                updated_at: Set(now),
+                ..Default::default()
+            })
+            .exec(conn)
+            .await?;
+            ChangeOutcome::Changed(Vote {
+                option_ids: choice.ids().to_vec(),
+                updated_at: now,
+                ..old.clone()
+            })
+        }
+        None => {
+            votes::Entity::delete_by_id(old.id).exec(conn).await?;
+            ChangeOutcome::Retracted(old.clone())
+        }
+    };
+    insert_change_event(conn, request, old, now).await?;
+    counter_deltas(request, old).apply(conn).await?;
+    Ok(outcome)
+}
+
+/// The counters a change or retraction of `old` moves.
+fn counter_deltas(request: &ChangeRequest, old: &Vote) -> CounterDeltas {
+    let old_set: BTreeSet<Uuid> = old.option_ids.iter().copied().collect();
+    let new_set: BTreeSet<Uuid> = request
+        .choice
+        .as_ref()
+        .map(|c| c.ids().iter().copied().collect())
+        .unwrap_or_default();
+    let mut deltas = CounterDeltas::default();
+    for option in old_set.difference(&new_set) {
+        deltas.options.insert(*option, -1);
+    }
+    for option in new_set.difference(&old_set) {
+        deltas.options.insert(*option, 1);
+    }
+    deltas.polls.insert(
+        request.poll_id,
+        if request.choice.is_some() { 0 } else { -1 },
+    );
+    deltas
 }
 
 async fn insert_change_event(
@@ -207,7 +289,7 @@ async fn insert_change_event(
             .map(Choice::to_stored)
             .unwrap_or_default()),
         idempotency_key: Set(request.key.as_str().to_owned()),
-        request_hash: Set(request.request_hash.clone()),
+        request_hash: Set(request.request_hash.as_str().to_owned()),
         at: Set(now),
         request_id: Set(request.request_id.clone()),
     })

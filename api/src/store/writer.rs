@@ -29,7 +29,7 @@ use tokio_util::sync::CancellationToken;
 use super::cast::{CastOutcome, CastRequest};
 use super::{Store, is_transient};
 use crate::clock::Clock;
-use crate::domain::{Tally, Vote};
+use crate::domain::{IdempotencyKey, RequestHash, Tally, Vote};
 use crate::error::{AppError, AppResult};
 
 /// How many times a call may come back undecided before it fails.
@@ -54,9 +54,9 @@ pub struct RecordedVote {
     /// The ballot.
     pub vote: Vote,
     /// The key it was cast under.
-    pub key: String,
+    pub key: IdempotencyKey,
     /// The fingerprint of its input.
-    pub request_hash: String,
+    pub request_hash: RequestHash,
 }
 
 /// What one committed batch changed.
@@ -350,7 +350,7 @@ impl Task {
                     .filter_map(|(job, outcome)| match outcome {
                         CastOutcome::Recorded(vote) => Some(RecordedVote {
                             vote: vote.clone(),
-                            key: job.request.key.as_str().to_owned(),
+                            key: job.request.key.clone(),
                             request_hash: job.request.request_hash.clone(),
                         }),
                         _ => None,

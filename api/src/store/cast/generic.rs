@@ -10,11 +10,12 @@ use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use super::{
-    BatchResult, CastOutcome, CastRequest, distinct_sorted, keyed_outcome, poll_rows,
-    recorded_vote, statuses, touched_polls,
+    BatchResult, CastOutcome, CastRequest, UsedKeys, distinct_sorted, poll_facts, poll_rows,
+    recorded_vote, rule, touched_polls,
 };
 use crate::clock::Clock;
-use crate::domain::{PollStatus, VoteAction};
+use crate::domain::VoteAction;
+use crate::domain::rulebook::PollFacts;
 use crate::store::Store;
 use crate::store::tallies::{CounterDeltas, read_tallies};
 
@@ -36,7 +37,7 @@ pub(super) async fn commit(
     let polls = distinct_sorted(batch.iter().map(|r| r.poll_id));
     let rows = poll_rows(&txn, &polls, true).await?;
     let now = clock.now();
-    let outcomes = write(&txn, batch, &statuses(&rows, now), now).await?;
+    let outcomes = write(&txn, batch, &poll_facts(&rows, now), now).await?;
     let tallies = read_tallies(&txn, &touched_polls(&outcomes), now).await?;
     txn.commit().await?;
     Ok(BatchResult { outcomes, tallies })
@@ -48,7 +49,7 @@ pub(super) async fn commit(
 async fn write(
     conn: &impl ConnectionTrait,
     batch: &[CastRequest],
-    status: &HashMap<Uuid, PollStatus>,
+    polls: &HashMap<Uuid, PollFacts>,
     now: DateTime<Utc>,
 ) -> Result<Vec<CastOutcome>, DbErr> {
     let mut outcomes: Vec<Option<CastOutcome>> = vec![None; batch.len()];
@@ -59,7 +60,7 @@ async fn write(
             conn,
             batch,
             &undecided,
-            status,
+            polls,
             now,
             &mut outcomes,
             &mut deltas,
@@ -78,48 +79,27 @@ async fn decide_round(
     conn: &impl ConnectionTrait,
     batch: &[CastRequest],
     undecided: &[usize],
-    status: &HashMap<Uuid, PollStatus>,
+    polls: &HashMap<Uuid, PollFacts>,
     now: DateTime<Utc>,
     outcomes: &mut [Option<CastOutcome>],
     deltas: &mut CounterDeltas,
 ) -> Result<Vec<usize>, DbErr> {
-    // Keys used before: replay or refuse.
-    let events = used_keys(conn, undecided.iter().map(|&i| &batch[i])).await?;
-    for &i in undecided {
-        let request = &batch[i];
-        if let Some(event) = events.get(&(request.user_id, request.key.as_str().to_owned())) {
-            outcomes[i] = Some(keyed_outcome(request, event));
-        }
-    }
-    // Polls not open, and ballots that exist.
-    let open: Vec<usize> = undecided
-        .iter()
-        .copied()
-        .filter(|&i| outcomes[i].is_none())
-        .collect();
-    let existing = existing_ballots(conn, open.iter().map(|&i| &batch[i])).await?;
-    for &i in &open {
-        let request = &batch[i];
-        outcomes[i] = match status.get(&request.poll_id) {
-            None => Some(CastOutcome::PollMissing),
-            Some(PollStatus::Open) => existing
-                .contains(&(request.poll_id, request.user_id))
-                .then_some(CastOutcome::AlreadyVoted),
-            Some(other) => Some(CastOutcome::PollNotOpen(*other)),
-        };
-    }
-    // The rest would write a ballot: the first of each collision goes now.
+    // The facts the rulebook needs; it refuses what it can. The rest would write a
+    // ballot: the first of each collision goes now.
+    let used = used_keys(conn, undecided.iter().map(|&i| &batch[i])).await?;
+    let existing = existing_ballots(conn, undecided.iter().map(|&i| &batch[i])).await?;
     let mut ballots_seen = HashSet::new();
     let mut keys_seen = HashSet::new();
     let mut candidates = Vec::new();
     let mut deferred = Vec::new();
-    for &i in &open {
-        if outcomes[i].is_some() {
+    for &i in undecided {
+        let request = &batch[i];
+        if let Some(outcome) = rule(request, &used, polls, &existing)? {
+            outcomes[i] = Some(outcome);
             continue;
         }
-        let request = &batch[i];
         let first_ballot = ballots_seen.insert((request.poll_id, request.user_id));
-        let first_key = keys_seen.insert((request.user_id, request.key.as_str()));
+        let first_key = keys_seen.insert((request.user_id, &request.key));
         if first_ballot && first_key {
             candidates.push(i);
         } else {
@@ -148,16 +128,16 @@ async fn decide_round(
     Ok(deferred)
 }
 
-/// Audit events already holding any of these (user, key) pairs.
+/// The keys of these calls that their voters used before.
 async fn used_keys<'a>(
     conn: &impl ConnectionTrait,
     requests: impl Iterator<Item = &'a CastRequest>,
-) -> Result<HashMap<(Uuid, String), vote_events::Model>, DbErr> {
+) -> Result<UsedKeys, DbErr> {
     let pairs: Vec<_> = requests
         .map(|r| Expr::tuple([Expr::val(r.user_id), Expr::val(r.key.as_str())]))
         .collect();
     if pairs.is_empty() {
-        return Ok(HashMap::new());
+        return Ok(UsedKeys::default());
     }
     let rows = vote_events::Entity::find()
         .filter(
@@ -169,10 +149,7 @@ async fn used_keys<'a>(
         )
         .all(conn)
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|e| ((e.user_id, e.idempotency_key.clone()), e))
-        .collect())
+    Ok(UsedKeys::from_events(rows))
 }
 
 /// Which of these (poll, user) pairs already have a ballot.

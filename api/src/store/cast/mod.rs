@@ -10,25 +10,28 @@
 //!    committed or the batch sees the poll closed. SQLite locks first; PostgreSQL inserts first and
 //!    locks just before moving the counters, so concurrent batches overlap their
 //!    inserts and queue only for the counters and the commit.
-//! 2. A key the user used before replays the first answer (same input) or is
-//!    `IDEMPOTENCY_KEY_REUSED`: the audit log holds every key ever used.
-//! 3. A poll that is not open refuses; an existing ballot is `ALREADY_VOTED`.
-//! 4. The rest are inserted with `ON CONFLICT DO NOTHING`: the unique indexes are the
+//! 2. What a call comes to is the [rulebook]'s, from facts gathered in the transaction:
+//!    a key the user used before replays the first answer (same input) or is
+//!    `IDEMPOTENCY_KEY_REUSED` (the audit log holds every key ever used); a poll that
+//!    is missing or not open refuses; an existing ballot is `ALREADY_VOTED`.
+//! 3. The calls it lets through are inserted with `ON CONFLICT DO NOTHING`: the unique indexes are the
 //!    final arbiters. A call that lost a race to another transaction is answered
 //!    [`CastOutcome::Retry`]; the writer submits it again and the next batch decides it.
 //!
 //! Two calls of one batch that collide (same user and poll, or same user and key) are
 //! never both written: the first is, and the first's rows then decide the other.
 //!
-//! On SQLite, [`generic`] does steps 2–4 with portable statements. On PostgreSQL,
+//! On SQLite, [`generic`] does steps 2–3 with portable statements. On PostgreSQL,
 //! [`postgres`] does them in one statement over `UNNEST`ed arrays, whose text never
 //! changes with the batch size, so it is planned once per connection; the integration
 //! suite runs every vote rule against both.
+//!
+//! [rulebook]: crate::domain::rulebook
 
 mod generic;
 mod postgres;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use entity::{polls, vote_events};
@@ -38,8 +41,9 @@ use uuid::Uuid;
 
 use super::Store;
 use crate::clock::Clock;
+use crate::domain::rulebook::{self, Decision, Facts, PollFacts};
 use crate::domain::vote::split_ids;
-use crate::domain::{Choice, IdempotencyKey, PollStatus, Tally, Vote};
+use crate::domain::{Choice, IdempotencyKey, PollStatus, RequestHash, Tally, Vote, VoteAction};
 
 /// One `castVote` call, checked against its poll's options, waiting to be written.
 #[derive(Debug, Clone)]
@@ -55,7 +59,7 @@ pub struct CastRequest {
     /// The call's idempotency key.
     pub key: IdempotencyKey,
     /// Fingerprint of the call's input.
-    pub request_hash: String,
+    pub request_hash: RequestHash,
     /// The HTTP request that carried it, for the audit log.
     pub request_id: Option<String>,
 }
@@ -100,15 +104,6 @@ fn replayed_vote(event: &vote_events::Model) -> Vote {
     }
 }
 
-/// The answer for a call whose key was used before.
-fn keyed_outcome(request: &CastRequest, event: &vote_events::Model) -> CastOutcome {
-    if event.request_hash == request.request_hash {
-        CastOutcome::Replayed(replayed_vote(event))
-    } else {
-        CastOutcome::KeyReused
-    }
-}
-
 /// The ballot a call records, as it will be answered.
 fn recorded_vote(request: &CastRequest, now: DateTime<Utc>) -> Vote {
     Vote {
@@ -121,16 +116,95 @@ fn recorded_vote(request: &CastRequest, now: DateTime<Utc>) -> Vote {
     }
 }
 
-/// Each poll's status at `now`, from its row.
-fn statuses(rows: &[polls::Model], now: DateTime<Utc>) -> HashMap<Uuid, PollStatus> {
+/// A key found in the audit log: the fingerprint it was first used with, and its event.
+struct UsedKey {
+    hash: RequestHash,
+    event: vote_events::Model,
+}
+
+/// The keys a batch's voters used before, per voter and key.
+#[derive(Default)]
+struct UsedKeys(HashMap<Uuid, HashMap<IdempotencyKey, UsedKey>>);
+
+impl UsedKeys {
+    /// The keys of these audit events.
+    fn from_events(events: impl IntoIterator<Item = vote_events::Model>) -> Self {
+        let mut used = UsedKeys::default();
+        for mut event in events {
+            let key = IdempotencyKey::from_stored(std::mem::take(&mut event.idempotency_key));
+            let hash = RequestHash::from_stored(event.request_hash.clone());
+            used.0
+                .entry(event.user_id)
+                .or_default()
+                .insert(key, UsedKey { hash, event });
+        }
+        used
+    }
+
+    /// The first use of `key` by `user`, if any.
+    fn get(&self, user: Uuid, key: &IdempotencyKey) -> Option<&UsedKey> {
+        self.0.get(&user)?.get(key)
+    }
+}
+
+/// Each poll's facts at `now`, from its row.
+fn poll_facts(rows: &[polls::Model], now: DateTime<Utc>) -> HashMap<Uuid, PollFacts> {
     rows.iter()
         .map(|p| {
             (
                 p.id,
-                PollStatus::at(now, p.opens_at, p.closes_at, p.closed_at),
+                PollFacts::Found {
+                    status: PollStatus::at(now, p.opens_at, p.closes_at, p.closed_at),
+                    allow_vote_change: p.allow_vote_change,
+                },
             )
         })
         .collect()
+}
+
+/// Whether the poll was open when its facts were gathered.
+fn is_open(polls: &HashMap<Uuid, PollFacts>, poll: Uuid) -> bool {
+    matches!(
+        polls.get(&poll),
+        Some(PollFacts::Found {
+            status: PollStatus::Open,
+            ..
+        })
+    )
+}
+
+/// What the rulebook makes of one call, given the facts gathered for its batch: the
+/// call's outcome, or `None` when it is to be written.
+fn rule(
+    request: &CastRequest,
+    used: &UsedKeys,
+    polls: &HashMap<Uuid, PollFacts>,
+    ballots: &HashSet<(Uuid, Uuid)>,
+) -> Result<Option<CastOutcome>, DbErr> {
+    let used = used.get(request.user_id, &request.key);
+    let facts = Facts {
+        action: VoteAction::Cast,
+        request: &request.request_hash,
+        key_used_with: used.map(|u| &u.hash),
+        poll: polls
+            .get(&request.poll_id)
+            .copied()
+            .unwrap_or(PollFacts::Missing),
+        has_ballot: ballots.contains(&(request.poll_id, request.user_id)),
+    };
+    Ok(Some(match (rulebook::decide(&facts), used) {
+        (Decision::Write, _) => return Ok(None),
+        (Decision::Replay, Some(used)) => CastOutcome::Replayed(replayed_vote(&used.event)),
+        (Decision::KeyReused, _) => CastOutcome::KeyReused,
+        (Decision::PollMissing, _) => CastOutcome::PollMissing,
+        (Decision::PollNotOpen(status), _) => CastOutcome::PollNotOpen(status),
+        (Decision::AlreadyVoted, _) => CastOutcome::AlreadyVoted,
+        (decision @ (Decision::Replay | Decision::NotAllowed | Decision::NoBallot), _) => {
+            return Err(DbErr::Custom(format!(
+                "the rulebook answered {decision:?} to a cast without the facts for it"
+            )));
+        }
+    }))
 }
 
 /// The distinct polls of these ids, sorted (the order rows are locked in).

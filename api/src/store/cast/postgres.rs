@@ -5,8 +5,10 @@
 //!    and audit events. Calls whose key is in the audit log are left out of it (their
 //!    event would collide). Rows go in ordered by user, so two concurrent batches wait
 //!    on each other's conflicting rows in one order and cannot deadlock.
-//! 2. What the statement did not insert is decided by two lookups, which see the rows it
-//!    just wrote: a second call with the same key replays the first.
+//! 2. What the statement did not insert is decided by the rulebook, over two lookups
+//!    (used keys, existing ballots) that see the rows it just wrote: a second call with
+//!    the same key replays the first. A call the rulebook lets through that was not
+//!    inserted lost a race to another transaction: [`CastOutcome::Retry`].
 //! 3. The polls that gained ballots are locked in id order and judged again at a clock
 //!    read after the lock. If one closed meanwhile, the transaction is rolled back and
 //!    the batch runs again, now refusing those votes; otherwise the counters move, one
@@ -20,11 +22,12 @@ use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Statement, Val
 use uuid::Uuid;
 
 use super::{
-    BatchResult, CastOutcome, CastRequest, distinct_sorted, keyed_outcome, poll_rows,
-    recorded_vote, statuses, touched_polls,
+    BatchResult, CastOutcome, CastRequest, UsedKeys, distinct_sorted, is_open, poll_facts,
+    poll_rows, recorded_vote, rule, touched_polls,
 };
 use crate::clock::Clock;
-use crate::domain::{PollStatus, VoteAction};
+use crate::domain::VoteAction;
+use crate::domain::rulebook::PollFacts;
 use crate::store::Store;
 use crate::store::tallies::read_tallies;
 
@@ -134,17 +137,14 @@ async fn attempt(
     let txn = store.begin_write().await?;
     let polls = distinct_sorted(batch.iter().map(|r| r.poll_id));
     let now = clock.now();
-    let status = statuses(&poll_rows(&txn, &polls, false).await?, now);
-    let outcomes = decide(&txn, batch, &status, now).await?;
+    let facts = poll_facts(&poll_rows(&txn, &polls, false).await?, now);
+    let outcomes = decide(&txn, batch, &facts, now).await?;
 
     let touched = touched_polls(&outcomes);
     if !touched.is_empty() {
         let locked = poll_rows(&txn, &touched, true).await?;
-        let still = statuses(&locked, clock.now());
-        if touched
-            .iter()
-            .any(|p| still.get(p) != Some(&PollStatus::Open))
-        {
+        let still = poll_facts(&locked, clock.now());
+        if touched.iter().any(|&p| !is_open(&still, p)) {
             txn.rollback().await?;
             return Ok(None);
         }
@@ -185,69 +185,41 @@ async fn move_counters(conn: &impl ConnectionTrait, outcomes: &[CastOutcome]) ->
 async fn decide(
     conn: &impl ConnectionTrait,
     batch: &[CastRequest],
-    status: &HashMap<Uuid, PollStatus>,
+    polls: &HashMap<Uuid, PollFacts>,
     now: DateTime<Utc>,
 ) -> Result<Vec<CastOutcome>, DbErr> {
-    let mut open: Vec<&CastRequest> = batch
-        .iter()
-        .filter(|r| status.get(&r.poll_id) == Some(&PollStatus::Open))
-        .collect();
+    let mut open: Vec<&CastRequest> = batch.iter().filter(|r| is_open(polls, r.poll_id)).collect();
     open.sort_by_key(|r| (r.user_id, r.poll_id));
     let inserted = if open.is_empty() {
         HashSet::new()
     } else {
         insert(conn, &open, now).await?
     };
-    let mut outcomes: Vec<Option<CastOutcome>> = batch
+    let rest: Vec<&CastRequest> = batch
         .iter()
-        .map(|r| {
-            inserted
-                .contains(&r.vote_id)
-                .then(|| CastOutcome::Recorded(recorded_vote(r, now)))
+        .filter(|r| !inserted.contains(&r.vote_id))
+        .collect();
+    // What the statement did not insert is the rulebook's, from lookups that see the
+    // rows the statement wrote.
+    let (used, existing) = if rest.is_empty() {
+        (UsedKeys::default(), HashSet::new())
+    } else {
+        (
+            used_keys(conn, rest.iter().copied()).await?,
+            ballots(conn, rest.iter().copied()).await?,
+        )
+    };
+    batch
+        .iter()
+        .map(|request| {
+            if inserted.contains(&request.vote_id) {
+                return Ok(CastOutcome::Recorded(recorded_vote(request, now)));
+            }
+            // Let through yet not inserted: another transaction took the ballot or the
+            // key between our statement and the lookups; the next batch will see it.
+            Ok(rule(request, &used, polls, &existing)?.unwrap_or(CastOutcome::Retry))
         })
-        .collect();
-    let rest: Vec<usize> = (0..batch.len())
-        .filter(|&i| outcomes[i].is_none())
-        .collect();
-    if rest.is_empty() {
-        return Ok(outcomes.into_iter().flatten().collect());
-    }
-
-    // What the statement did not insert: used keys first (replays win, even on a poll
-    // that has since closed), then the poll's status, then existing ballots.
-    let events = used_keys(conn, rest.iter().map(|&i| &batch[i])).await?;
-    let mut undecided = Vec::new();
-    for &i in &rest {
-        let request = &batch[i];
-        outcomes[i] = match events.get(&(request.user_id, request.key.as_str().to_owned())) {
-            Some(event) => Some(keyed_outcome(request, event)),
-            None => match status.get(&request.poll_id) {
-                None => Some(CastOutcome::PollMissing),
-                Some(PollStatus::Open) => None,
-                Some(other) => Some(CastOutcome::PollNotOpen(*other)),
-            },
-        };
-        if outcomes[i].is_none() {
-            undecided.push(i);
-        }
-    }
-    if !undecided.is_empty() {
-        let existing = ballots(conn, undecided.iter().map(|&i| &batch[i])).await?;
-        for &i in &undecided {
-            let request = &batch[i];
-            // Neither a used key nor a ballot: another transaction took the ballot or
-            // the key between our statement and now; the next batch will see it.
-            outcomes[i] = Some(if existing.contains(&(request.poll_id, request.user_id)) {
-                CastOutcome::AlreadyVoted
-            } else {
-                CastOutcome::Retry
-            });
-        }
-    }
-    Ok(outcomes
-        .into_iter()
-        .map(|o| o.unwrap_or(CastOutcome::Retry))
-        .collect())
+        .collect()
 }
 
 async fn insert(
@@ -264,7 +236,10 @@ async fn insert(
         uuids(open.iter().map(|r| r.poll_id)),
         uuids(open.iter().map(|r| r.user_id)),
         texts(open.iter().map(|r| Some(r.key.as_str().to_owned()))),
-        texts(open.iter().map(|r| Some(r.request_hash.clone()))),
+        texts(
+            open.iter()
+                .map(|r| Some(r.request_hash.as_str().to_owned())),
+        ),
         texts(open.iter().map(|r| Some(r.choice.to_stored()))),
         texts(open.iter().map(|r| r.request_id.clone())),
         uuids(choices.iter().map(|c| c.0)),
@@ -288,7 +263,7 @@ async fn insert(
 async fn used_keys<'a>(
     conn: &impl ConnectionTrait,
     requests: impl Iterator<Item = &'a CastRequest> + Clone,
-) -> Result<HashMap<(Uuid, String), vote_events::Model>, DbErr> {
+) -> Result<UsedKeys, DbErr> {
     let statement = Statement::from_sql_and_values(
         DbBackend::Postgres,
         USED_KEYS,
@@ -297,14 +272,13 @@ async fn used_keys<'a>(
             texts(requests.clone().map(|r| Some(r.key.as_str().to_owned()))),
         ],
     );
-    conn.query_all_raw(statement)
+    let events = conn
+        .query_all_raw(statement)
         .await?
         .iter()
-        .map(|row| {
-            let event = vote_events::Model::from_query_result(row, "")?;
-            Ok(((event.user_id, event.idempotency_key.clone()), event))
-        })
-        .collect()
+        .map(|row| vote_events::Model::from_query_result(row, ""))
+        .collect::<Result<Vec<_>, DbErr>>()?;
+    Ok(UsedKeys::from_events(events))
 }
 
 async fn ballots<'a>(
