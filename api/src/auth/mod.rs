@@ -21,7 +21,7 @@ pub mod tokens;
 
 use uuid::Uuid;
 
-use crate::domain::Voter;
+use crate::domain::{UserId, Voter};
 use crate::error::AppError;
 
 /// Who sent a request, as decided from its `Authorization` header.
@@ -61,8 +61,8 @@ impl Viewer {
     /// poll admits them is the poll's rules' to say.
     pub fn require_voter(&self) -> Result<Voter, AppError> {
         match self {
-            Viewer::User(id) => Ok(Voter::account(*id)),
-            Viewer::Guest(id) => Ok(Voter::guest(*id)),
+            Viewer::User(id) => Ok(Voter::account(UserId::from(*id))),
+            Viewer::Guest(id) => Ok(Voter::guest(UserId::from(*id))),
             Viewer::Anonymous => Err(AppError::Unauthenticated(
                 "sign in or start a guest session first",
             )),

@@ -257,7 +257,7 @@ impl InvitationMutation {
         let voter = ctx.viewer().require_voter()?;
         let poll_id = ctx
             .service::<InvitationService>()
-            .redeem(voter.id, &code)
+            .redeem(voter.id.uuid(), &code)
             .await?;
         let poll = ctx
             .service::<Loaders>()

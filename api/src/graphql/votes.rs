@@ -7,7 +7,7 @@ use super::ids::{parse_id, parse_ids, to_id};
 use super::loaders::{Loaders, from_load_error};
 use super::poll_node::{PollNode, PollOptionNode};
 use super::scalars::DateTime;
-use crate::domain::{IdempotencyKey, PollOption, Vote};
+use crate::domain::{IdempotencyKey, OptionId, PollId, PollOption, Vote};
 use crate::error::AppError;
 use crate::service::{VoteReceipt, VoteService};
 
@@ -148,6 +148,15 @@ pub struct RetractVotePayload {
     pub replayed: bool,
 }
 
+fn poll_id(raw: &ID) -> Result<PollId, AppError> {
+    parse_id("input.pollId", raw).map(PollId::from)
+}
+
+fn option_ids(raw: &[ID]) -> Result<Vec<OptionId>, AppError> {
+    let ids = parse_ids("input.optionIds", raw)?;
+    Ok(ids.into_iter().map(OptionId::from).collect())
+}
+
 fn key(raw: &str) -> Result<IdempotencyKey, AppError> {
     IdempotencyKey::parse(raw).map_err(|e| e.in_field("input"))
 }
@@ -174,8 +183,8 @@ impl VoteMutation {
         #[graphql(desc = "The poll, the options and the idempotency key.")] input: CastVoteInput,
     ) -> Result<CastVotePayload> {
         let voter = ctx.viewer().require_voter()?;
-        let poll = parse_id("input.pollId", &input.poll_id)?;
-        let options = parse_ids("input.optionIds", &input.option_ids)?;
+        let poll = poll_id(&input.poll_id)?;
+        let options = option_ids(&input.option_ids)?;
         let key = key(&input.idempotency_key)?;
         let request_id = ctx.request_id();
         let (vote, replayed) = receipt(
@@ -195,8 +204,8 @@ impl VoteMutation {
         input: ChangeVoteInput,
     ) -> Result<ChangeVotePayload> {
         let voter = ctx.viewer().require_voter()?;
-        let poll = parse_id("input.pollId", &input.poll_id)?;
-        let options = parse_ids("input.optionIds", &input.option_ids)?;
+        let poll = poll_id(&input.poll_id)?;
+        let options = option_ids(&input.option_ids)?;
         let key = key(&input.idempotency_key)?;
         let request_id = ctx.request_id();
         let (vote, replayed) = receipt(
@@ -215,7 +224,7 @@ impl VoteMutation {
         #[graphql(desc = "The poll and an idempotency key.")] input: RetractVoteInput,
     ) -> Result<RetractVotePayload> {
         let voter = ctx.viewer().require_voter()?;
-        let poll = parse_id("input.pollId", &input.poll_id)?;
+        let poll = poll_id(&input.poll_id)?;
         let key = key(&input.idempotency_key)?;
         let request_id = ctx.request_id();
         let (retracted_vote, replayed) = receipt(

@@ -141,7 +141,10 @@ mod tests {
 
     #[test]
     fn accounts_polls_refuse_guests_and_others_admit_them() {
-        let (account, guest) = (Voter::account(Uuid::now_v7()), Voter::guest(Uuid::now_v7()));
+        let (account, guest) = (
+            Voter::account(Uuid::now_v7().into()),
+            Voter::guest(Uuid::now_v7().into()),
+        );
         let accounts = rules(PollVoters::Accounts);
         assert!(accounts.admits(&account).is_ok());
         assert!(matches!(

@@ -13,7 +13,8 @@ use super::poll_rules::{PollRules, PollRulesCache};
 use crate::clock::Clock;
 use crate::domain::vote::request_hash;
 use crate::domain::{
-    Choice, IdempotencyKey, PollStatus, PollVoters, RequestHash, Vote, VoteAction, Voter,
+    Choice, IdempotencyKey, OptionId, PollId, PollStatus, PollVoters, RequestHash, UserId, Vote,
+    VoteAction, VoteId, Voter,
 };
 use crate::error::{AppError, AppResult};
 use crate::limits::{Bucket, Limiter};
@@ -59,6 +60,11 @@ pub struct VoteService {
     clock: Arc<dyn Clock>,
 }
 
+/// The choice these options make (a repeated option is `INVALID_OPTION`).
+fn choice_of(options: Vec<OptionId>) -> AppResult<Choice> {
+    Choice::new(options.into_iter().map(OptionId::uuid).collect())
+}
+
 fn not_open(status: PollStatus) -> AppError {
     AppError::PollNotOpen(match status {
         PollStatus::Scheduled => "this poll is not open for votes yet".into(),
@@ -92,9 +98,9 @@ impl VoteService {
     /// Whether the poll lets `user` (the voter's own id, never a pseudonym: invitations
     /// are held by voters) put a ballot in: on an `INVITED` poll, only with a redeemed
     /// invitation (`NOT_INVITED`).
-    async fn admit(&self, rules: &PollRules, poll: Uuid, user: Uuid) -> AppResult<()> {
+    async fn admit(&self, rules: &PollRules, poll: PollId, user: UserId) -> AppResult<()> {
         match rules.voters {
-            PollVoters::Invited => self.invitations.admit(poll, user).await,
+            PollVoters::Invited => self.invitations.admit(poll.uuid(), user.uuid()).await,
             PollVoters::Accounts | PollVoters::Guests => Ok(()),
         }
     }
@@ -127,24 +133,24 @@ impl VoteService {
     pub async fn cast(
         &self,
         voter: Voter,
-        poll: Uuid,
-        options: Vec<Uuid>,
+        poll: PollId,
+        options: Vec<OptionId>,
         key: IdempotencyKey,
         request_id: Option<String>,
     ) -> AppResult<VoteReceipt> {
         let user = voter.id;
-        let choice = Choice::new(options)?;
+        let choice = choice_of(options)?;
         let subject = user.to_string();
         // From the rules on, the voter is who their ballot is stored under (a
         // pseudonym on an anonymous poll): the mark, the ballot, its key and its audit
         // event. The rules are nearly always cached, so the mark's lookup still runs
         // beside the limiter's.
         let prepared = async {
-            let rules = self.rules.get(poll).await?;
+            let rules = self.rules.get(poll.uuid()).await?;
             rules.admits(&voter)?;
             self.admit(&rules, poll, user).await?;
-            let owner = self.owners.owner(poll, &rules, user)?;
-            let mark = self.live.mark(poll, owner).await;
+            let owner = self.owner(poll, &rules, user)?;
+            let mark = self.live.mark(poll.uuid(), owner.uuid()).await;
             Ok::<_, AppError>((rules, owner, mark))
         };
         let (allowed, prepared) =
@@ -152,10 +158,10 @@ impl VoteService {
         allowed?;
         let (rules, user, mark) = prepared?;
         rules.check(&choice)?;
-        let hash = request_hash(VoteAction::Cast, poll, Some(&choice));
+        let hash = request_hash(VoteAction::Cast, poll.uuid(), Some(&choice));
         if let Some(answer) = mark.and_then(|mark| {
             fast_answer(&mark, &key, &hash, rules.ballots_are_permanent)
-                .map(|answer| answer.map(|()| mark.vote(poll, user)))
+                .map(|answer| answer.map(|()| mark.vote(poll.uuid(), user.uuid())))
         }) {
             self.live
                 .counters()
@@ -167,7 +173,7 @@ impl VoteService {
             });
         }
         let request = CastRequest {
-            vote_id: Uuid::now_v7(),
+            vote_id: VoteId::from(Uuid::now_v7()),
             poll_id: poll,
             user_id: user,
             request_hash: hash,
@@ -198,20 +204,20 @@ impl VoteService {
     pub async fn change(
         &self,
         voter: Voter,
-        poll: Uuid,
-        options: Vec<Uuid>,
+        poll: PollId,
+        options: Vec<OptionId>,
         key: IdempotencyKey,
         request_id: Option<String>,
     ) -> AppResult<VoteReceipt> {
         let user = voter.id;
         self.limiter.check(Bucket::Vote, &user.to_string()).await?;
-        let choice = Choice::new(options)?;
-        let rules = self.rules.get(poll).await?;
+        let choice = choice_of(options)?;
+        let rules = self.rules.get(poll.uuid()).await?;
         rules.admits(&voter)?;
         rules.check(&choice)?;
         self.admit(&rules, poll, voter.id).await?;
-        let user = self.owners.owner(poll, &rules, user)?;
-        let hash = request_hash(VoteAction::Change, poll, Some(&choice));
+        let user = self.owner(poll, &rules, user)?;
+        let hash = request_hash(VoteAction::Change, poll.uuid(), Some(&choice));
         self.apply_change(ChangeRequest {
             poll_id: poll,
             user_id: user,
@@ -227,24 +233,31 @@ impl VoteService {
     pub async fn retract(
         &self,
         voter: Voter,
-        poll: Uuid,
+        poll: PollId,
         key: IdempotencyKey,
         request_id: Option<String>,
     ) -> AppResult<VoteReceipt> {
         let user = voter.id;
         self.limiter.check(Bucket::Vote, &user.to_string()).await?;
-        let rules = self.rules.get(poll).await?;
+        let rules = self.rules.get(poll.uuid()).await?;
         rules.admits(&voter)?;
-        let user = self.owners.owner(poll, &rules, user)?;
+        let user = self.owner(poll, &rules, user)?;
         self.apply_change(ChangeRequest {
             poll_id: poll,
             user_id: user,
             choice: None,
-            request_hash: request_hash(VoteAction::Retract, poll, None),
+            request_hash: request_hash(VoteAction::Retract, poll.uuid(), None),
             key,
             request_id,
         })
         .await
+    }
+
+    /// Who the voter's ballot on `poll` is stored under: their id, or their pseudonym
+    /// on an anonymous poll.
+    fn owner(&self, poll: PollId, rules: &PollRules, voter: UserId) -> AppResult<UserId> {
+        let owner = self.owners.owner(poll.uuid(), rules, voter.uuid())?;
+        Ok(UserId::from(owner))
     }
 
     async fn apply_change(&self, request: ChangeRequest) -> AppResult<VoteReceipt> {
@@ -315,7 +328,7 @@ mod tests {
 
     fn mark(raw_key: &str, raw_hash: &str) -> Mark {
         Mark {
-            vote_id: Uuid::now_v7(),
+            vote_id: VoteId::from(Uuid::now_v7()),
             option_ids: vec![Uuid::now_v7()],
             cast_at: chrono::Utc::now(),
             key: key(raw_key),

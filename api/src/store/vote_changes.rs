@@ -25,15 +25,17 @@ use super::tallies::{CounterDeltas, read_tallies};
 use crate::clock::Clock;
 use crate::domain::rulebook::{self, Decision, Facts, PollFacts};
 use crate::domain::vote::{join_ids, split_ids};
-use crate::domain::{Choice, IdempotencyKey, PollStatus, RequestHash, Tally, Vote, VoteAction};
+use crate::domain::{
+    Choice, IdempotencyKey, PollId, PollStatus, RequestHash, Tally, UserId, Vote, VoteAction,
+};
 
 /// A `changeVote` (with a new choice) or `retractVote` (without).
 #[derive(Debug, Clone)]
 pub struct ChangeRequest {
     /// The poll.
-    pub poll_id: Uuid,
+    pub poll_id: PollId,
     /// The voter.
-    pub user_id: Uuid,
+    pub user_id: UserId,
     /// The new choice; `None` retracts the ballot.
     pub choice: Option<Choice>,
     /// The call's idempotency key.
@@ -95,7 +97,7 @@ impl Gathered {
         request: &ChangeRequest,
         clock: &dyn Clock,
     ) -> Result<Self, DbErr> {
-        let row = polls::Entity::find_by_id(request.poll_id)
+        let row = polls::Entity::find_by_id(request.poll_id.uuid())
             .lock(LockType::NoKeyUpdate)
             .one(conn)
             .await?;
@@ -108,14 +110,14 @@ impl Gathered {
             },
         };
         let used = vote_events::Entity::find()
-            .filter(vote_events::Column::UserId.eq(request.user_id))
+            .filter(vote_events::Column::UserId.eq(request.user_id.uuid()))
             .filter(vote_events::Column::IdempotencyKey.eq(request.key.as_str()))
             .one(conn)
             .await?
             .map(|event| (RequestHash::from_stored(event.request_hash.clone()), event));
         let ballot = Condition::all()
-            .add(votes::Column::PollId.eq(request.poll_id))
-            .add(votes::Column::UserId.eq(request.user_id));
+            .add(votes::Column::PollId.eq(request.poll_id.uuid()))
+            .add(votes::Column::UserId.eq(request.user_id.uuid()));
         let ballot = load_votes(conn, ballot).await?.into_iter().next();
         Ok(Gathered {
             now,
@@ -178,7 +180,7 @@ impl Store {
                     .ballot
                     .ok_or_else(|| impossible(request, Decision::Write))?;
                 let outcome = apply(&txn, request, &old, gathered.now).await?;
-                let tally = read_tallies(&txn, &[request.poll_id], gathered.now)
+                let tally = read_tallies(&txn, &[request.poll_id.uuid()], gathered.now)
                     .await?
                     .pop();
                 txn.commit().await?;
@@ -218,7 +220,7 @@ async fn apply(
                     vote_choices::ActiveModel {
                         vote_id: Set(old.id),
                         option_id: Set(option),
-                        poll_id: Set(request.poll_id),
+                        poll_id: Set(request.poll_id.uuid()),
                         value: Set(0),
                     }
                 }))
@@ -264,7 +266,7 @@ fn counter_deltas(request: &ChangeRequest, old: &Vote) -> CounterDeltas {
         deltas.options.insert(*option, 1);
     }
     deltas.polls.insert(
-        request.poll_id,
+        request.poll_id.uuid(),
         if request.choice.is_some() { 0 } else { -1 },
     );
     deltas
@@ -278,9 +280,9 @@ async fn insert_change_event(
 ) -> Result<(), DbErr> {
     vote_events::Entity::insert(vote_events::ActiveModel {
         id: Set(Uuid::now_v7()),
-        poll_id: Set(request.poll_id),
+        poll_id: Set(request.poll_id.uuid()),
         vote_id: Set(old.id),
-        user_id: Set(request.user_id),
+        user_id: Set(request.user_id.uuid()),
         action: Set(request.action().as_str().to_owned()),
         old_choices: Set(join_ids(&old.option_ids)),
         new_choices: Set(request

@@ -11,11 +11,11 @@ use uuid::Uuid;
 
 use super::{
     BatchResult, CastOutcome, CastRequest, UsedKeys, distinct_sorted, poll_facts, poll_rows,
-    recorded_vote, rule, touched_polls,
+    recorded_vote, rule, touched_polls, uuids_of,
 };
 use crate::clock::Clock;
-use crate::domain::VoteAction;
 use crate::domain::rulebook::PollFacts;
+use crate::domain::{PollId, UserId, VoteAction, VoteId};
 use crate::store::Store;
 use crate::store::tallies::{CounterDeltas, read_tallies};
 
@@ -38,7 +38,7 @@ pub(super) async fn commit(
     let rows = poll_rows(&txn, &polls, true).await?;
     let now = clock.now();
     let outcomes = write(&txn, batch, &poll_facts(&rows, now), now).await?;
-    let tallies = read_tallies(&txn, &touched_polls(&outcomes), now).await?;
+    let tallies = read_tallies(&txn, &uuids_of(&touched_polls(&outcomes)), now).await?;
     txn.commit().await?;
     Ok(BatchResult { outcomes, tallies })
 }
@@ -49,7 +49,7 @@ pub(super) async fn commit(
 async fn write(
     conn: &impl ConnectionTrait,
     batch: &[CastRequest],
-    polls: &HashMap<Uuid, PollFacts>,
+    polls: &HashMap<PollId, PollFacts>,
     now: DateTime<Utc>,
 ) -> Result<Vec<CastOutcome>, DbErr> {
     let mut outcomes: Vec<Option<CastOutcome>> = vec![None; batch.len()];
@@ -79,7 +79,7 @@ async fn decide_round(
     conn: &impl ConnectionTrait,
     batch: &[CastRequest],
     undecided: &[usize],
-    polls: &HashMap<Uuid, PollFacts>,
+    polls: &HashMap<PollId, PollFacts>,
     now: DateTime<Utc>,
     outcomes: &mut [Option<CastOutcome>],
     deltas: &mut CounterDeltas,
@@ -116,7 +116,7 @@ async fn decide_round(
             outcomes[i] = Some(CastOutcome::Retry);
             continue;
         }
-        *deltas.polls.entry(request.poll_id).or_default() += 1;
+        *deltas.polls.entry(request.poll_id.uuid()).or_default() += 1;
         for &option in request.choice.ids() {
             *deltas.options.entry(option).or_default() += 1;
         }
@@ -134,7 +134,7 @@ async fn used_keys<'a>(
     requests: impl Iterator<Item = &'a CastRequest>,
 ) -> Result<UsedKeys, DbErr> {
     let pairs: Vec<_> = requests
-        .map(|r| Expr::tuple([Expr::val(r.user_id), Expr::val(r.key.as_str())]))
+        .map(|r| Expr::tuple([Expr::val(r.user_id.uuid()), Expr::val(r.key.as_str())]))
         .collect();
     if pairs.is_empty() {
         return Ok(UsedKeys::default());
@@ -156,9 +156,9 @@ async fn used_keys<'a>(
 async fn existing_ballots<'a>(
     conn: &impl ConnectionTrait,
     requests: impl Iterator<Item = &'a CastRequest>,
-) -> Result<HashSet<(Uuid, Uuid)>, DbErr> {
+) -> Result<HashSet<(PollId, UserId)>, DbErr> {
     let pairs: Vec<_> = requests
-        .map(|r| Expr::tuple([Expr::val(r.poll_id), Expr::val(r.user_id)]))
+        .map(|r| Expr::tuple([Expr::val(r.poll_id.uuid()), Expr::val(r.user_id.uuid())]))
         .collect();
     if pairs.is_empty() {
         return Ok(HashSet::new());
@@ -177,7 +177,10 @@ async fn existing_ballots<'a>(
         .into_tuple()
         .all(conn)
         .await?;
-    Ok(rows.into_iter().collect())
+    Ok(rows
+        .into_iter()
+        .map(|(poll, user)| (PollId::from(poll), UserId::from(user)))
+        .collect())
 }
 
 /// Inserts ballots, skipping any a unique index refuses; returns the ids written.
@@ -185,7 +188,7 @@ async fn insert_ballots<'a>(
     conn: &impl ConnectionTrait,
     requests: impl Iterator<Item = &'a CastRequest>,
     now: DateTime<Utc>,
-) -> Result<HashSet<Uuid>, DbErr> {
+) -> Result<HashSet<VoteId>, DbErr> {
     let requests: Vec<&CastRequest> = requests.collect();
     let mut inserted = HashSet::with_capacity(requests.len());
     for chunk in requests.chunks(ROWS_PER_INSERT) {
@@ -204,9 +207,9 @@ async fn insert_ballots<'a>(
         for r in chunk {
             insert
                 .values([
-                    r.vote_id.into(),
-                    r.poll_id.into(),
-                    r.user_id.into(),
+                    r.vote_id.uuid().into(),
+                    r.poll_id.uuid().into(),
+                    r.user_id.uuid().into(),
                     r.key.as_str().into(),
                     r.request_hash.as_str().into(),
                     now.into(),
@@ -218,7 +221,7 @@ async fn insert_ballots<'a>(
             .on_conflict(OnConflict::new().do_nothing().to_owned())
             .returning_col(votes::Column::Id);
         for row in conn.query_all(&insert).await? {
-            inserted.insert(row.try_get::<Uuid>("", "id")?);
+            inserted.insert(VoteId::from(row.try_get::<Uuid>("", "id")?));
         }
     }
     Ok(inserted)
@@ -231,7 +234,10 @@ async fn insert_choices(
 ) -> Result<(), DbErr> {
     let rows: Vec<(Uuid, Uuid, Uuid)> = recorded
         .iter()
-        .flat_map(|r| r.choice.ids().iter().map(|&o| (r.vote_id, o, r.poll_id)))
+        .flat_map(|r| {
+            let (vote, poll) = (r.vote_id.uuid(), r.poll_id.uuid());
+            r.choice.ids().iter().map(move |&o| (vote, o, poll))
+        })
         .collect();
     for chunk in rows.chunks(ROWS_PER_INSERT) {
         let mut insert = Query::insert()
@@ -279,9 +285,9 @@ async fn insert_cast_events(
             insert
                 .values([
                     Uuid::now_v7().into(),
-                    r.poll_id.into(),
-                    r.vote_id.into(),
-                    r.user_id.into(),
+                    r.poll_id.uuid().into(),
+                    r.vote_id.uuid().into(),
+                    r.user_id.uuid().into(),
                     VoteAction::Cast.as_str().into(),
                     "".into(),
                     r.choice.to_stored().into(),

@@ -37,23 +37,25 @@ use chrono::{DateTime, Utc};
 use entity::{polls, vote_events};
 use sea_orm::sea_query::LockType;
 use sea_orm::{ColumnTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use uuid::Uuid;
 
 use super::Store;
 use crate::clock::Clock;
 use crate::domain::rulebook::{self, Decision, Facts, PollFacts};
 use crate::domain::vote::split_ids;
-use crate::domain::{Choice, IdempotencyKey, PollStatus, RequestHash, Tally, Vote, VoteAction};
+use crate::domain::{
+    Choice, IdempotencyKey, PollId, PollStatus, RequestHash, Tally, UserId, Vote, VoteAction,
+    VoteId,
+};
 
 /// One `castVote` call, checked against its poll's options, waiting to be written.
 #[derive(Debug, Clone)]
 pub struct CastRequest {
     /// The id the ballot gets if this call records it.
-    pub vote_id: Uuid,
+    pub vote_id: VoteId,
     /// The poll.
-    pub poll_id: Uuid,
+    pub poll_id: PollId,
     /// The voter.
-    pub user_id: Uuid,
+    pub user_id: UserId,
     /// The options chosen.
     pub choice: Choice,
     /// The call's idempotency key.
@@ -107,9 +109,9 @@ fn replayed_vote(event: &vote_events::Model) -> Vote {
 /// The ballot a call records, as it will be answered.
 fn recorded_vote(request: &CastRequest, now: DateTime<Utc>) -> Vote {
     Vote {
-        id: request.vote_id,
-        poll_id: request.poll_id,
-        user_id: request.user_id,
+        id: request.vote_id.uuid(),
+        poll_id: request.poll_id.uuid(),
+        user_id: request.user_id.uuid(),
         option_ids: request.choice.ids().to_vec(),
         cast_at: now,
         updated_at: now,
@@ -124,7 +126,7 @@ struct UsedKey {
 
 /// The keys a batch's voters used before, per voter and key.
 #[derive(Default)]
-struct UsedKeys(HashMap<Uuid, HashMap<IdempotencyKey, UsedKey>>);
+struct UsedKeys(HashMap<UserId, HashMap<IdempotencyKey, UsedKey>>);
 
 impl UsedKeys {
     /// The keys of these audit events.
@@ -134,7 +136,7 @@ impl UsedKeys {
             let key = IdempotencyKey::from_stored(std::mem::take(&mut event.idempotency_key));
             let hash = RequestHash::from_stored(event.request_hash.clone());
             used.0
-                .entry(event.user_id)
+                .entry(UserId::from(event.user_id))
                 .or_default()
                 .insert(key, UsedKey { hash, event });
         }
@@ -142,17 +144,17 @@ impl UsedKeys {
     }
 
     /// The first use of `key` by `user`, if any.
-    fn get(&self, user: Uuid, key: &IdempotencyKey) -> Option<&UsedKey> {
+    fn get(&self, user: UserId, key: &IdempotencyKey) -> Option<&UsedKey> {
         self.0.get(&user)?.get(key)
     }
 }
 
 /// Each poll's facts at `now`, from its row.
-fn poll_facts(rows: &[polls::Model], now: DateTime<Utc>) -> HashMap<Uuid, PollFacts> {
+fn poll_facts(rows: &[polls::Model], now: DateTime<Utc>) -> HashMap<PollId, PollFacts> {
     rows.iter()
         .map(|p| {
             (
-                p.id,
+                PollId::from(p.id),
                 PollFacts::Found {
                     status: PollStatus::at(now, p.opens_at, p.closes_at, p.closed_at),
                     allow_vote_change: p.allow_vote_change,
@@ -163,7 +165,7 @@ fn poll_facts(rows: &[polls::Model], now: DateTime<Utc>) -> HashMap<Uuid, PollFa
 }
 
 /// Whether the poll was open when its facts were gathered.
-fn is_open(polls: &HashMap<Uuid, PollFacts>, poll: Uuid) -> bool {
+fn is_open(polls: &HashMap<PollId, PollFacts>, poll: PollId) -> bool {
     matches!(
         polls.get(&poll),
         Some(PollFacts::Found {
@@ -178,8 +180,8 @@ fn is_open(polls: &HashMap<Uuid, PollFacts>, poll: Uuid) -> bool {
 fn rule(
     request: &CastRequest,
     used: &UsedKeys,
-    polls: &HashMap<Uuid, PollFacts>,
-    ballots: &HashSet<(Uuid, Uuid)>,
+    polls: &HashMap<PollId, PollFacts>,
+    ballots: &HashSet<(PollId, UserId)>,
 ) -> Result<Option<CastOutcome>, DbErr> {
     let used = used.get(request.user_id, &request.key);
     let facts = Facts {
@@ -208,29 +210,34 @@ fn rule(
 }
 
 /// The distinct polls of these ids, sorted (the order rows are locked in).
-fn distinct_sorted(ids: impl Iterator<Item = Uuid>) -> Vec<Uuid> {
-    let mut ids: Vec<Uuid> = ids.collect();
+fn distinct_sorted(ids: impl Iterator<Item = PollId>) -> Vec<PollId> {
+    let mut ids: Vec<PollId> = ids.collect();
     ids.sort_unstable();
     ids.dedup();
     ids
 }
 
 /// The polls that gained a ballot.
-fn touched_polls(outcomes: &[CastOutcome]) -> Vec<Uuid> {
+fn touched_polls(outcomes: &[CastOutcome]) -> Vec<PollId> {
     distinct_sorted(outcomes.iter().filter_map(|o| match o {
-        CastOutcome::Recorded(vote) => Some(vote.poll_id),
+        CastOutcome::Recorded(vote) => Some(PollId::from(vote.poll_id)),
         _ => None,
     }))
+}
+
+/// The UUIDs of these polls (what the tally reader takes).
+fn uuids_of(polls: &[PollId]) -> Vec<uuid::Uuid> {
+    polls.iter().map(|p| p.uuid()).collect()
 }
 
 /// Reads (and with `lock`, locks, in id order) the rows of these polls.
 async fn poll_rows(
     conn: &impl sea_orm::ConnectionTrait,
-    ids: &[Uuid],
+    ids: &[PollId],
     lock: bool,
 ) -> Result<Vec<polls::Model>, DbErr> {
     let query = polls::Entity::find()
-        .filter(polls::Column::Id.is_in(ids.iter().copied()))
+        .filter(polls::Column::Id.is_in(ids.iter().map(|id| id.uuid())))
         .order_by_asc(polls::Column::Id);
     if lock {
         query.lock(LockType::NoKeyUpdate).all(conn).await

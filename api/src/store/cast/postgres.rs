@@ -23,11 +23,11 @@ use uuid::Uuid;
 
 use super::{
     BatchResult, CastOutcome, CastRequest, UsedKeys, distinct_sorted, is_open, poll_facts,
-    poll_rows, recorded_vote, rule, touched_polls,
+    poll_rows, recorded_vote, rule, touched_polls, uuids_of,
 };
 use crate::clock::Clock;
-use crate::domain::VoteAction;
 use crate::domain::rulebook::PollFacts;
+use crate::domain::{PollId, UserId, VoteAction, VoteId};
 use crate::store::Store;
 use crate::store::tallies::read_tallies;
 
@@ -89,10 +89,15 @@ JOIN UNNEST($1::uuid[], $2::uuid[]) AS k(poll_id, user_id)
     ON v.poll_id = k.poll_id AND v.user_id = k.user_id
 "#;
 
-fn uuids(values: impl IntoIterator<Item = Uuid>) -> Value {
+fn uuids(values: impl IntoIterator<Item = impl Into<Uuid>>) -> Value {
     Value::Array(
         sea_orm::sea_query::ArrayType::Uuid,
-        Some(Box::new(values.into_iter().map(Into::into).collect())),
+        Some(Box::new(
+            values
+                .into_iter()
+                .map(|id| Value::from(id.into()))
+                .collect(),
+        )),
     )
 }
 
@@ -150,7 +155,7 @@ async fn attempt(
         }
         move_counters(&txn, &outcomes).await?;
     }
-    let tallies = read_tallies(&txn, &touched, now).await?;
+    let tallies = read_tallies(&txn, &uuids_of(&touched), now).await?;
     txn.commit().await?;
     Ok(Some(BatchResult { outcomes, tallies }))
 }
@@ -185,7 +190,7 @@ async fn move_counters(conn: &impl ConnectionTrait, outcomes: &[CastOutcome]) ->
 async fn decide(
     conn: &impl ConnectionTrait,
     batch: &[CastRequest],
-    polls: &HashMap<Uuid, PollFacts>,
+    polls: &HashMap<PollId, PollFacts>,
     now: DateTime<Utc>,
 ) -> Result<Vec<CastOutcome>, DbErr> {
     let mut open: Vec<&CastRequest> = batch.iter().filter(|r| is_open(polls, r.poll_id)).collect();
@@ -226,8 +231,8 @@ async fn insert(
     conn: &impl ConnectionTrait,
     open: &[&CastRequest],
     now: DateTime<Utc>,
-) -> Result<HashSet<Uuid>, DbErr> {
-    let choices: Vec<(Uuid, Uuid)> = open
+) -> Result<HashSet<VoteId>, DbErr> {
+    let choices: Vec<(VoteId, Uuid)> = open
         .iter()
         .flat_map(|r| r.choice.ids().iter().map(|&o| (r.vote_id, o)))
         .collect();
@@ -256,7 +261,7 @@ async fn insert(
         ))
         .await?;
     rows.iter()
-        .map(|row| row.try_get::<Uuid>("", "id"))
+        .map(|row| row.try_get::<Uuid>("", "id").map(VoteId::from))
         .collect()
 }
 
@@ -284,7 +289,7 @@ async fn used_keys<'a>(
 async fn ballots<'a>(
     conn: &impl ConnectionTrait,
     requests: impl Iterator<Item = &'a CastRequest> + Clone,
-) -> Result<HashSet<(Uuid, Uuid)>, DbErr> {
+) -> Result<HashSet<(PollId, UserId)>, DbErr> {
     let statement = Statement::from_sql_and_values(
         DbBackend::Postgres,
         BALLOTS,
@@ -296,6 +301,10 @@ async fn ballots<'a>(
     conn.query_all_raw(statement)
         .await?
         .iter()
-        .map(|row| Ok((row.try_get("", "poll_id")?, row.try_get("", "user_id")?)))
+        .map(|row| {
+            let poll: Uuid = row.try_get("", "poll_id")?;
+            let user: Uuid = row.try_get("", "user_id")?;
+            Ok((PollId::from(poll), UserId::from(user)))
+        })
         .collect()
 }
