@@ -196,4 +196,25 @@ mod tests {
             request_hash(VoteAction::Change, poll, ab.as_ref())
         );
     }
+
+    /// Fingerprints are stored with every key ever used: a change of their bytes would
+    /// turn every retry of an earlier call into `IDEMPOTENCY_KEY_REUSED`.
+    #[test]
+    fn fingerprints_keep_their_bytes_across_versions() {
+        let id = |text: &str| Uuid::parse_str(text).unwrap_or_else(|e| panic!("{e}"));
+        let poll = id("0190f2a1-0000-7000-8000-000000000001");
+        let (a, b) = (
+            id("0190f2a1-0000-7000-8000-00000000000a"),
+            id("0190f2a1-0000-7000-8000-00000000000b"),
+        );
+        let choice = Choice::new(vec![b, a]).ok();
+        assert_eq!(
+            request_hash(VoteAction::Cast, poll, choice.as_ref()).as_str(),
+            "4581580ea2575a3a59d4686b381ed9f051f03c097782d61a8d5a9b338a3cb7fb"
+        );
+        assert_eq!(
+            request_hash(VoteAction::Retract, poll, None).as_str(),
+            "a3f2ee0e4cfc50e75026b06f937256c407dc27f27be91bd11b8a8667798d025c"
+        );
+    }
 }

@@ -328,7 +328,7 @@ mod tests {
 
     fn mark(raw_key: &str, raw_hash: &str) -> Mark {
         Mark {
-            vote_id: VoteId::from(Uuid::now_v7()),
+            vote_id: Uuid::now_v7(),
             option_ids: vec![Uuid::now_v7()],
             cast_at: chrono::Utc::now(),
             key: key(raw_key),
