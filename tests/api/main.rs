@@ -43,6 +43,7 @@ mod shutdown;
 mod slow_clients;
 mod subscription_visibility;
 mod subscriptions;
+mod tally_groups;
 mod tokens;
 mod voter_marks;
 mod votes;

@@ -1,6 +1,6 @@
 //! Reconciliation: on an interval, the live tallies of the polls that changed in the last
-//! [`ACTIVE_FOR`] (or whose live write failed) are compared with the database, and any
-//! that differ are repaired. A repair is logged and counted
+//! [`ACTIVE_FOR`] (or whose live write failed) are compared with the database — version,
+//! total, option counters and groups — and any that differ are repaired. A repair is logged and counted
 //! (`tally_reconcile_repairs_total`). When the live store comes back after an outage, a
 //! pass runs at once.
 
@@ -50,6 +50,7 @@ impl LiveState {
                         kept.version != right.version
                             || kept.total_votes != right.total_votes
                             || kept.counts != right.counts
+                            || kept.groups != right.groups
                     }
                 };
                 if !wrong || !matches!(self.live.repair_tally(right, kept.as_ref()).await, Ok(true))

@@ -1,7 +1,8 @@
 //! Live tallies and voter marks in Redis.
 //!
-//! A tally is one string, `version|total|as_of_micros|option:count,…`, replaced only by
-//! a newer version (an atomic script compares). A mark is one string,
+//! A tally is one string, `version|total|as_of_micros|option:count,…[|group=count,…]`
+//! ([`super::codec`]), replaced only by a newer version (an atomic script compares).
+//! A mark is one string,
 //! `vote_id|request_hash|cast_at_micros|option,…|key` (the key last: it may contain
 //! `|`), with a TTL. Both keys carry the poll id as their hash tag.
 
@@ -259,7 +260,7 @@ mod tests {
             total_votes: 7,
             version: 12,
             counts: vec![(Uuid::now_v7(), 4), (Uuid::now_v7(), 3)],
-            groups: Vec::new(),
+            groups: vec![("1>0".into(), 4), ("0>1".into(), 3)],
             as_of: DateTime::from_timestamp_micros(1_700_000_000_123_456).unwrap_or_default(),
         };
         assert_eq!(decode_tally(poll, &encode_tally(&tally)), Some(tally));

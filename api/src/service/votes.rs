@@ -13,13 +13,15 @@ use super::poll_rules::{PollRules, PollRulesCache};
 use crate::clock::Clock;
 use crate::domain::vote::request_hash;
 use crate::domain::{
-    Choice, IdempotencyKey, OptionId, PollId, PollStatus, PollVoters, RequestHash, UserId, Vote,
-    VoteAction, VoteId, Voter,
+    Choice, IdempotencyKey, OptionId, PollId, PollStatus, PollVoters, RequestHash,
+    TallyContribution, UserId, Vote, VoteAction, VoteId, Voter,
 };
 use crate::error::{AppError, AppResult};
 use crate::limits::{Bucket, Limiter};
 use crate::live::{LiveState, Mark};
-use crate::store::{CastOutcome, CastRequest, ChangeOutcome, ChangeRequest, Store, VoteWriter};
+use crate::store::{
+    CastOutcome, CastRequest, ChangeOutcome, ChangeRequest, Store, TallyRule, VoteWriter,
+};
 
 /// What a voter's mark alone proves about a cast under `key` with input `hash`: `Ok`
 /// to replay the mark's ballot, an error to refuse, `None` when only the database can
@@ -35,6 +37,14 @@ fn fast_answer(
         (true, false) => Some(Err(AppError::IdempotencyKeyReused)),
         (false, _) if ballots_are_permanent => Some(Err(AppError::AlreadyVoted)),
         (false, _) => None,
+    }
+}
+
+/// What a SINGLE or MULTIPLE ballot adds to the tally: each chosen option, no groups.
+fn options_only(choice: &Choice) -> TallyContribution {
+    TallyContribution {
+        options: choice.ids().iter().copied().map(OptionId::from).collect(),
+        groups: Vec::new(),
     }
 }
 
@@ -177,6 +187,7 @@ impl VoteService {
             poll_id: poll,
             user_id: user,
             request_hash: hash,
+            contribution: options_only(&choice),
             choice,
             key,
             request_id,
@@ -221,6 +232,8 @@ impl VoteService {
         self.apply_change(ChangeRequest {
             poll_id: poll,
             user_id: user,
+            contribution: Some(options_only(&choice)),
+            tally_rule: TallyRule::each_option(),
             choice: Some(choice),
             key,
             request_hash: hash,
@@ -246,6 +259,8 @@ impl VoteService {
             poll_id: poll,
             user_id: user,
             choice: None,
+            contribution: None,
+            tally_rule: TallyRule::each_option(),
             request_hash: request_hash(VoteAction::Retract, poll.uuid(), None),
             key,
             request_id,

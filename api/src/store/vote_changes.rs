@@ -8,25 +8,25 @@
 //!
 //! [rulebook]: crate::domain::rulebook
 
-use std::collections::BTreeSet;
-
 use chrono::{DateTime, Utc};
 use entity::{polls, vote_choices, vote_events, votes};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::LockType;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use uuid::Uuid;
 
 use super::Store;
 use super::ballots::load_votes;
-use super::tallies::{CounterDeltas, read_tallies};
+use super::tallies::{CounterDeltas, TallyRule, read_tallies};
 use crate::clock::Clock;
 use crate::domain::rulebook::{self, Decision, Facts, PollFacts};
 use crate::domain::vote::{join_ids, split_ids};
 use crate::domain::{
-    Choice, IdempotencyKey, PollId, PollStatus, RequestHash, Tally, UserId, Vote, VoteAction,
+    Choice, IdempotencyKey, OptionId, PollId, PollStatus, RequestHash, Tally, TallyContribution,
+    UserId, Vote, VoteAction,
 };
 
 /// A `changeVote` (with a new choice) or `retractVote` (without).
@@ -38,6 +38,11 @@ pub struct ChangeRequest {
     pub user_id: UserId,
     /// The new choice; `None` retracts the ballot.
     pub choice: Option<Choice>,
+    /// What the new ballot adds to the tally; `None` with `choice` (a retraction).
+    pub contribution: Option<TallyContribution>,
+    /// How the poll's kind counts the old ballot, which the store reads under the
+    /// poll's lock and takes away from the tally (see [`TallyRule`]).
+    pub tally_rule: TallyRule,
     /// The call's idempotency key.
     pub key: IdempotencyKey,
     /// Fingerprint of the call's input.
@@ -209,6 +214,8 @@ async fn apply(
     old: &Vote,
     now: DateTime<Utc>,
 ) -> Result<ChangeOutcome, DbErr> {
+    // Read before the old choices are deleted below.
+    let deltas = counter_deltas(conn, request, old).await?;
     vote_choices::Entity::delete_many()
         .filter(vote_choices::Column::VoteId.eq(old.id))
         .exec(conn)
@@ -246,30 +253,52 @@ async fn apply(
         }
     };
     insert_change_event(conn, request, old, now).await?;
-    counter_deltas(request, old).apply(conn).await?;
+    deltas.apply(conn).await?;
     Ok(outcome)
 }
 
-/// The counters a change or retraction of `old` moves.
-fn counter_deltas(request: &ChangeRequest, old: &Vote) -> CounterDeltas {
-    let old_set: BTreeSet<Uuid> = old.option_ids.iter().copied().collect();
-    let new_set: BTreeSet<Uuid> = request
-        .choice
-        .as_ref()
-        .map(|c| c.ids().iter().copied().collect())
-        .unwrap_or_default();
+/// The counters a change or retraction of `old` moves: the old ballot's contribution
+/// (its stored rows counted by the request's [`TallyRule`]) taken away, the new one's
+/// added; options and groups whose deltas cancel out are not written.
+async fn counter_deltas(
+    conn: &impl ConnectionTrait,
+    request: &ChangeRequest,
+    old: &Vote,
+) -> Result<CounterDeltas, DbErr> {
     let mut deltas = CounterDeltas::default();
-    for option in old_set.difference(&new_set) {
-        deltas.options.insert(*option, -1);
-    }
-    for option in new_set.difference(&old_set) {
-        deltas.options.insert(*option, 1);
+    let old_contribution = request
+        .tally_rule
+        .contribution(&stored_rows(conn, old.id).await?);
+    deltas.add_contribution(request.poll_id.uuid(), &old_contribution, -1);
+    if let Some(new) = &request.contribution {
+        deltas.add_contribution(request.poll_id.uuid(), new, 1);
     }
     deltas.polls.insert(
         request.poll_id.uuid(),
         if request.choice.is_some() { 0 } else { -1 },
     );
-    deltas
+    Ok(deltas)
+}
+
+/// A ballot's `vote_choices` rows, `(option, value)` in option order: what its
+/// poll's [`TallyRule`] counts.
+async fn stored_rows(
+    conn: &impl ConnectionTrait,
+    vote: Uuid,
+) -> Result<Vec<(OptionId, i32)>, DbErr> {
+    let rows: Vec<(Uuid, i32)> = vote_choices::Entity::find()
+        .select_only()
+        .column(vote_choices::Column::OptionId)
+        .column(vote_choices::Column::Value)
+        .filter(vote_choices::Column::VoteId.eq(vote))
+        .order_by_asc(vote_choices::Column::OptionId)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(option, value)| (OptionId::from(option), value))
+        .collect())
 }
 
 async fn insert_change_event(

@@ -117,9 +117,7 @@ async fn decide_round(
             continue;
         }
         *deltas.polls.entry(request.poll_id.uuid()).or_default() += 1;
-        for &option in request.choice.ids() {
-            *deltas.options.entry(option).or_default() += 1;
-        }
+        deltas.add_contribution(request.poll_id.uuid(), &request.contribution, 1);
         recorded.push(request);
         outcomes[i] = Some(CastOutcome::Recorded(recorded_vote(request, now)));
     }

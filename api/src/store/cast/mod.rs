@@ -43,8 +43,8 @@ use crate::clock::Clock;
 use crate::domain::rulebook::{self, Decision, Facts, PollFacts};
 use crate::domain::vote::split_ids;
 use crate::domain::{
-    Choice, IdempotencyKey, PollId, PollStatus, RequestHash, Tally, UserId, Vote, VoteAction,
-    VoteId,
+    Choice, IdempotencyKey, PollId, PollStatus, RequestHash, Tally, TallyContribution, UserId,
+    Vote, VoteAction, VoteId,
 };
 
 /// One `castVote` call, checked against its poll's options, waiting to be written.
@@ -58,6 +58,9 @@ pub struct CastRequest {
     pub user_id: UserId,
     /// The options chosen.
     pub choice: Choice,
+    /// What the ballot adds to the tally when this call records it (the poll's kind
+    /// computes it; the store applies it without knowing kinds).
+    pub contribution: TallyContribution,
     /// The call's idempotency key.
     pub key: IdempotencyKey,
     /// Fingerprint of the call's input.

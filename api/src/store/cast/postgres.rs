@@ -11,8 +11,10 @@
 //!    inserted lost a race to another transaction: [`CastOutcome::Retry`].
 //! 3. The polls that gained ballots are locked in id order and judged again at a clock
 //!    read after the lock. If one closed meanwhile, the transaction is rolled back and
-//!    the batch runs again, now refusing those votes; otherwise the counters move, one
-//!    `UPDATE` for all options and one for all polls, and the transaction commits.
+//!    the batch runs again, now refusing those votes; otherwise the counters move by the
+//!    recorded calls' contributions, one `UPDATE` for all options, one for all polls and,
+//!    only when the batch has groups (RANKED, SCORE), one upsert of all its groups —
+//!    and the transaction commits.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -73,6 +75,13 @@ FROM UNNEST($1::uuid[], $2::bigint[]) AS d(id, n) WHERE o.id = d.id
 const MOVE_POLLS: &str = r#"
 UPDATE polls p SET total_votes = p.total_votes + d.n, results_version = p.results_version + 1
 FROM UNNEST($1::uuid[], $2::bigint[]) AS d(id, n) WHERE p.id = d.id
+"#;
+
+/// Moves the groups (`$1` poll, `$2` key) by `$3` ballots, creating the rows missing.
+const MOVE_GROUPS: &str = r#"
+INSERT INTO tally_groups (poll_id, group_key, ballots)
+SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::bigint[])
+ON CONFLICT (poll_id, group_key) DO UPDATE SET ballots = tally_groups.ballots + EXCLUDED.ballots
 "#;
 
 /// Audit events holding any of the (user, key) pairs `$1`, `$2`.
@@ -153,22 +162,32 @@ async fn attempt(
             txn.rollback().await?;
             return Ok(None);
         }
-        move_counters(&txn, &outcomes).await?;
+        move_counters(&txn, batch, &outcomes).await?;
     }
     let tallies = read_tallies(&txn, &uuids_of(&touched), now).await?;
     txn.commit().await?;
     Ok(Some(BatchResult { outcomes, tallies }))
 }
 
-/// One `UPDATE` for every option and one for every poll the batch recorded votes in.
-async fn move_counters(conn: &impl ConnectionTrait, outcomes: &[CastOutcome]) -> Result<(), DbErr> {
+/// One `UPDATE` for every option and one for every poll the batch recorded votes in,
+/// and one upsert for its groups when it has any; each in key order, so concurrent
+/// transactions take row locks in one order.
+async fn move_counters(
+    conn: &impl ConnectionTrait,
+    batch: &[CastRequest],
+    outcomes: &[CastOutcome],
+) -> Result<(), DbErr> {
     let mut options: BTreeMap<Uuid, i64> = BTreeMap::new();
     let mut polls: BTreeMap<Uuid, i64> = BTreeMap::new();
-    for outcome in outcomes {
-        if let CastOutcome::Recorded(vote) = outcome {
-            *polls.entry(vote.poll_id).or_default() += 1;
-            for option in &vote.option_ids {
-                *options.entry(*option).or_default() += 1;
+    let mut groups: BTreeMap<(Uuid, &str), i64> = BTreeMap::new();
+    for (request, outcome) in batch.iter().zip(outcomes) {
+        if let CastOutcome::Recorded(_) = outcome {
+            *polls.entry(request.poll_id.uuid()).or_default() += 1;
+            for option in &request.contribution.options {
+                *options.entry(option.uuid()).or_default() += 1;
+            }
+            for group in &request.contribution.groups {
+                *groups.entry((request.poll_id.uuid(), group)).or_default() += 1;
             }
         }
     }
@@ -179,6 +198,18 @@ async fn move_counters(conn: &impl ConnectionTrait, outcomes: &[CastOutcome]) ->
             [
                 uuids(deltas.keys().copied()),
                 bigints(deltas.values().copied()),
+            ],
+        );
+        conn.execute_raw(statement).await?;
+    }
+    if !groups.is_empty() {
+        let statement = Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            MOVE_GROUPS,
+            [
+                uuids(groups.keys().map(|(poll, _)| *poll)),
+                texts(groups.keys().map(|(_, key)| Some((*key).to_owned()))),
+                bigints(groups.values().copied()),
             ],
         );
         conn.execute_raw(statement).await?;
