@@ -2,6 +2,9 @@
 # The vote benchmark: builds Tally in release mode, starts it on a fresh PostgreSQL
 # database and a Redis of its own, and runs tally-bench in four modes:
 #   hot       every user votes once on one poll
+#   ranked    hot, on a RANKED poll: every ballot a full ranking of its 4 options (all 24
+#             orders occur), so each batch also moves the poll's per-ranking groups;
+#             compare its votes/s and CPU per vote with hot's (`BENCH_MODES="hot ranked"`)
 #   many      every user votes once, spread over 100 polls
 #   storm     every vote retried 3 times with its key, then tried under a fresh key
 #   redis-down  hot, with Redis killed a third of the way in and restarted at two thirds
@@ -13,7 +16,7 @@
 # the database (ballots == recorded answers, counters == ballots).
 #
 # Settings (environment): BENCH_SECONDS (20), BENCH_CONCURRENCY (512), BENCH_USERS
-# (300000), BENCH_MODES ("hot many storm redis-down redis-stall subs"), BENCH_SUBSCRIBERS (10000),
+# (300000), BENCH_MODES ("hot ranked many storm redis-down redis-stall subs"), BENCH_SUBSCRIBERS (10000),
 # BENCH_SUB_RATE (2000), BENCH_PG
 # (postgres://postgres@127.0.0.1:5432), BENCH_REDIS_PORT (6390), BENCH_PORT (18090).
 set -euo pipefail
@@ -22,7 +25,7 @@ cd "$(dirname "$0")/.."
 seconds="${BENCH_SECONDS:-20}"
 concurrency="${BENCH_CONCURRENCY:-512}"
 users="${BENCH_USERS:-300000}"
-modes="${BENCH_MODES:-hot many storm redis-down redis-stall subs}"
+modes="${BENCH_MODES:-hot ranked many storm redis-down redis-stall subs}"
 subscribers="${BENCH_SUBSCRIBERS:-10000}"
 sub_rate="${BENCH_SUB_RATE:-2000}"
 pg="${BENCH_PG:-postgres://postgres@127.0.0.1:5432}"
@@ -125,6 +128,7 @@ for mode in $modes; do
         --address "127.0.0.1:$port" --duration "$seconds" --subscribers "$subscribers" \
         --rate "$sub_rate" --vote-concurrency 128
       ;;
+    ranked) bench --mode hot --kind ranked ;;
     *) bench --mode "$mode" ;;
   esac
   curl -s "127.0.0.1:$port/metrics" | grep -E '^tally_vote_(batches_total|batch_size_max|fast_path_total)'

@@ -15,7 +15,7 @@ use clap::{Args, Parser, Subcommand};
 use sea_orm::{Database, DatabaseConnection};
 
 use crate::setup::TokenSettings;
-use crate::votes::{Mode, Plan};
+use crate::votes::{Kind, Mode, Plan};
 
 /// Load benchmarks for a running Tally server on PostgreSQL (and Redis).
 #[derive(Parser)]
@@ -78,6 +78,9 @@ struct VoteArgs {
     /// repeat voters).
     #[arg(long, value_enum, default_value = "hot")]
     mode: Mode,
+    /// single (one option per ballot) or ranked (a full ranking of the 4 options).
+    #[arg(long, value_enum, default_value = "single")]
+    kind: Kind,
     /// Concurrent connections.
     #[arg(long, default_value_t = 256)]
     concurrency: usize,
@@ -140,7 +143,7 @@ async fn subs_bench(args: SubsArgs) -> anyhow::Result<()> {
     let voters_needed = (args.rate * args.duration as f64 * 1.2) as usize + 100;
     let mut users = setup::create_users(&db, &run, voters_needed + 1, &tokens).await?;
     let voters = users.split_off(1);
-    let polls = setup::create_polls(target.address, &users, 1, 4).await?;
+    let polls = setup::create_polls(target.address, &users, 1, 4, Kind::Single).await?;
     let poll = polls[0].0.clone();
 
     let before = subs::server_memory(target.address).await?;
@@ -171,6 +174,7 @@ async fn subs_bench(args: SubsArgs) -> anyhow::Result<()> {
         users: voters,
         polls,
         mode: Mode::Hot,
+        kind: Kind::Single,
         run,
     });
     let (reports, elapsed) = votes::run(
@@ -223,7 +227,7 @@ async fn vote_bench(args: VoteArgs) -> anyhow::Result<()> {
     // The first `polls` users own the polls; the rest vote.
     let mut users = setup::create_users(&db, &run, args.users + polls, &tokens).await?;
     let voters = users.split_off(polls);
-    let poll_list = setup::create_polls(target.address, &users, polls, 4).await?;
+    let poll_list = setup::create_polls(target.address, &users, polls, 4, args.kind).await?;
     println!(
         "setup: {} voters, {} poll(s) in {:.1}s (run {run})",
         voters.len(),
@@ -235,6 +239,7 @@ async fn vote_bench(args: VoteArgs) -> anyhow::Result<()> {
         users: voters,
         polls: poll_list,
         mode: args.mode,
+        kind: args.kind,
         run,
     });
     let split = args
@@ -262,12 +267,12 @@ async fn vote_bench(args: VoteArgs) -> anyhow::Result<()> {
     )
     .await?;
     let summary = report::summarize(reports)?;
-    let mode = format!("{:?}", args.mode).to_lowercase();
+    let mode = format!("{:?} kind={:?}", args.mode, args.kind).to_lowercase();
     report::print(&mode, &summary, elapsed, args.concurrency);
     if let Some(split) = split {
         report::print_after_split(&summary, split, elapsed);
     }
-    let consistent = report::verify(&db, &poll_ids, summary.recorded).await?;
+    let consistent = report::verify(&db, &poll_ids, summary.recorded, args.kind).await?;
     if !consistent || summary.inconsistent_users > 0 || summary.recorded_twice > 0 {
         anyhow::bail!("the run lost or duplicated votes");
     }

@@ -7,7 +7,7 @@ use hdrhistogram::Histogram;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use uuid::Uuid;
 
-use crate::votes::WorkerReport;
+use crate::votes::{Kind, WorkerReport};
 
 /// The merged view of all workers.
 pub struct Summary {
@@ -113,12 +113,14 @@ pub fn print(mode: &str, summary: &Summary, elapsed: Duration, workers: usize) {
 }
 
 /// Checks the database against the answers: ballots equal recorded answers, counters
-/// equal ballots, no user has two ballots on a poll, no row points at nothing. Returns
-/// whether all hold.
+/// equal ballots, no user has two ballots on a poll, no row points at nothing; on RANKED
+/// polls, option counters equal first preferences and every ranking's group equals the
+/// ballots that rank that way. Returns whether all hold.
 pub async fn verify(
     db: &DatabaseConnection,
     poll_ids: &[String],
     recorded: u64,
+    kind: Kind,
 ) -> anyhow::Result<bool> {
     let list = poll_ids
         .iter()
@@ -148,13 +150,38 @@ pub async fn verify(
         "SELECT COALESCE(SUM(vote_count), 0)::bigint FROM poll_options WHERE poll_id IN ({list})"
     ))
     .await?;
+    // What an option counter counts: every choice (SINGLE), first preferences (RANKED).
+    let counted = match kind {
+        Kind::Single => "TRUE",
+        Kind::Ranked => "c.value = 1",
+    };
     let choices = scalar(format!(
-        "SELECT COUNT(*) FROM vote_choices WHERE poll_id IN ({list})"
+        "SELECT COUNT(*) FROM vote_choices c WHERE c.poll_id IN ({list}) AND {counted}"
     ))
     .await?;
     let drift = scalar(format!(
         "SELECT COUNT(*) FROM poll_options o WHERE o.poll_id IN ({list}) AND o.vote_count <> \
-         (SELECT COUNT(*) FROM vote_choices c WHERE c.poll_id = o.poll_id AND c.option_id = o.id)"
+         (SELECT COUNT(*) FROM vote_choices c WHERE c.poll_id = o.poll_id AND c.option_id = o.id AND {counted})"
+    ))
+    .await?;
+    // Groups that differ from a recount of the ballots (one per distinct ranking, keyed by
+    // option positions in preference order); SINGLE polls have none on either side.
+    let group_drift = scalar(format!(
+        "SELECT COUNT(*) FROM ( \
+           SELECT r.poll_id, r.key, COUNT(*) AS n FROM ( \
+             SELECT c.poll_id, string_agg(o.position::text, '>' ORDER BY c.value) AS key \
+             FROM vote_choices c JOIN poll_options o ON o.id = c.option_id \
+             WHERE c.poll_id IN ({list}) AND {ranked} GROUP BY c.poll_id, c.vote_id) r \
+           GROUP BY r.poll_id, r.key) recount \
+         FULL JOIN (SELECT poll_id, group_key, ballots FROM tally_groups \
+           WHERE poll_id IN ({list}) AND ballots <> 0) kept \
+           ON kept.poll_id = recount.poll_id AND kept.group_key = recount.key \
+         WHERE recount.n IS DISTINCT FROM kept.ballots",
+        ranked = if kind == Kind::Ranked {
+            "TRUE"
+        } else {
+            "FALSE"
+        },
     ))
     .await?;
     // What foreign keys would refuse (PostgreSQL keeps none on ballots; see migration 2):
@@ -175,10 +202,12 @@ pub async fn verify(
         && totals == ballots
         && counters == choices
         && drift == 0
+        && group_drift == 0
         && orphans == 0;
     println!(
         "verify: ballots={ballots} recorded answers={recorded} duplicate ballots={} poll totals={totals} \
-         option counters={counters} choices={choices} options with drift={drift} orphans={orphans} => {}",
+         option counters={counters} counted choices={choices} options with drift={drift} \
+         groups with drift={group_drift} orphans={orphans} => {}",
         ballots - distinct,
         if ok { "OK" } else { "MISMATCH" }
     );

@@ -12,6 +12,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::http::Connection;
+use crate::votes::Kind;
 
 /// A user the generator votes as.
 #[derive(Clone)]
@@ -87,13 +88,15 @@ pub async fn create_users(
     Ok(users)
 }
 
-/// Creates `count` polls with `options` options each, poll `i` owned by `owners[i]` (so
-/// no owner meets the poll-creation rate limit); returns each poll's id and option ids.
+/// Creates `count` polls of `kind` with `options` options each, poll `i` owned by
+/// `owners[i]` (so no owner meets the poll-creation rate limit); returns each poll's id
+/// and option ids.
 pub async fn create_polls(
     address: SocketAddr,
     owners: &[BenchUser],
     count: usize,
     options: usize,
+    kind: Kind,
 ) -> anyhow::Result<Vec<(String, Vec<String>)>> {
     let mut connection = Connection::open(address).await?;
     let mut polls = Vec::with_capacity(count);
@@ -102,6 +105,7 @@ pub async fn create_polls(
             "query": "mutation($input: CreatePollInput!) { createPoll(input: $input) { id options { id } } }",
             "variables": { "input": {
                 "title": format!("Bench poll {i}"),
+                "kind": kind.graphql(),
                 "options": (0..options).map(|o| format!("Option {o}")).collect::<Vec<_>>(),
             } },
         });

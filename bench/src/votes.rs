@@ -28,6 +28,45 @@ pub enum Mode {
     Storm,
 }
 
+/// The kind of poll voted on, and so the shape of each ballot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Kind {
+    /// One option per ballot.
+    Single,
+    /// A full ranking of the poll's options per ballot, a different pseudo-random order
+    /// for each user (so every possible ranking occurs: 24 of 4 options).
+    Ranked,
+}
+
+impl Kind {
+    /// The `PollKind` sent to `createPoll`.
+    pub fn graphql(self) -> &'static str {
+        match self {
+            Kind::Single => "SINGLE",
+            Kind::Ranked => "RANKED",
+        }
+    }
+}
+
+/// A pseudo-random order of `options` for user `user_index` (SplitMix64-seeded
+/// Fisher–Yates): the same user always ranks the same way, so a retry sends the same
+/// ballot.
+fn ranking(options: &[String], user_index: usize) -> Vec<&str> {
+    let mut order: Vec<&str> = options.iter().map(String::as_str).collect();
+    let mut state = user_index as u64;
+    let mut next = || {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    for k in (1..order.len()).rev() {
+        order.swap(k, (next() % (k as u64 + 1)) as usize);
+    }
+    order
+}
+
 /// Users per wave of the duplicate storm.
 const STORM_WAVE: usize = 1024;
 
@@ -53,7 +92,8 @@ struct Call<'a> {
     user_index: usize,
     user: &'a BenchUser,
     poll: &'a (String, Vec<String>),
-    option: &'a str,
+    /// The ballot: one option (SINGLE) or a ranking (RANKED).
+    options: Vec<&'a str>,
     key: String,
 }
 
@@ -65,6 +105,8 @@ pub struct Plan {
     pub polls: Vec<(String, Vec<String>)>,
     /// The mode.
     pub mode: Mode,
+    /// The polls' kind.
+    pub kind: Kind,
     /// A tag that makes keys unique to this run.
     pub run: String,
 }
@@ -77,7 +119,10 @@ impl Plan {
         };
         let user = self.users.get(user_index)?;
         let poll = &self.polls[user_index % self.polls.len()];
-        let option = &poll.1[user_index % poll.1.len()];
+        let options = match self.kind {
+            Kind::Single => vec![poll.1[user_index % poll.1.len()].as_str()],
+            Kind::Ranked => ranking(&poll.1, user_index),
+        };
         let key = if attempt == 4 {
             format!("{}-{user_index}-fresh", self.run)
         } else {
@@ -87,7 +132,7 @@ impl Plan {
             user_index,
             user,
             poll,
-            option,
+            options,
             key,
         })
     }
@@ -217,7 +262,7 @@ pub async fn run(
                 let body = json!({
                     "query": CAST_VOTE,
                     "variables": { "input": {
-                        "pollId": call.poll.0, "optionIds": [call.option], "idempotencyKey": call.key,
+                        "pollId": call.poll.0, "optionIds": call.options, "idempotencyKey": call.key,
                     } },
                 });
                 let sent = Instant::now();
@@ -267,6 +312,25 @@ pub async fn run(
 mod tests {
     use super::*;
     use std::collections::BTreeSet;
+
+    #[test]
+    fn rankings_are_full_stable_per_user_and_cover_every_order() {
+        let options: Vec<String> = (0..4).map(|o| format!("o{o}")).collect();
+        let mut seen = BTreeSet::new();
+        for user in 0..2_000 {
+            let order = ranking(&options, user);
+            assert_eq!(
+                order,
+                ranking(&options, user),
+                "user {user} ranks the same way"
+            );
+            let mut sorted = order.clone();
+            sorted.sort_unstable();
+            assert_eq!(sorted, ["o0", "o1", "o2", "o3"], "a full ranking");
+            seen.insert(order);
+        }
+        assert_eq!(seen.len(), 24, "every order of four options occurs");
+    }
 
     #[test]
     fn a_storm_makes_each_of_five_attempts_once_per_user() {
