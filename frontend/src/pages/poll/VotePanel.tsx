@@ -66,7 +66,7 @@ export function VotePanel({ poll, onChanged }: VotePanelProps) {
 
   /** `token`: vote as this session rather than the signed-in one (a guest's, just started). */
   async function send(action: VoteAction, optionIds: string[], token?: string): Promise<void> {
-    const attempt = attemptFor(pending.current, action, optionIds);
+    const attempt = attemptFor(pending.current, action, { optionIds });
     pending.current = attempt;
     const key = attempt.key;
     const pollId = poll.id;
