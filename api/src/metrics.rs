@@ -17,6 +17,9 @@ pub struct AppCounters {
     pub redis_errors: AtomicU64,
     /// Calls refused with `RATE_LIMITED`.
     pub rate_limited: AtomicU64,
+    /// Calls let through unchecked because the limiter's store did not answer and
+    /// their bucket fails open (votes, polls, exports).
+    pub rate_limit_failed_open: AtomicU64,
     /// Live counters the reconciler found wrong and repaired.
     pub reconcile_repairs: AtomicU64,
     /// Reconciliation passes run.
@@ -86,7 +89,7 @@ impl Metrics {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         let (w, a) = (self.writer.metrics(), &self.app);
         #[rustfmt::skip]
-        let rows: [(&str, &str, &str, u64); 36] = [
+        let rows: [(&str, &str, &str, u64); 37] = [
             ("tally_vote_batches_total", "counter", "Vote transactions committed.", get(&w.batches)),
             ("tally_vote_batch_calls_total", "counter", "castVote calls answered by committed batches.", get(&w.calls)),
             ("tally_vote_batch_size_last", "gauge", "Calls in the last batch.", get(&w.last_batch_size)),
@@ -105,6 +108,7 @@ impl Metrics {
             ("tally_redis_breaker_trips_total", "counter", "Times the Redis breaker opened (Redis stopped answering).", get(&a.redis_breaker_trips)),
             ("tally_redis_breaker_open", "gauge", "1 while commands are held back from a Redis that does not answer.", get(&a.redis_breaker_open)),
             ("tally_rate_limited_total", "counter", "Calls refused with RATE_LIMITED.", get(&a.rate_limited)),
+            ("tally_rate_limit_failed_open_total", "counter", "Calls let through unchecked: the limiter's store did not answer and the bucket fails open.", get(&a.rate_limit_failed_open)),
             ("tally_vote_fast_path_total", "counter", "castVote calls answered from the Redis fast path.", get(&a.fast_path_answers)),
             ("tally_reconcile_runs_total", "counter", "Reconciliation passes of live counters.", get(&a.reconcile_runs)),
             ("tally_reconcile_repairs_total", "counter", "Live counters found to differ from the database and repaired.", get(&a.reconcile_repairs)),

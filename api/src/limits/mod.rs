@@ -245,7 +245,12 @@ impl Limiter {
                 Err(self.limited(retry_after))
             }
             // Nothing is known of the bucket: no `RateLimit` for it.
-            Err(Unavailable) if self.fails_open(bucket) => Ok(()),
+            Err(Unavailable) if self.fails_open(bucket) => {
+                self.counters
+                    .rate_limit_failed_open
+                    .fetch_add(1, Ordering::Relaxed);
+                Ok(())
+            }
             Err(Unavailable) => Err(self.limited(UNAVAILABLE_RETRY)),
         }
     }
