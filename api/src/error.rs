@@ -81,6 +81,9 @@ pub enum AppError {
     GuestAlreadyClaimed,
     /// The instance already streams as many exports as `TALLY_EXPORT_MAX_CONCURRENT` allows.
     TooManyExports,
+    /// The poll was stored with a kind or setting this version does not know (written by
+    /// a newer one); the detail names it.
+    UnsupportedPoll(String),
     /// Anything unexpected. Logged at the boundary; the client learns nothing more.
     Internal(anyhow::Error),
 }
@@ -131,6 +134,7 @@ impl AppError {
             AppError::ClaimConflict { .. } => ErrorCode::ClaimConflict,
             AppError::GuestAlreadyClaimed => ErrorCode::GuestAlreadyClaimed,
             AppError::TooManyExports => ErrorCode::TooManyExports,
+            AppError::UnsupportedPoll(_) => ErrorCode::UnsupportedPoll,
             AppError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -180,6 +184,9 @@ impl AppError {
             AppError::GuestAlreadyClaimed => "these guest votes were already claimed".into(),
             AppError::TooManyExports => {
                 "the server is busy with other exports, try again shortly".into()
+            }
+            AppError::UnsupportedPoll(detail) => {
+                format!("this poll uses a setting this server version does not know ({detail})")
             }
             AppError::Internal(_) => "internal error".into(),
         }

@@ -32,8 +32,10 @@ pub enum ErrorCode {
     InvalidCredentials,
     /// The poll is scheduled (before `opensAt`) or closed.
     PollNotOpen,
-    /// An option is not the poll's, is chosen twice, or the count is outside
-    /// `minChoices`..`maxChoices`.
+    /// The ballot does not fit its poll's kind: an option is not the poll's or appears
+    /// twice, the count is outside `minChoices`..`maxChoices`, scores on a poll that is not
+    /// SCORE (or optionIds on one that is), a score outside the range; the message says
+    /// which.
     InvalidOption,
     /// The user has a ballot on the poll, cast under another idempotency key.
     AlreadyVoted,
@@ -132,6 +134,9 @@ pub enum ErrorCode {
     /// HTTP 429: an export (`/exports/…`) finds the instance already streaming
     /// `TALLY_EXPORT_MAX_CONCURRENT` exports; retry after the `Retry-After` header.
     TooManyExports,
+    /// The poll uses a kind or setting this server version does not know (it was created
+    /// by a newer version): it is refused rather than read as something it is not.
+    UnsupportedPoll,
 }
 
 impl ErrorCode {

@@ -14,6 +14,7 @@ mod m20261206_000006_guests;
 mod m20261206_000007_invitations;
 mod m20261206_000008_anonymous_ballots;
 mod m20261206_000009_voting_methods;
+mod m20261206_000010_open_poll_kinds;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000007_invitations::Migration),
             Box::new(m20261206_000008_anonymous_ballots::Migration),
             Box::new(m20261206_000009_voting_methods::Migration),
+            Box::new(m20261206_000010_open_poll_kinds::Migration),
         ]
     }
 }

@@ -47,6 +47,7 @@ mod tally_groups;
 mod tokens;
 mod voter_marks;
 mod votes;
+mod voting_methods;
 mod webhooks;
 mod writer;
 mod ws_limits;

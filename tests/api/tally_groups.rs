@@ -13,12 +13,13 @@ use serde_json::json;
 use tally::clock::Clock;
 use tally::config::DatabaseConfig;
 use tally::domain::{
-    Choice, IdempotencyKey, OptionId, PollId, RequestHash, Tally, TallyContribution, UserId, VoteId,
+    Ballot, IdempotencyKey, OptionId, PollId, PollKind, RequestHash, Tally, TallyContribution,
+    UserId, VoteId, kinds::BallotRules,
 };
 use tally::live::{LiveStore, LocalLive, RedisLive};
 use tally::metrics::AppCounters;
 use tally::redis::RedisClient;
-use tally::store::{CastOutcome, CastRequest, ChangeOutcome, ChangeRequest, Store, TallyRule};
+use tally::store::{CastOutcome, CastRequest, ChangeOutcome, ChangeRequest, Store};
 use uuid::Uuid;
 
 use crate::both_backends;
@@ -73,13 +74,29 @@ fn contribution(options: &[OptionId], ranking: &[usize]) -> TallyContribution {
     }
 }
 
+/// A full ranking's ballot on the poll with these options.
+fn ranked(options: &[OptionId], ranking: &[usize]) -> Ballot {
+    Ballot::Ranking(ranking.iter().map(|&p| options[p]).collect())
+}
+
+/// The ballot rules of a RANKED poll with these options (the store reads the old
+/// ballot of a change with them, and the kind counts what it took from the tally).
+fn ranked_rules(options: &[OptionId]) -> Arc<BallotRules> {
+    Arc::new(BallotRules {
+        kind: PollKind::Ranked,
+        options: options.to_vec(),
+        min_choices: 1,
+        max_choices: options.len(),
+        score_range: None,
+    })
+}
+
 fn cast_request(poll: Uuid, user: Uuid, options: &[OptionId], ranking: &[usize]) -> CastRequest {
-    let first = options[ranking[0]].uuid();
     CastRequest {
         vote_id: VoteId::from(Uuid::now_v7()),
         poll_id: PollId::from(poll),
         user_id: UserId::from(user),
-        choice: Choice::new(vec![first]).expect("one option is a valid choice"),
+        ballot: ranked(options, ranking),
         contribution: contribution(options, ranking),
         key: IdempotencyKey::parse(&format!("cast-{user}")).expect("a valid key"),
         request_hash: RequestHash::from_stored(format!("hash-{user}")),
@@ -171,7 +188,7 @@ both_backends! {
         let poll = app
             .create_poll(
                 &owner,
-                json!({ "options": ["A", "B", "C", "D"], "allowVoteChange": true }),
+                json!({ "kind": "RANKED", "options": ["A", "B", "C", "D"], "allowVoteChange": true }),
             )
             .await;
         let poll_id: Uuid = poll["id"].as_str().unwrap().parse().unwrap();
@@ -201,24 +218,23 @@ both_backends! {
             tally.groups
         );
 
-        // Changes: the old ballot's contribution comes from the rule, given the rows
+        // Changes: the old ballot's contribution comes from its kind, given the ballot
         // the store read back; the new one from the request.
         let changed: Vec<Uuid> = rankings.keys().copied().take(10).collect();
         for (n, user) in changed.iter().enumerate() {
             let old = rankings[user].clone();
             let new = ranking(n + 3);
-            let old_contribution = contribution(&options, &old);
-            let first = options[old[0]];
+            let rules = ranked_rules(&options);
+            assert_eq!(
+                rules.contribution(&ranked(&options, &old)),
+                contribution(&options, &old)
+            );
             let request = ChangeRequest {
                 poll_id: PollId::from(poll_id),
                 user_id: UserId::from(*user),
-                choice: Some(Choice::new(vec![options[new[0]].uuid()]).unwrap()),
+                ballot: Some(ranked(&options, &new)),
                 contribution: Some(contribution(&options, &new)),
-                tally_rule: TallyRule::new(move |rows| {
-                    assert_eq!(rows.len(), 1, "the stored rows of the old ballot: {rows:?}");
-                    assert_eq!(rows[0].0, first);
-                    old_contribution.clone()
-                }),
+                rules,
                 key: IdempotencyKey::parse(&format!("change-{user}")).unwrap(),
                 request_hash: RequestHash::from_stored(format!("change-{user}")),
                 request_id: Some("tally-groups-test".into()),
@@ -238,13 +254,12 @@ both_backends! {
             by_key.into_iter().min_by_key(|(_, users)| users.len()).unwrap()
         };
         for user in holders {
-            let old_contribution = contribution(&options, &rankings[&user]);
             let request = ChangeRequest {
                 poll_id: PollId::from(poll_id),
                 user_id: UserId::from(user),
-                choice: None,
+                ballot: None,
                 contribution: None,
-                tally_rule: TallyRule::new(move |_| old_contribution.clone()),
+                rules: ranked_rules(&options),
                 key: IdempotencyKey::parse(&format!("retract-{user}")).unwrap(),
                 request_hash: RequestHash::from_stored(format!("retract-{user}")),
                 request_id: Some("tally-groups-test".into()),
@@ -268,7 +283,10 @@ async fn a_tally_with_groups_survives_the_live_stores() {
     let app = TestApp::spawn(Backend::Postgres).await;
     let owner = app.register("owner").await;
     let poll = app
-        .create_poll(&owner, json!({ "options": ["A", "B", "C", "D"] }))
+        .create_poll(
+            &owner,
+            json!({ "kind": "RANKED", "options": ["A", "B", "C", "D"] }),
+        )
         .await;
     let poll_id: Uuid = poll["id"].as_str().unwrap().parse().unwrap();
     let options: Vec<OptionId> = option_ids(&poll)

@@ -26,7 +26,7 @@ pub use poll::{
     NewPoll, PollDraft, PollKind, PollListing, PollStatus, PollVoters, ResultsVisibility,
 };
 pub use records::{Poll, PollOption, Tally, Vote};
-pub use vote::{Choice, IdempotencyKey, RequestHash, VoteAction};
+pub use vote::{IdempotencyKey, RequestHash, VoteAction};
 pub use voter::Voter;
 
 use chrono::{DateTime, Utc};

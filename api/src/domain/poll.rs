@@ -4,16 +4,28 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 
+use super::kinds::{self, ScoreRange, SettingsDraft};
 use super::text;
 use crate::error::AppError;
 
-/// SINGLE: choose exactly one option. MULTIPLE: choose between `min` and `max`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How a ballot votes; each kind's rules live in [`super::kinds`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PollKind {
     /// One option per ballot.
     Single,
     /// Several options per ballot.
     Multiple,
+    /// Options ranked in order of preference, counted by instant runoff.
+    Ranked,
+    /// Each option scored in the poll's range; the highest average wins.
+    Score,
+}
+
+/// A stored setting this version does not know (written by a newer one): an error,
+/// never a default — an old instance must not read a ranked poll as single choice, or a
+/// new visibility as public.
+fn unsupported(column: &str, text: &str) -> AppError {
+    AppError::UnsupportedPoll(format!("unknown stored {column} {text:?}"))
 }
 
 impl PollKind {
@@ -22,15 +34,19 @@ impl PollKind {
         match self {
             PollKind::Single => "SINGLE",
             PollKind::Multiple => "MULTIPLE",
+            PollKind::Ranked => "RANKED",
+            PollKind::Score => "SCORE",
         }
     }
 
-    /// From the stored form.
-    pub fn from_stored(text: &str) -> Self {
-        if text == "MULTIPLE" {
-            PollKind::Multiple
-        } else {
-            PollKind::Single
+    /// From the stored form; an unknown one is `UNSUPPORTED_POLL`.
+    pub fn from_stored(text: &str) -> Result<Self, AppError> {
+        match text {
+            "SINGLE" => Ok(PollKind::Single),
+            "MULTIPLE" => Ok(PollKind::Multiple),
+            "RANKED" => Ok(PollKind::Ranked),
+            "SCORE" => Ok(PollKind::Score),
+            _ => Err(unsupported("kind", text)),
         }
     }
 }
@@ -59,13 +75,15 @@ impl ResultsVisibility {
         }
     }
 
-    /// From the stored form.
-    pub fn from_stored(text: &str) -> Self {
+    /// From the stored form; an unknown one is `UNSUPPORTED_POLL` (defaulting would
+    /// show results a newer setting hides).
+    pub fn from_stored(text: &str) -> Result<Self, AppError> {
         match text {
-            "AFTER_VOTE" => ResultsVisibility::AfterVote,
-            "AFTER_CLOSE" => ResultsVisibility::AfterClose,
-            "OWNER_ONLY" => ResultsVisibility::OwnerOnly,
-            _ => ResultsVisibility::Always,
+            "ALWAYS" => Ok(ResultsVisibility::Always),
+            "AFTER_VOTE" => Ok(ResultsVisibility::AfterVote),
+            "AFTER_CLOSE" => Ok(ResultsVisibility::AfterClose),
+            "OWNER_ONLY" => Ok(ResultsVisibility::OwnerOnly),
+            _ => Err(unsupported("results visibility", text)),
         }
     }
 }
@@ -188,8 +206,12 @@ pub struct PollDraft {
     pub kind: PollKind,
     /// Fewest choices; defaults to 1.
     pub min_choices: Option<i32>,
-    /// Most choices; defaults to 1 for SINGLE and the number of options for MULTIPLE.
+    /// Most choices; the default is the kind's ([`kinds::settings`]).
     pub max_choices: Option<i32>,
+    /// SCORE: lowest score; defaults to 0.
+    pub score_min: Option<i32>,
+    /// SCORE: highest score; defaults to 5.
+    pub score_max: Option<i32>,
     /// When voting opens; now when absent.
     pub opens_at: Option<DateTime<Utc>>,
     /// When voting closes; never when absent.
@@ -222,6 +244,8 @@ pub struct NewPoll {
     pub min_choices: i32,
     /// Most choices.
     pub max_choices: i32,
+    /// SCORE: the scores a ballot may give.
+    pub score_range: Option<ScoreRange>,
     /// When voting opens.
     pub opens_at: Option<DateTime<Utc>>,
     /// When voting closes.
@@ -262,7 +286,16 @@ impl PollDraft {
             )?),
         };
         let options = self.parse_options()?;
-        let (min_choices, max_choices) = self.parse_choices(options.len())?;
+        let settings = kinds::settings(
+            self.kind,
+            SettingsDraft {
+                min_choices: self.min_choices,
+                max_choices: self.max_choices,
+                score_min: self.score_min,
+                score_max: self.score_max,
+            },
+            options.len(),
+        )?;
         if let (Some(opens), Some(closes)) = (self.opens_at, self.closes_at)
             && closes <= opens
         {
@@ -276,8 +309,9 @@ impl PollDraft {
             description,
             options,
             kind: self.kind,
-            min_choices,
-            max_choices,
+            min_choices: settings.min_choices,
+            max_choices: settings.max_choices,
+            score_range: settings.score_range,
             opens_at: self.opens_at,
             closes_at: self.closes_at,
             results_visibility: self.results_visibility,
@@ -314,36 +348,6 @@ impl PollDraft {
             })
             .collect()
     }
-
-    fn parse_choices(&self, options: usize) -> Result<(i32, i32), AppError> {
-        let options = i32::try_from(options).unwrap_or(i32::MAX);
-        let (min, max) = match self.kind {
-            PollKind::Single => (self.min_choices.unwrap_or(1), self.max_choices.unwrap_or(1)),
-            PollKind::Multiple => (
-                self.min_choices.unwrap_or(1),
-                self.max_choices.unwrap_or(options),
-            ),
-        };
-        if self.kind == PollKind::Single && (min != 1 || max != 1) {
-            return Err(bad(
-                "maxChoices",
-                "a SINGLE poll has minChoices = maxChoices = 1",
-            ));
-        }
-        if min < 1 {
-            return Err(bad("minChoices", "minChoices is at least 1"));
-        }
-        if max < min {
-            return Err(bad("maxChoices", "maxChoices is at least minChoices"));
-        }
-        if max > options {
-            return Err(bad(
-                "maxChoices",
-                "maxChoices is at most the number of options",
-            ));
-        }
-        Ok((min, max))
-    }
 }
 
 #[cfg(test)]
@@ -358,6 +362,8 @@ mod tests {
             kind: PollKind::Single,
             min_choices: None,
             max_choices: None,
+            score_min: None,
+            score_max: None,
             opens_at: None,
             closes_at: None,
             results_visibility: ResultsVisibility::Always,
@@ -421,6 +427,30 @@ mod tests {
         d.opens_at = Some(now + chrono::Duration::hours(2));
         d.closes_at = Some(now + chrono::Duration::hours(1));
         assert_eq!(field_of(d.parse(now)).as_deref(), Some("closesAt"));
+    }
+
+    #[test]
+    fn stored_kinds_and_visibilities_read_back_and_unknown_ones_are_errors() {
+        for kind in [
+            PollKind::Single,
+            PollKind::Multiple,
+            PollKind::Ranked,
+            PollKind::Score,
+        ] {
+            assert_eq!(PollKind::from_stored(kind.as_str()).ok(), Some(kind));
+        }
+        assert!(matches!(
+            PollKind::from_stored("BOGUS"),
+            Err(AppError::UnsupportedPoll(_))
+        ));
+        assert!(matches!(
+            ResultsVisibility::from_stored("BOGUS"),
+            Err(AppError::UnsupportedPoll(_))
+        ));
+        assert_eq!(
+            ResultsVisibility::from_stored("AFTER_CLOSE").ok(),
+            Some(ResultsVisibility::AfterClose)
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::kinds::{Ballot, ScoreRange};
 use super::poll::{PollKind, PollListing, PollStatus, PollVoters, ResultsVisibility};
 
 /// A poll's settings and lifecycle.
@@ -17,12 +18,14 @@ pub struct Poll {
     pub title: String,
     /// Description.
     pub description: Option<String>,
-    /// SINGLE or MULTIPLE.
+    /// SINGLE, MULTIPLE, RANKED or SCORE.
     pub kind: PollKind,
-    /// Fewest choices per ballot.
+    /// Fewest options a ballot chooses, ranks or scores.
     pub min_choices: i32,
-    /// Most choices per ballot.
+    /// Most options a ballot chooses, ranks or scores.
     pub max_choices: i32,
+    /// SCORE: the scores a ballot may give; `None` on other kinds.
+    pub score_range: Option<ScoreRange>,
     /// Who sees results, and when.
     pub results_visibility: ResultsVisibility,
     /// Whether ballots may change.
@@ -73,7 +76,7 @@ pub struct PollOption {
     pub position: i32,
 }
 
-/// A ballot and what it chose.
+/// A ballot and what it says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Vote {
     /// The ballot's id.
@@ -82,8 +85,8 @@ pub struct Vote {
     pub poll_id: Uuid,
     /// The voter.
     pub user_id: Uuid,
-    /// The options chosen, sorted by id.
-    pub option_ids: Vec<Uuid>,
+    /// What it says, in its poll kind's shape.
+    pub ballot: Ballot,
     /// When it was first cast.
     pub cast_at: DateTime<Utc>,
     /// When its choices last changed.

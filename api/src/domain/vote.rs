@@ -1,8 +1,10 @@
-//! Votes: idempotency keys, the options a ballot chooses, and request fingerprints.
+//! Votes: idempotency keys and request fingerprints (what a ballot says is
+//! [`Ballot`], owned by its poll's kind).
 
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::kinds::Ballot;
 use crate::error::AppError;
 
 /// A client-chosen key that makes a vote mutation safe to retry: 1–255 printable ASCII
@@ -40,46 +42,6 @@ impl IdempotencyKey {
     /// The key.
     pub fn as_str(&self) -> &str {
         &self.0
-    }
-}
-
-/// The distinct option ids a ballot chooses, sorted. Whether they fit a poll is checked
-/// against the poll ([`crate::service::votes`]).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Choice(Vec<Uuid>);
-
-impl Choice {
-    /// Distinct ids; a repeated id is `INVALID_OPTION`.
-    pub fn new(mut ids: Vec<Uuid>) -> Result<Self, AppError> {
-        let given = ids.len();
-        ids.sort_unstable();
-        ids.dedup();
-        if ids.len() != given {
-            return Err(AppError::InvalidOption(
-                "an option is chosen more than once".into(),
-            ));
-        }
-        Ok(Choice(ids))
-    }
-
-    /// The ids, sorted.
-    pub fn ids(&self) -> &[Uuid] {
-        &self.0
-    }
-
-    /// How many options are chosen.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// Whether no option is chosen.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// Comma-separated ids, the form the audit log stores.
-    pub fn to_stored(&self) -> String {
-        join_ids(&self.0)
     }
 }
 
@@ -144,14 +106,17 @@ impl RequestHash {
 
 /// The fingerprint of a vote mutation's input: same fingerprint + same key is a replay;
 /// another fingerprint under a used key is `IDEMPOTENCY_KEY_REUSED`.
-pub fn request_hash(action: VoteAction, poll: Uuid, choice: Option<&Choice>) -> RequestHash {
+///
+/// A SINGLE or MULTIPLE ballot hashes to the same bytes as before poll kinds existed
+/// ([`Ballot::hash_into`]), so keys stored by earlier versions still replay.
+pub fn request_hash(action: VoteAction, poll: Uuid, ballot: Option<&Ballot>) -> RequestHash {
     let mut hasher = Sha256::new();
     hasher.update(action.as_str());
     hasher.update(b"|");
     hasher.update(poll.as_bytes());
     hasher.update(b"|");
-    for id in choice.map(Choice::ids).unwrap_or_default() {
-        hasher.update(id.as_bytes());
+    if let Some(ballot) = ballot {
+        ballot.hash_into(&mut hasher);
     }
     RequestHash(hex::encode(hasher.finalize()))
 }
@@ -159,6 +124,7 @@ pub fn request_hash(action: VoteAction, poll: Uuid, choice: Option<&Choice>) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::OptionId;
 
     #[test]
     fn keys_are_printable_ascii_up_to_255() {
@@ -170,25 +136,18 @@ mod tests {
         assert!(IdempotencyKey::parse("clé").is_err());
     }
 
-    #[test]
-    fn choices_are_sorted_and_refuse_repeats() {
-        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
-        let one = Choice::new(vec![b, a]).ok();
-        let other = Choice::new(vec![a, b]).ok();
-        assert_eq!(one, other);
-        assert!(matches!(
-            Choice::new(vec![a, a]),
-            Err(AppError::InvalidOption(_))
-        ));
+    fn choice(mut ids: Vec<Uuid>) -> Option<Ballot> {
+        ids.sort_unstable();
+        Some(Ballot::Choice(ids.into_iter().map(OptionId).collect()))
     }
 
     #[test]
     fn the_fingerprint_depends_on_action_poll_and_options_not_their_order() {
         let (poll, a, b) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
-        let ab = Choice::new(vec![a, b]).ok();
-        let ba = Choice::new(vec![b, a]).ok();
-        let only_a = Choice::new(vec![a]).ok();
-        let cast = |c: &Option<Choice>| request_hash(VoteAction::Cast, poll, c.as_ref());
+        let ab = choice(vec![a, b]);
+        let ba = choice(vec![b, a]);
+        let only_a = choice(vec![a]);
+        let cast = |c: &Option<Ballot>| request_hash(VoteAction::Cast, poll, c.as_ref());
         assert_eq!(cast(&ab), cast(&ba));
         assert_ne!(cast(&ab), cast(&only_a));
         assert_ne!(
@@ -207,7 +166,7 @@ mod tests {
             id("0190f2a1-0000-7000-8000-00000000000a"),
             id("0190f2a1-0000-7000-8000-00000000000b"),
         );
-        let choice = Choice::new(vec![b, a]).ok();
+        let choice = choice(vec![b, a]);
         assert_eq!(
             request_hash(VoteAction::Cast, poll, choice.as_ref()).as_str(),
             "4581580ea2575a3a59d4686b381ed9f051f03c097782d61a8d5a9b338a3cb7fb"
@@ -215,6 +174,41 @@ mod tests {
         assert_eq!(
             request_hash(VoteAction::Retract, poll, None).as_str(),
             "a3f2ee0e4cfc50e75026b06f937256c407dc27f27be91bd11b8a8667798d025c"
+        );
+    }
+
+    #[test]
+    fn a_choice_hashes_to_the_bytes_earlier_versions_stored() {
+        // The fingerprint of a cast of options a, b (sorted) as the version before poll
+        // kinds computed it: sha256("cast|" poll "|" a b).
+        let poll = Uuid::from_u128(1);
+        let (a, b) = (Uuid::from_u128(2), Uuid::from_u128(3));
+        let mut hasher = Sha256::new();
+        hasher.update("cast|");
+        hasher.update(poll.as_bytes());
+        hasher.update(b"|");
+        hasher.update(a.as_bytes());
+        hasher.update(b.as_bytes());
+        let before = hex::encode(hasher.finalize());
+        assert_eq!(
+            request_hash(VoteAction::Cast, poll, choice(vec![b, a]).as_ref()),
+            RequestHash::from_stored(before)
+        );
+    }
+
+    #[test]
+    fn a_ranking_fingerprint_depends_on_its_order() {
+        let (poll, a, b) = (
+            Uuid::now_v7(),
+            OptionId(Uuid::now_v7()),
+            OptionId(Uuid::now_v7()),
+        );
+        let hash =
+            |ids: Vec<OptionId>| request_hash(VoteAction::Cast, poll, Some(&Ballot::Ranking(ids)));
+        assert_ne!(hash(vec![a, b]), hash(vec![b, a]));
+        assert_ne!(
+            hash(vec![a, b]),
+            request_hash(VoteAction::Cast, poll, Some(&Ballot::Choice(vec![a, b])))
         );
     }
 }

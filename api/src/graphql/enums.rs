@@ -4,13 +4,19 @@ use async_graphql::Enum;
 
 use crate::domain;
 
-/// How many options a ballot chooses.
+/// How a ballot votes, and how the poll is counted.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PollKind {
     /// Exactly one option.
     Single,
     /// Between `minChoices` and `maxChoices` options.
     Multiple,
+    /// Between `minChoices` and `maxChoices` options ranked, most preferred first
+    /// (`optionIds` in order); counted by instant runoff (`PollResults.instantRunoff`).
+    Ranked,
+    /// Between `minChoices` and `maxChoices` options each given a score in `scoreRange`
+    /// (`scores`); the highest average wins (`PollResults.scores`).
+    Score,
 }
 
 /// Where a poll is in its life, judged at the moment of the request.
@@ -103,6 +109,8 @@ impl From<PollKind> for domain::PollKind {
         match kind {
             PollKind::Single => domain::PollKind::Single,
             PollKind::Multiple => domain::PollKind::Multiple,
+            PollKind::Ranked => domain::PollKind::Ranked,
+            PollKind::Score => domain::PollKind::Score,
         }
     }
 }
@@ -112,6 +120,8 @@ impl From<domain::PollKind> for PollKind {
         match kind {
             domain::PollKind::Single => PollKind::Single,
             domain::PollKind::Multiple => PollKind::Multiple,
+            domain::PollKind::Ranked => PollKind::Ranked,
+            domain::PollKind::Score => PollKind::Score,
         }
     }
 }

@@ -18,16 +18,34 @@ use crate::service::{AccountService, PollService, ResultsService, VoteService};
 /// Why a batch load failed; cloneable, as DataLoader requires.
 pub type LoadError = Arc<anyhow::Error>;
 
+/// An `UNSUPPORTED_POLL` carried through a load, so that it reaches the client with
+/// its code (a poll of a kind this version does not know is the client's to see, not
+/// an internal error).
+#[derive(Debug)]
+struct Unsupported(String);
+
+impl std::fmt::Display for Unsupported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Unsupported {}
+
 fn load_error(error: AppError) -> LoadError {
     Arc::new(match error {
         AppError::Internal(cause) => cause,
+        AppError::UnsupportedPoll(detail) => anyhow::Error::new(Unsupported(detail)),
         other => anyhow::anyhow!(other.message()),
     })
 }
 
 /// Turns a failed load back into a request error.
 pub fn from_load_error(error: LoadError) -> AppError {
-    AppError::Internal(anyhow::anyhow!("{error:#}"))
+    match error.downcast_ref::<Unsupported>() {
+        Some(Unsupported(detail)) => AppError::UnsupportedPoll(detail.clone()),
+        None => AppError::Internal(anyhow::anyhow!("{error:#}")),
+    }
 }
 
 /// Users by id.

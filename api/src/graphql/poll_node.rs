@@ -209,6 +209,15 @@ impl PollOptionNode {
     }
 }
 
+/// The scores a SCORE poll's ballots may give, both ends included.
+#[derive(async_graphql::SimpleObject)]
+pub struct ScoreRange {
+    /// Lowest score.
+    pub min: i32,
+    /// Highest score.
+    pub max: i32,
+}
+
 /// A poll: a question, its options, its rules and its results.
 #[Object(name = "Poll")]
 impl PollNode {
@@ -227,19 +236,27 @@ impl PollNode {
         self.poll.description.as_deref()
     }
 
-    /// SINGLE or MULTIPLE choice.
+    /// SINGLE, MULTIPLE, RANKED or SCORE.
     async fn kind(&self) -> PollKind {
         self.poll.kind.into()
     }
 
-    /// Fewest options a ballot chooses.
+    /// Fewest options a ballot chooses (RANKED: ranks; SCORE: scores).
     async fn min_choices(&self) -> i32 {
         self.poll.min_choices
     }
 
-    /// Most options a ballot chooses.
+    /// Most options a ballot chooses (RANKED: ranks; SCORE: scores).
     async fn max_choices(&self) -> i32 {
         self.poll.max_choices
+    }
+
+    /// The scores a ballot may give; null unless the poll is SCORE.
+    async fn score_range(&self) -> Option<ScoreRange> {
+        self.poll.score_range.map(|r| ScoreRange {
+            min: r.min,
+            max: r.max,
+        })
     }
 
     /// The options, in order.

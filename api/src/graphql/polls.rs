@@ -26,14 +26,21 @@ pub struct CreatePollInput {
     /// 2–20 option texts of 1–200 characters, unique ignoring case, Unicode form,
     /// zero-width joiners and the kind of space.
     pub options: Vec<String>,
-    /// SINGLE (default) or MULTIPLE.
+    /// SINGLE (default), MULTIPLE, RANKED or SCORE.
     #[graphql(default_with = "PollKind::Single")]
     pub kind: PollKind,
-    /// Fewest options a ballot chooses (default 1).
+    /// Fewest options a ballot chooses (default 1); RANKED: fewest ranked (default 1);
+    /// SCORE: fewest scored (default: all).
     pub min_choices: Option<i32>,
     /// Most options a ballot chooses (default 1 for SINGLE, the number of options for
-    /// MULTIPLE). 1 ≤ minChoices ≤ maxChoices ≤ number of options.
+    /// MULTIPLE); RANKED: most ranked (default all); SCORE: most scored (default all).
+    /// 1 ≤ minChoices ≤ maxChoices ≤ number of options.
     pub max_choices: Option<i32>,
+    /// SCORE only: the lowest score (default 0); at least -10.
+    pub score_min: Option<i32>,
+    /// SCORE only: the highest score (default 5); at most 100, above `scoreMin` by at
+    /// most 10.
+    pub score_max: Option<i32>,
     /// When voting opens; now when omitted.
     pub opens_at: Option<DateTime>,
     /// When voting closes by itself; must be in the future and after `opensAt`.
@@ -68,6 +75,8 @@ impl From<CreatePollInput> for PollDraft {
             kind: input.kind.into(),
             min_choices: input.min_choices,
             max_choices: input.max_choices,
+            score_min: input.score_min,
+            score_max: input.score_max,
             opens_at: input.opens_at.map(|t| t.0),
             closes_at: input.closes_at.map(|t| t.0),
             results_visibility: input.results_visibility.into(),

@@ -7,7 +7,8 @@ use super::ids::{parse_id, parse_ids, to_id};
 use super::loaders::{Loaders, from_load_error};
 use super::poll_node::{PollNode, PollOptionNode};
 use super::scalars::DateTime;
-use crate::domain::{IdempotencyKey, OptionId, PollId, PollOption, Vote};
+use crate::domain::kinds::BallotInput;
+use crate::domain::{Ballot, IdempotencyKey, OptionId, PollId, PollOption, Vote};
 use crate::error::AppError;
 use crate::service::{VoteReceipt, VoteService};
 
@@ -33,7 +34,7 @@ impl VoteNode {
     }
 }
 
-/// A ballot: the options one user chose in one poll. Only its voter ever sees it.
+/// A ballot: what one user chose, ranked or scored in one poll. Only its voter ever sees it.
 #[Object(name = "Vote")]
 impl VoteNode {
     /// The ballot's id; a replayed `castVote` returns the same id.
@@ -41,27 +42,53 @@ impl VoteNode {
         to_id(self.vote.id)
     }
 
-    /// Ids of the options chosen.
+    /// Ids of the options chosen (RANKED: in preference order, most preferred first;
+    /// SCORE: the options scored).
     async fn option_ids(&self) -> Vec<ID> {
-        self.vote.option_ids.iter().copied().map(to_id).collect()
+        self.vote
+            .ballot
+            .option_ids()
+            .into_iter()
+            .map(|id| to_id(id.0))
+            .collect()
     }
 
-    /// The options chosen, in the poll's order.
+    /// The options chosen, in the poll's order (RANKED: in preference order).
     async fn options(&self, ctx: &Context<'_>) -> Result<Vec<PollOptionNode>> {
-        let options = match &self.poll_options {
-            Some(options) => options.clone(),
-            None => ctx
-                .service::<Loaders>()
-                .options
-                .load_one(self.vote.poll_id)
-                .await
-                .map_err(from_load_error)?
-                .unwrap_or_default(),
-        };
-        Ok(options
+        let options = self.poll_options(ctx).await?;
+        let chosen = self.vote.ballot.option_ids();
+        Ok(match &self.vote.ballot {
+            Ballot::Ranking(ranking) => ranking
+                .iter()
+                .filter_map(|id| options.iter().find(|o| o.id == id.0).cloned())
+                .map(PollOptionNode)
+                .collect(),
+            Ballot::Choice(_) | Ballot::Scores(_) => options
+                .into_iter()
+                .filter(|o| chosen.contains(&OptionId(o.id)))
+                .map(PollOptionNode)
+                .collect(),
+        })
+    }
+
+    /// SCORE: each scored option with its score, in the poll's order; empty for other
+    /// kinds.
+    async fn scores(&self, ctx: &Context<'_>) -> Result<Vec<OptionScore>> {
+        let scores = self.vote.ballot.scores();
+        if scores.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .poll_options(ctx)
+            .await?
             .into_iter()
-            .filter(|o| self.vote.option_ids.contains(&o.id))
-            .map(PollOptionNode)
+            .filter_map(|option| {
+                let &(_, score) = scores.iter().find(|(id, _)| id.0 == option.id)?;
+                Some(OptionScore {
+                    option: PollOptionNode(option),
+                    score,
+                })
+            })
             .collect())
     }
 
@@ -88,13 +115,51 @@ impl VoteNode {
     }
 }
 
+impl VoteNode {
+    /// The poll's options, at hand or loaded.
+    async fn poll_options(&self, ctx: &Context<'_>) -> Result<Vec<PollOption>> {
+        Ok(match &self.poll_options {
+            Some(options) => options.clone(),
+            None => ctx
+                .service::<Loaders>()
+                .options
+                .load_one(self.vote.poll_id)
+                .await
+                .map_err(from_load_error)?
+                .unwrap_or_default(),
+        })
+    }
+}
+
+/// One option a SCORE ballot scored, and its score.
+#[derive(SimpleObject)]
+pub struct OptionScore {
+    /// The option.
+    pub option: PollOptionNode,
+    /// Its score, within the poll's `scoreRange`.
+    pub score: i32,
+}
+
+/// A score given to one option of a SCORE poll.
+#[derive(InputObject)]
+pub struct OptionScoreInput {
+    /// The option.
+    pub option_id: ID,
+    /// Its score, within the poll's `scoreRange`.
+    pub score: i32,
+}
+
 /// A ballot to cast.
 #[derive(InputObject)]
 pub struct CastVoteInput {
     /// The poll.
     pub poll_id: ID,
-    /// The options chosen: distinct, as many as the poll's kind allows.
+    /// The options chosen: distinct, as many as the poll's kind allows. RANKED: the
+    /// ranking, most preferred first. SCORE: leave empty and send `scores`.
+    #[graphql(default)]
     pub option_ids: Vec<ID>,
+    /// SCORE polls only: a score for each option scored (others send nothing).
+    pub scores: Option<Vec<OptionScoreInput>>,
     /// 1–255 printable ASCII characters chosen by the client, new for each intended
     /// vote. Retrying with the same key and input returns the first answer again.
     pub idempotency_key: String,
@@ -105,8 +170,11 @@ pub struct CastVoteInput {
 pub struct ChangeVoteInput {
     /// The poll.
     pub poll_id: ID,
-    /// The options now chosen.
+    /// The options now chosen (RANKED: the new ranking; SCORE: empty).
+    #[graphql(default)]
     pub option_ids: Vec<ID>,
+    /// SCORE polls only: the new scores.
+    pub scores: Option<Vec<OptionScoreInput>>,
     /// A new key for this change (see `CastVoteInput.idempotencyKey`).
     pub idempotency_key: String,
 }
@@ -152,9 +220,26 @@ fn poll_id(raw: &ID) -> Result<PollId, AppError> {
     parse_id("input.pollId", raw).map(PollId::from)
 }
 
-fn option_ids(raw: &[ID]) -> Result<Vec<OptionId>, AppError> {
-    let ids = parse_ids("input.optionIds", raw)?;
-    Ok(ids.into_iter().map(OptionId::from).collect())
+/// The ballot of a cast or change input: ids parsed (`BAD_USER_INPUT` naming the
+/// field), not yet checked against the poll.
+fn ballot_input(option_ids: &[ID], scores: Option<&[OptionScoreInput]>) -> Result<BallotInput> {
+    let option_ids = parse_ids("input.optionIds", option_ids)?
+        .into_iter()
+        .map(OptionId)
+        .collect();
+    let scores = scores
+        .map(|scores| {
+            scores
+                .iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    let id = parse_id(&format!("input.scores.{i}.optionId"), &s.option_id)?;
+                    Ok::<_, async_graphql::Error>((OptionId(id), s.score))
+                })
+                .collect::<Result<Vec<_>>>()
+        })
+        .transpose()?;
+    Ok(BallotInput { option_ids, scores })
 }
 
 fn key(raw: &str) -> Result<IdempotencyKey, AppError> {
@@ -184,12 +269,12 @@ impl VoteMutation {
     ) -> Result<CastVotePayload> {
         let voter = ctx.viewer().require_voter()?;
         let poll = poll_id(&input.poll_id)?;
-        let options = option_ids(&input.option_ids)?;
+        let ballot = ballot_input(&input.option_ids, input.scores.as_deref())?;
         let key = key(&input.idempotency_key)?;
         let request_id = ctx.request_id();
         let (vote, replayed) = receipt(
             ctx.service::<VoteService>()
-                .cast(voter, poll, options, key, request_id)
+                .cast(voter, poll, ballot, key, request_id)
                 .await?,
         );
         Ok(CastVotePayload { vote, replayed })
@@ -205,12 +290,12 @@ impl VoteMutation {
     ) -> Result<ChangeVotePayload> {
         let voter = ctx.viewer().require_voter()?;
         let poll = poll_id(&input.poll_id)?;
-        let options = option_ids(&input.option_ids)?;
+        let ballot = ballot_input(&input.option_ids, input.scores.as_deref())?;
         let key = key(&input.idempotency_key)?;
         let request_id = ctx.request_id();
         let (vote, replayed) = receipt(
             ctx.service::<VoteService>()
-                .change(voter, poll, options, key, request_id)
+                .change(voter, poll, ballot, key, request_id)
                 .await?,
         );
         Ok(ChangeVotePayload { vote, replayed })

@@ -33,7 +33,7 @@ pub use reconcile::spawn_reconciler;
 pub use redis::RedisLive;
 
 use crate::clock::Clock;
-use crate::domain::{IdempotencyKey, PollStatus, RequestHash, Tally, Vote};
+use crate::domain::{Ballot, IdempotencyKey, PollStatus, RequestHash, Tally, Vote};
 use crate::error::AppResult;
 use crate::metrics::AppCounters;
 use crate::realtime::redis_bus::CurrentTallies;
@@ -47,8 +47,8 @@ use crate::store::{CommitSink, Committed, Store};
 pub struct Mark {
     /// The ballot's id.
     pub vote_id: Uuid,
-    /// The options cast.
-    pub option_ids: Vec<Uuid>,
+    /// The ballot cast.
+    pub ballot: Ballot,
     /// When it was cast.
     pub cast_at: DateTime<Utc>,
     /// The key of the cast.
@@ -64,7 +64,7 @@ impl Mark {
             id: self.vote_id,
             poll_id,
             user_id,
-            option_ids: self.option_ids.clone(),
+            ballot: self.ballot.clone(),
             cast_at: self.cast_at,
             updated_at: self.cast_at,
         }
@@ -210,7 +210,7 @@ impl CommitSink for LiveState {
             .map(|r| {
                 let mark = Mark {
                     vote_id: r.vote.id,
-                    option_ids: r.vote.option_ids,
+                    ballot: r.vote.ballot,
                     cast_at: r.vote.cast_at,
                     key: r.key,
                     request_hash: r.request_hash,

@@ -16,8 +16,7 @@ use uuid::Uuid;
 
 use super::codec::{decode_tally, encode_tally};
 use super::{LiveStore, Mark, Unavailable};
-use crate::domain::vote::{join_ids, split_ids};
-use crate::domain::{IdempotencyKey, RequestHash, Tally};
+use crate::domain::{Ballot, IdempotencyKey, RequestHash, Tally};
 use crate::redis::RedisClient;
 use crate::redis::coalesce::{self, Coalescer};
 
@@ -142,14 +141,16 @@ fn from_micros(micros: i64) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp_micros(micros)
 }
 
-/// `vote_id|request_hash|cast_at_micros|option,…|key`
+/// `vote_id|request_hash|cast_at_micros|ballot|key`, the ballot in its tagged form
+/// ([`Ballot::to_tagged`]: `option,…` for a choice, as marks were written before poll
+/// kinds existed).
 fn encode_mark(mark: &Mark) -> String {
     format!(
         "{}|{}|{}|{}|{}",
         mark.vote_id,
         mark.request_hash.as_str(),
         micros(mark.cast_at),
-        join_ids(&mark.option_ids),
+        mark.ballot.to_tagged(),
         mark.key.as_str()
     )
 }
@@ -160,7 +161,7 @@ fn decode_mark(text: &str) -> Option<Mark> {
         vote_id: Uuid::parse_str(parts.next()?).ok()?,
         request_hash: RequestHash::from_stored(parts.next()?.to_owned()),
         cast_at: from_micros(parts.next()?.parse().ok()?)?,
-        option_ids: split_ids(parts.next()?),
+        ballot: Ballot::from_tagged(parts.next()?),
         // Marks are written only from keys that were parsed; one that no longer
         // parses (a Redis written to by something else) is no mark.
         key: IdempotencyKey::parse(parts.next()?).ok()?,
@@ -264,14 +265,21 @@ mod tests {
             as_of: DateTime::from_timestamp_micros(1_700_000_000_123_456).unwrap_or_default(),
         };
         assert_eq!(decode_tally(poll, &encode_tally(&tally)), Some(tally));
-        let mark = Mark {
-            vote_id: Uuid::now_v7(),
-            option_ids: vec![Uuid::now_v7()],
-            cast_at: DateTime::from_timestamp_micros(1_700_000_000_000_001).unwrap_or_default(),
-            key: IdempotencyKey::parse("a|key with | bars").unwrap_or_else(|e| panic!("{e:?}")),
-            request_hash: RequestHash::from_stored("abc".into()),
-        };
-        assert_eq!(decode_mark(&encode_mark(&mark)), Some(mark));
+        let option = || crate::domain::OptionId(Uuid::now_v7());
+        for ballot in [
+            Ballot::Choice(vec![option()]),
+            Ballot::Ranking(vec![option(), option()]),
+            Ballot::Scores(vec![(option(), -2), (option(), 7)]),
+        ] {
+            let mark = Mark {
+                vote_id: Uuid::now_v7(),
+                ballot,
+                cast_at: DateTime::from_timestamp_micros(1_700_000_000_000_001).unwrap_or_default(),
+                key: IdempotencyKey::parse("a|key with | bars").unwrap_or_else(|e| panic!("{e:?}")),
+                request_hash: RequestHash::from_stored("abc".into()),
+            };
+            assert_eq!(decode_mark(&encode_mark(&mark)), Some(mark));
+        }
         assert_eq!(decode_tally(poll, "garbage"), None);
     }
 }

@@ -83,9 +83,13 @@ mod tests {
 
     fn rules(anonymous: bool, ballot_key_id: Option<&str>) -> PollRules {
         PollRules {
-            options: vec![],
-            min_choices: 1,
-            max_choices: 1,
+            ballots: std::sync::Arc::new(crate::domain::kinds::BallotRules {
+                kind: crate::domain::PollKind::Single,
+                options: vec![],
+                min_choices: 1,
+                max_choices: 1,
+                score_range: None,
+            }),
             ballots_are_permanent: true,
             voters: PollVoters::Guests,
             anonymous,

@@ -1,5 +1,5 @@
-//! What a ballot must fit, per poll, cached: a poll's options, choice range, whether
-//! votes may change, who may vote, whether it is anonymous and its ballot key never
+//! What a ballot must fit, per poll, cached: a poll's kind and its ballot rules
+//! ([`BallotRules`], checked by the kind's module), whether votes may change, who may vote, whether it is anonymous and its ballot key never
 //! change once it is created, so they can be kept without expiry (bounded in number).
 //! Whether the poll is open is *not* cached: the vote transaction decides that.
 
@@ -8,7 +8,8 @@ use std::sync::{Arc, Mutex};
 
 use uuid::Uuid;
 
-use crate::domain::{Choice, PollVoters, Voter};
+use crate::domain::kinds::BallotRules;
+use crate::domain::{OptionId, PollVoters, Voter};
 use crate::error::{AppError, AppResult};
 use crate::store::Store;
 
@@ -18,12 +19,9 @@ const CAPACITY: usize = 10_000;
 /// The immutable rules of one poll.
 #[derive(Debug, Clone)]
 pub struct PollRules {
-    /// Its option ids.
-    pub options: Vec<Uuid>,
-    /// Fewest choices.
-    pub min_choices: usize,
-    /// Most choices.
-    pub max_choices: usize,
+    /// What its ballots must fit, per its kind; shared with the change path, which
+    /// needs the old ballot's contribution.
+    pub ballots: Arc<BallotRules>,
     /// Whether a ballot, once cast, stays for good (the poll does not allow changing
     /// or retracting votes): only then does a voter mark prove a ballot exists now.
     pub ballots_are_permanent: bool,
@@ -47,27 +45,6 @@ impl PollRules {
             PollVoters::Accounts if voter.guest => Err(AppError::GuestsNotAllowed),
             PollVoters::Accounts | PollVoters::Guests | PollVoters::Invited => Ok(()),
         }
-    }
-
-    /// Whether `choice` fits the poll: known options, as many as the kind allows.
-    pub fn check(&self, choice: &Choice) -> AppResult<()> {
-        if let Some(unknown) = choice.ids().iter().find(|id| !self.options.contains(id)) {
-            return Err(AppError::InvalidOption(format!(
-                "option {unknown} is not an option of this poll"
-            )));
-        }
-        let count = choice.len();
-        if count < self.min_choices || count > self.max_choices {
-            let wanted = if self.min_choices == self.max_choices {
-                format!("exactly {}", self.min_choices)
-            } else {
-                format!("{} to {}", self.min_choices, self.max_choices)
-            };
-            return Err(AppError::InvalidOption(format!(
-                "choose {wanted} options in this poll, not {count}"
-            )));
-        }
-        Ok(())
     }
 }
 
@@ -102,9 +79,13 @@ impl PollRulesCache {
             .ok_or(AppError::NotFound("poll"))?;
         let options = self.store.options_of(&[poll_id]).await?;
         let rules = Arc::new(PollRules {
-            options: options.into_iter().map(|o| o.id).collect(),
-            min_choices: usize::try_from(poll.min_choices).unwrap_or(1),
-            max_choices: usize::try_from(poll.max_choices).unwrap_or(1),
+            ballots: Arc::new(BallotRules {
+                kind: poll.kind,
+                options: options.into_iter().map(|o| OptionId(o.id)).collect(),
+                min_choices: usize::try_from(poll.min_choices).unwrap_or(1),
+                max_choices: usize::try_from(poll.max_choices).unwrap_or(1),
+                score_range: poll.score_range,
+            }),
             ballots_are_permanent: !poll.allow_vote_change,
             voters: poll.voters,
             anonymous: poll.anonymous,
@@ -129,9 +110,13 @@ mod tests {
 
     fn rules(voters: PollVoters) -> PollRules {
         PollRules {
-            options: vec![],
-            min_choices: 1,
-            max_choices: 1,
+            ballots: Arc::new(BallotRules {
+                kind: crate::domain::PollKind::Single,
+                options: vec![],
+                min_choices: 1,
+                max_choices: 1,
+                score_range: None,
+            }),
             ballots_are_permanent: true,
             voters,
             anonymous: false,

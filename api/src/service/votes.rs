@@ -11,17 +11,16 @@ use super::ballot_owner::BallotOwners;
 use super::invitation_gate::InvitationGate;
 use super::poll_rules::{PollRules, PollRulesCache};
 use crate::clock::Clock;
+use crate::domain::kinds::BallotInput;
 use crate::domain::vote::request_hash;
 use crate::domain::{
-    Choice, IdempotencyKey, OptionId, PollId, PollStatus, PollVoters, RequestHash,
-    TallyContribution, UserId, Vote, VoteAction, VoteId, Voter,
+    IdempotencyKey, PollId, PollStatus, PollVoters, RequestHash, UserId, Vote, VoteAction, VoteId,
+    Voter,
 };
 use crate::error::{AppError, AppResult};
 use crate::limits::{Bucket, Limiter};
 use crate::live::{LiveState, Mark};
-use crate::store::{
-    CastOutcome, CastRequest, ChangeOutcome, ChangeRequest, Store, TallyRule, VoteWriter,
-};
+use crate::store::{CastOutcome, CastRequest, ChangeOutcome, ChangeRequest, Store, VoteWriter};
 
 /// What a voter's mark alone proves about a cast under `key` with input `hash`: `Ok`
 /// to replay the mark's ballot, an error to refuse, `None` when only the database can
@@ -37,14 +36,6 @@ fn fast_answer(
         (true, false) => Some(Err(AppError::IdempotencyKeyReused)),
         (false, _) if ballots_are_permanent => Some(Err(AppError::AlreadyVoted)),
         (false, _) => None,
-    }
-}
-
-/// What a SINGLE or MULTIPLE ballot adds to the tally: each chosen option, no groups.
-fn options_only(choice: &Choice) -> TallyContribution {
-    TallyContribution {
-        options: choice.ids().iter().copied().map(OptionId::from).collect(),
-        groups: Vec::new(),
     }
 }
 
@@ -68,11 +59,6 @@ pub struct VoteService {
     limiter: Limiter,
     invitations: InvitationGate,
     clock: Arc<dyn Clock>,
-}
-
-/// The choice these options make (a repeated option is `INVALID_OPTION`).
-fn choice_of(options: Vec<OptionId>) -> AppResult<Choice> {
-    Choice::new(options.into_iter().map(OptionId::uuid).collect())
 }
 
 fn not_open(status: PollStatus) -> AppError {
@@ -144,12 +130,11 @@ impl VoteService {
         &self,
         voter: Voter,
         poll: PollId,
-        options: Vec<OptionId>,
+        input: BallotInput,
         key: IdempotencyKey,
         request_id: Option<String>,
     ) -> AppResult<VoteReceipt> {
         let user = voter.id;
-        let choice = choice_of(options)?;
         let subject = user.to_string();
         // From the rules on, the voter is who their ballot is stored under (a
         // pseudonym on an anonymous poll): the mark, the ballot, its key and its audit
@@ -167,8 +152,8 @@ impl VoteService {
             tokio::join!(self.limiter.check(Bucket::Vote, &subject), prepared);
         allowed?;
         let (rules, user, mark) = prepared?;
-        rules.check(&choice)?;
-        let hash = request_hash(VoteAction::Cast, poll.uuid(), Some(&choice));
+        let ballot = rules.ballots.parse(input)?;
+        let hash = request_hash(VoteAction::Cast, poll.uuid(), Some(&ballot));
         if let Some(answer) = mark.and_then(|mark| {
             fast_answer(&mark, &key, &hash, rules.ballots_are_permanent)
                 .map(|answer| answer.map(|()| mark.vote(poll.uuid(), user.uuid())))
@@ -187,8 +172,8 @@ impl VoteService {
             poll_id: poll,
             user_id: user,
             request_hash: hash,
-            contribution: options_only(&choice),
-            choice,
+            contribution: rules.ballots.contribution(&ballot),
+            ballot,
             key,
             request_id,
         };
@@ -211,30 +196,29 @@ impl VoteService {
         }
     }
 
-    /// Replaces the options of the voter's ballot, where the poll allows it.
+    /// Replaces what the voter's ballot says, where the poll allows it.
     pub async fn change(
         &self,
         voter: Voter,
         poll: PollId,
-        options: Vec<OptionId>,
+        input: BallotInput,
         key: IdempotencyKey,
         request_id: Option<String>,
     ) -> AppResult<VoteReceipt> {
         let user = voter.id;
         self.limiter.check(Bucket::Vote, &user.to_string()).await?;
-        let choice = choice_of(options)?;
         let rules = self.rules.get(poll.uuid()).await?;
         rules.admits(&voter)?;
-        rules.check(&choice)?;
+        let ballot = rules.ballots.parse(input)?;
         self.admit(&rules, poll, voter.id).await?;
         let user = self.owner(poll, &rules, user)?;
-        let hash = request_hash(VoteAction::Change, poll.uuid(), Some(&choice));
+        let hash = request_hash(VoteAction::Change, poll.uuid(), Some(&ballot));
         self.apply_change(ChangeRequest {
             poll_id: poll,
             user_id: user,
-            contribution: Some(options_only(&choice)),
-            tally_rule: TallyRule::each_option(),
-            choice: Some(choice),
+            contribution: Some(rules.ballots.contribution(&ballot)),
+            ballot: Some(ballot),
+            rules: rules.ballots.clone(),
             key,
             request_hash: hash,
             request_id,
@@ -258,9 +242,9 @@ impl VoteService {
         self.apply_change(ChangeRequest {
             poll_id: poll,
             user_id: user,
-            choice: None,
+            ballot: None,
             contribution: None,
-            tally_rule: TallyRule::each_option(),
+            rules: rules.ballots.clone(),
             request_hash: request_hash(VoteAction::Retract, poll.uuid(), None),
             key,
             request_id,
@@ -344,7 +328,7 @@ mod tests {
     fn mark(raw_key: &str, raw_hash: &str) -> Mark {
         Mark {
             vote_id: Uuid::now_v7(),
-            option_ids: vec![Uuid::now_v7()],
+            ballot: crate::domain::Ballot::Choice(vec![crate::domain::OptionId(Uuid::now_v7())]),
             cast_at: chrono::Utc::now(),
             key: key(raw_key),
             request_hash: hash(raw_hash),

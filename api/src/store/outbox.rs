@@ -77,8 +77,11 @@ pub(super) async fn enqueue_poll_closed<C: ConnectionTrait>(
                 .collect(),
         };
         let mut types = vec![EventType::PollClosed];
-        if ResultsVisibility::from_stored(&poll.results_visibility) == ResultsVisibility::AfterClose
-        {
+        // A visibility this version does not know reveals nothing: the safe reading.
+        if matches!(
+            ResultsVisibility::from_stored(&poll.results_visibility),
+            Ok(ResultsVisibility::AfterClose)
+        ) {
             types.push(EventType::PollResultsRevealed);
         }
         for event in types {

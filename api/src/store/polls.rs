@@ -12,22 +12,31 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::Store;
+use crate::domain::kinds::ScoreRange;
 use crate::domain::{
     NewPoll, Poll, PollKind, PollListing, PollOption, PollStatus, PollVoters, ResultsVisibility,
 };
 use crate::error::{AppError, AppResult};
 
-impl From<polls::Model> for Poll {
-    fn from(row: polls::Model) -> Self {
-        Poll {
+impl TryFrom<polls::Model> for Poll {
+    type Error = AppError;
+
+    /// A kind or visibility this version does not know is `UNSUPPORTED_POLL`.
+    fn try_from(row: polls::Model) -> AppResult<Self> {
+        let score_range = match (row.score_min, row.score_max) {
+            (Some(min), Some(max)) => Some(ScoreRange { min, max }),
+            _ => None,
+        };
+        Ok(Poll {
             id: row.id,
             owner_id: row.owner_id,
             title: row.title,
             description: row.description,
-            kind: PollKind::from_stored(&row.kind),
+            kind: PollKind::from_stored(&row.kind)?,
             min_choices: row.min_choices,
             max_choices: row.max_choices,
-            results_visibility: ResultsVisibility::from_stored(&row.results_visibility),
+            score_range,
+            results_visibility: ResultsVisibility::from_stored(&row.results_visibility)?,
             allow_vote_change: row.allow_vote_change,
             listing: PollListing::from_stored(&row.listing),
             voters: PollVoters::from_stored(&row.voters),
@@ -37,7 +46,7 @@ impl From<polls::Model> for Poll {
             closes_at: row.closes_at,
             closed_at: row.closed_at,
             created_at: row.created_at,
-        }
+        })
     }
 }
 
@@ -145,8 +154,8 @@ impl Store {
             kind: Set(poll.kind.as_str().to_owned()),
             min_choices: Set(poll.min_choices),
             max_choices: Set(poll.max_choices),
-            score_min: Set(None),
-            score_max: Set(None),
+            score_min: Set(poll.score_range.map(|r| r.min)),
+            score_max: Set(poll.score_range.map(|r| r.max)),
             results_visibility: Set(poll.results_visibility.as_str().to_owned()),
             allow_vote_change: Set(poll.allow_vote_change),
             listing: Set(poll.listing.as_str().to_owned()),
@@ -184,7 +193,10 @@ impl Store {
             .all(&txn)
             .await?;
         txn.commit().await?;
-        Ok((poll.into(), options.into_iter().map(Into::into).collect()))
+        Ok((
+            poll.try_into()?,
+            options.into_iter().map(Into::into).collect(),
+        ))
     }
 
     /// Polls by id, in no particular order; unknown ids are left out.
@@ -193,7 +205,7 @@ impl Store {
             .filter(polls::Column::Id.is_in(ids.iter().copied()))
             .all(self.conn())
             .await?;
-        Ok(rows.into_iter().map(Poll::from).collect())
+        rows.into_iter().map(Poll::try_from).collect()
     }
 
     /// The anonymous polls a guest may have voted on (open to guests or invitees) whose
@@ -251,7 +263,11 @@ impl Store {
         if page.from_end {
             rows.reverse();
         }
-        Ok((rows.into_iter().map(Poll::from).collect(), has_more))
+        let polls = rows
+            .into_iter()
+            .map(Poll::try_from)
+            .collect::<AppResult<_>>()?;
+        Ok((polls, has_more))
     }
 
     /// How many polls the page's filter matches, whatever its cursors and size.
@@ -314,7 +330,7 @@ impl Store {
         // Read the clock only once the lock is held: a vote batch that held it before
         // us took its own time earlier.
         let now = clock.now();
-        let poll = Poll::from(row);
+        let poll = Poll::try_from(row)?;
         if poll.status(now) == PollStatus::Closed {
             txn.commit().await?;
             return Ok(poll);
@@ -329,6 +345,6 @@ impl Store {
         .await?;
         super::outbox::enqueue_poll_closed(&txn, &[poll_id], now).await?;
         txn.commit().await?;
-        Ok(closed.into())
+        closed.try_into()
     }
 }

@@ -8,41 +8,42 @@
 //!
 //! [rulebook]: crate::domain::rulebook
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use entity::{polls, vote_choices, vote_events, votes};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::LockType;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
 };
 use uuid::Uuid;
 
 use super::Store;
-use super::ballots::load_votes;
-use super::tallies::{CounterDeltas, TallyRule, read_tallies};
+use super::ballots::{load_stored, read_ballot};
+use super::tallies::{CounterDeltas, read_tallies};
 use crate::clock::Clock;
+use crate::domain::kinds::BallotRules;
 use crate::domain::rulebook::{self, Decision, Facts, PollFacts};
-use crate::domain::vote::{join_ids, split_ids};
 use crate::domain::{
-    Choice, IdempotencyKey, OptionId, PollId, PollStatus, RequestHash, Tally, TallyContribution,
-    UserId, Vote, VoteAction,
+    Ballot, IdempotencyKey, PollId, PollStatus, RequestHash, Tally, TallyContribution, UserId,
+    Vote, VoteAction,
 };
 
-/// A `changeVote` (with a new choice) or `retractVote` (without).
+/// A `changeVote` (with a new ballot) or `retractVote` (without).
 #[derive(Debug, Clone)]
 pub struct ChangeRequest {
     /// The poll.
     pub poll_id: PollId,
     /// The voter.
     pub user_id: UserId,
-    /// The new choice; `None` retracts the ballot.
-    pub choice: Option<Choice>,
-    /// What the new ballot adds to the tally; `None` with `choice` (a retraction).
+    /// The new ballot; `None` retracts the ballot.
+    pub ballot: Option<Ballot>,
+    /// What the new ballot adds to the tally; `None` on a retraction.
     pub contribution: Option<TallyContribution>,
-    /// How the poll's kind counts the old ballot, which the store reads under the
-    /// poll's lock and takes away from the tally (see [`TallyRule`]).
-    pub tally_rule: TallyRule,
+    /// The poll's ballot rules: how the stored ballot reads, and what it took from
+    /// the tally.
+    pub rules: Arc<BallotRules>,
     /// The call's idempotency key.
     pub key: IdempotencyKey,
     /// Fingerprint of the call's input.
@@ -53,7 +54,7 @@ pub struct ChangeRequest {
 
 impl ChangeRequest {
     fn action(&self) -> VoteAction {
-        if self.choice.is_some() {
+        if self.ballot.is_some() {
             VoteAction::Change
         } else {
             VoteAction::Retract
@@ -64,7 +65,7 @@ impl ChangeRequest {
 /// What became of a change or retraction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChangeOutcome {
-    /// The ballot now holds the new choice.
+    /// The ballot now says what the change asked.
     Changed(Vote),
     /// The ballot was removed; this was it.
     Retracted(Vote),
@@ -123,7 +124,11 @@ impl Gathered {
         let ballot = Condition::all()
             .add(votes::Column::PollId.eq(request.poll_id.uuid()))
             .add(votes::Column::UserId.eq(request.user_id.uuid()));
-        let ballot = load_votes(conn, ballot).await?.into_iter().next();
+        let ballot = load_stored(conn, ballot)
+            .await?
+            .into_iter()
+            .next()
+            .map(|stored| read_ballot(stored, request.rules.kind));
         Ok(Gathered {
             now,
             poll,
@@ -151,11 +156,14 @@ fn replayed(request: &ChangeRequest, event: &vote_events::Model) -> Vote {
         id: event.vote_id,
         poll_id: event.poll_id,
         user_id: event.user_id,
-        option_ids: split_ids(if request.choice.is_some() {
-            &event.new_choices
-        } else {
-            &event.old_choices
-        }),
+        ballot: Ballot::from_stored(
+            request.rules.kind,
+            if request.ballot.is_some() {
+                &event.new_choices
+            } else {
+                &event.old_choices
+            },
+        ),
         cast_at: event.at,
         updated_at: event.at,
     }
@@ -206,8 +214,8 @@ impl Store {
     }
 }
 
-/// Writes a change or retraction of the ballot `old`: its choices, its row, the audit
-/// event and the counters.
+/// Writes a change or retraction of the ballot `old`: its `vote_choices` rows (with
+/// rank or score), its row, the audit event and the counters.
 async fn apply(
     conn: &impl ConnectionTrait,
     request: &ChangeRequest,
@@ -215,20 +223,21 @@ async fn apply(
     now: DateTime<Utc>,
 ) -> Result<ChangeOutcome, DbErr> {
     // Read before the old choices are deleted below.
-    let deltas = counter_deltas(conn, request, old).await?;
+    let deltas = counter_deltas(request, old);
     vote_choices::Entity::delete_many()
         .filter(vote_choices::Column::VoteId.eq(old.id))
         .exec(conn)
         .await?;
-    let outcome = match &request.choice {
-        Some(choice) => {
-            if !choice.is_empty() {
-                vote_choices::Entity::insert_many(choice.ids().iter().map(|&option| {
+    let outcome = match &request.ballot {
+        Some(new) => {
+            let rows = new.rows();
+            if !rows.is_empty() {
+                vote_choices::Entity::insert_many(rows.into_iter().map(|(option, value)| {
                     vote_choices::ActiveModel {
                         vote_id: Set(old.id),
-                        option_id: Set(option),
+                        option_id: Set(option.0),
                         poll_id: Set(request.poll_id.uuid()),
-                        value: Set(0),
+                        value: Set(value),
                     }
                 }))
                 .exec_without_returning(conn)
@@ -242,7 +251,7 @@ async fn apply(
             .exec(conn)
             .await?;
             ChangeOutcome::Changed(Vote {
-                option_ids: choice.ids().to_vec(),
+                ballot: new.clone(),
                 updated_at: now,
                 ..old.clone()
             })
@@ -258,47 +267,20 @@ async fn apply(
 }
 
 /// The counters a change or retraction of `old` moves: the old ballot's contribution
-/// (its stored rows counted by the request's [`TallyRule`]) taken away, the new one's
-/// added; options and groups whose deltas cancel out are not written.
-async fn counter_deltas(
-    conn: &impl ConnectionTrait,
-    request: &ChangeRequest,
-    old: &Vote,
-) -> Result<CounterDeltas, DbErr> {
+/// (as the poll's kind defines it, from the ballot read under the poll's lock) taken
+/// away, the new one's added.
+fn counter_deltas(request: &ChangeRequest, old: &Vote) -> CounterDeltas {
     let mut deltas = CounterDeltas::default();
-    let old_contribution = request
-        .tally_rule
-        .contribution(&stored_rows(conn, old.id).await?);
+    let old_contribution = request.rules.contribution(&old.ballot);
     deltas.add_contribution(request.poll_id.uuid(), &old_contribution, -1);
     if let Some(new) = &request.contribution {
         deltas.add_contribution(request.poll_id.uuid(), new, 1);
     }
     deltas.polls.insert(
         request.poll_id.uuid(),
-        if request.choice.is_some() { 0 } else { -1 },
+        if request.ballot.is_some() { 0 } else { -1 },
     );
-    Ok(deltas)
-}
-
-/// A ballot's `vote_choices` rows, `(option, value)` in option order: what its
-/// poll's [`TallyRule`] counts.
-async fn stored_rows(
-    conn: &impl ConnectionTrait,
-    vote: Uuid,
-) -> Result<Vec<(OptionId, i32)>, DbErr> {
-    let rows: Vec<(Uuid, i32)> = vote_choices::Entity::find()
-        .select_only()
-        .column(vote_choices::Column::OptionId)
-        .column(vote_choices::Column::Value)
-        .filter(vote_choices::Column::VoteId.eq(vote))
-        .order_by_asc(vote_choices::Column::OptionId)
-        .into_tuple()
-        .all(conn)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(option, value)| (OptionId::from(option), value))
-        .collect())
+    deltas
 }
 
 async fn insert_change_event(
@@ -313,11 +295,11 @@ async fn insert_change_event(
         vote_id: Set(old.id),
         user_id: Set(request.user_id.uuid()),
         action: Set(request.action().as_str().to_owned()),
-        old_choices: Set(join_ids(&old.option_ids)),
+        old_choices: Set(old.ballot.to_stored()),
         new_choices: Set(request
-            .choice
+            .ballot
             .as_ref()
-            .map(Choice::to_stored)
+            .map(Ballot::to_stored)
             .unwrap_or_default()),
         idempotency_key: Set(request.key.as_str().to_owned()),
         request_hash: Set(request.request_hash.as_str().to_owned()),

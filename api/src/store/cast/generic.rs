@@ -225,16 +225,19 @@ async fn insert_ballots<'a>(
     Ok(inserted)
 }
 
-/// Inserts the choices of newly written ballots.
+/// Inserts the `vote_choices` rows of newly written ballots (with their rank or score).
 async fn insert_choices(
     conn: &impl ConnectionTrait,
     recorded: &[&CastRequest],
 ) -> Result<(), DbErr> {
-    let rows: Vec<(Uuid, Uuid, Uuid)> = recorded
+    let rows: Vec<(Uuid, Uuid, Uuid, i32)> = recorded
         .iter()
         .flat_map(|r| {
             let (vote, poll) = (r.vote_id.uuid(), r.poll_id.uuid());
-            r.choice.ids().iter().map(move |&o| (vote, o, poll))
+            r.ballot
+                .rows()
+                .into_iter()
+                .map(move |(option, value)| (vote, option.0, poll, value))
         })
         .collect();
     for chunk in rows.chunks(ROWS_PER_INSERT) {
@@ -244,11 +247,12 @@ async fn insert_choices(
                 vote_choices::Column::VoteId,
                 vote_choices::Column::OptionId,
                 vote_choices::Column::PollId,
+                vote_choices::Column::Value,
             ])
             .to_owned();
-        for &(vote, option, poll) in chunk {
+        for &(vote, option, poll, value) in chunk {
             insert
-                .values([vote.into(), option.into(), poll.into()])
+                .values([vote.into(), option.into(), poll.into(), value.into()])
                 .map_err(query_error)?;
         }
         conn.execute(&insert).await?;
@@ -288,7 +292,7 @@ async fn insert_cast_events(
                     r.user_id.uuid().into(),
                     VoteAction::Cast.as_str().into(),
                     "".into(),
-                    r.choice.to_stored().into(),
+                    r.ballot.to_stored().into(),
                     r.key.as_str().into(),
                     r.request_hash.as_str().into(),
                     now.into(),

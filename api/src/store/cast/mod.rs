@@ -41,13 +41,12 @@ use sea_orm::{ColumnTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrde
 use super::Store;
 use crate::clock::Clock;
 use crate::domain::rulebook::{self, Decision, Facts, PollFacts};
-use crate::domain::vote::split_ids;
 use crate::domain::{
-    Choice, IdempotencyKey, PollId, PollStatus, RequestHash, Tally, TallyContribution, UserId,
+    Ballot, IdempotencyKey, PollId, PollStatus, RequestHash, Tally, TallyContribution, UserId,
     Vote, VoteAction, VoteId,
 };
 
-/// One `castVote` call, checked against its poll's options, waiting to be written.
+/// One `castVote` call, checked against its poll's kind, waiting to be written.
 #[derive(Debug, Clone)]
 pub struct CastRequest {
     /// The id the ballot gets if this call records it.
@@ -56,10 +55,9 @@ pub struct CastRequest {
     pub poll_id: PollId,
     /// The voter.
     pub user_id: UserId,
-    /// The options chosen.
-    pub choice: Choice,
-    /// What the ballot adds to the tally when this call records it (the poll's kind
-    /// computes it; the store applies it without knowing kinds).
+    /// What the ballot says (its `vote_choices` rows and audit text follow from it).
+    pub ballot: Ballot,
+    /// What it adds to the poll's tally, as its kind defines.
     pub contribution: TallyContribution,
     /// The call's idempotency key.
     pub key: IdempotencyKey,
@@ -97,13 +95,14 @@ pub struct BatchResult {
     pub tallies: Vec<Tally>,
 }
 
-/// A replay rebuilt from the audit event of the first call.
-fn replayed_vote(event: &vote_events::Model) -> Vote {
+/// A replay rebuilt from the audit event of the first call (whose fingerprint matched
+/// the request's, so it was a ballot of the same poll, read in the request's shape).
+fn replayed_vote(request: &CastRequest, event: &vote_events::Model) -> Vote {
     Vote {
         id: event.vote_id,
         poll_id: event.poll_id,
         user_id: event.user_id,
-        option_ids: split_ids(&event.new_choices),
+        ballot: request.ballot.from_stored_like(&event.new_choices),
         cast_at: event.at,
         updated_at: event.at,
     }
@@ -115,7 +114,7 @@ fn recorded_vote(request: &CastRequest, now: DateTime<Utc>) -> Vote {
         id: request.vote_id.uuid(),
         poll_id: request.poll_id.uuid(),
         user_id: request.user_id.uuid(),
-        option_ids: request.choice.ids().to_vec(),
+        ballot: request.ballot.clone(),
         cast_at: now,
         updated_at: now,
     }
@@ -199,7 +198,9 @@ fn rule(
     };
     Ok(Some(match (rulebook::decide(&facts), used) {
         (Decision::Write, _) => return Ok(None),
-        (Decision::Replay, Some(used)) => CastOutcome::Replayed(replayed_vote(&used.event)),
+        (Decision::Replay, Some(used)) => {
+            CastOutcome::Replayed(replayed_vote(request, &used.event))
+        }
         (Decision::KeyReused, _) => CastOutcome::KeyReused,
         (Decision::PollMissing, _) => CastOutcome::PollMissing,
         (Decision::PollNotOpen(status), _) => CastOutcome::PollNotOpen(status),

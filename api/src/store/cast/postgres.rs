@@ -33,7 +33,8 @@ use crate::domain::{PollId, UserId, VoteAction, VoteId};
 use crate::store::Store;
 use crate::store::tallies::read_tallies;
 
-/// Writes the calls on open polls; `$1`–`$7` are per call, `$8`–`$9` per chosen option.
+/// Writes the calls on open polls; `$1`–`$7` and `$10` are per call, `$8`, `$9` and
+/// `$13` per `vote_choices` row (its rank or score in `$13`).
 const CAST: &str = r#"
 WITH input AS (
     SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $10::uuid[])
@@ -50,12 +51,12 @@ WITH input AS (
     ON CONFLICT DO NOTHING
     RETURNING id, poll_id
 ), chosen AS (
-    SELECT c.vote_id, c.option_id, ins.poll_id
-    FROM UNNEST($8::uuid[], $9::uuid[]) AS c(vote_id, option_id)
+    SELECT c.vote_id, c.option_id, ins.poll_id, c.value
+    FROM UNNEST($8::uuid[], $9::uuid[], $13::int[]) AS c(vote_id, option_id, value)
     JOIN ins ON ins.id = c.vote_id
 ), ins_choices AS (
-    INSERT INTO vote_choices (vote_id, option_id, poll_id)
-    SELECT vote_id, option_id, poll_id FROM chosen
+    INSERT INTO vote_choices (vote_id, option_id, poll_id, value)
+    SELECT vote_id, option_id, poll_id, value FROM chosen
 ), ins_events AS (
     INSERT INTO vote_events
         (id, poll_id, vote_id, user_id, action, old_choices, new_choices, idempotency_key, request_hash, at, request_id)
@@ -113,6 +114,13 @@ fn uuids(values: impl IntoIterator<Item = impl Into<Uuid>>) -> Value {
 fn bigints(values: impl IntoIterator<Item = i64>) -> Value {
     Value::Array(
         sea_orm::sea_query::ArrayType::BigInt,
+        Some(Box::new(values.into_iter().map(Into::into).collect())),
+    )
+}
+
+fn ints(values: impl IntoIterator<Item = i32>) -> Value {
+    Value::Array(
+        sea_orm::sea_query::ArrayType::Int,
         Some(Box::new(values.into_iter().map(Into::into).collect())),
     )
 }
@@ -263,9 +271,14 @@ async fn insert(
     open: &[&CastRequest],
     now: DateTime<Utc>,
 ) -> Result<HashSet<VoteId>, DbErr> {
-    let choices: Vec<(VoteId, Uuid)> = open
+    let choices: Vec<(VoteId, Uuid, i32)> = open
         .iter()
-        .flat_map(|r| r.choice.ids().iter().map(|&o| (r.vote_id, o)))
+        .flat_map(|r| {
+            r.ballot
+                .rows()
+                .into_iter()
+                .map(|(option, value)| (r.vote_id, option.0, value))
+        })
         .collect();
     let values: Vec<Value> = vec![
         uuids(open.iter().map(|r| r.vote_id)),
@@ -276,13 +289,14 @@ async fn insert(
             open.iter()
                 .map(|r| Some(r.request_hash.as_str().to_owned())),
         ),
-        texts(open.iter().map(|r| Some(r.choice.to_stored()))),
+        texts(open.iter().map(|r| Some(r.ballot.to_stored()))),
         texts(open.iter().map(|r| r.request_id.clone())),
         uuids(choices.iter().map(|c| c.0)),
         uuids(choices.iter().map(|c| c.1)),
         uuids(open.iter().map(|_| Uuid::now_v7())),
         now.into(),
         VoteAction::Cast.as_str().into(),
+        ints(choices.iter().map(|c| c.2)),
     ];
     let rows = conn
         .query_all_raw(Statement::from_sql_and_values(
