@@ -447,3 +447,21 @@ fn uuid_like(text: &str) -> HashSet<String> {
         .map(str::to_owned)
         .collect()
 }
+
+both_backends! {
+    async fn a_poll_that_is_not_ranked_has_no_blt_file(backend: Backend) {
+        let app = TestApp::spawn(backend).await;
+        let owner = app.register("owner").await;
+        let stranger = app.register("stranger").await;
+        for kind in ["SINGLE", "MULTIPLE"] {
+            let poll = app.create_poll(&owner, json!({ "kind": kind })).await;
+            let id = poll["id"].as_str().unwrap();
+            let refused = download(&app, Some(&owner.token), id, "ballots.blt").await;
+            assert_eq!((refused.status, refused.code().as_str()), (400, "BAD_USER_INPUT"), "{}", refused.body);
+            // Who may export is checked first, as for every file.
+            let refused = download(&app, Some(&stranger.token), id, "ballots.blt").await;
+            assert_eq!((refused.status, refused.code().as_str()), (403, "FORBIDDEN"));
+            assert_eq!(download(&app, None, id, "ballots.blt").await.status, 401);
+        }
+    }
+}

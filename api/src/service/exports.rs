@@ -22,6 +22,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use uuid::Uuid;
 
 use crate::config::ExportConfig;
+use crate::domain::counting::{blt, irv};
 use crate::domain::{Poll, PollOption, PollStatus};
 use crate::error::{AppError, AppResult};
 use crate::limits::{Bucket, Limiter};
@@ -189,6 +190,30 @@ impl ExportService {
                 }
             }
         })
+    }
+
+    /// A RANKED poll's ballots as a BLT file ([`blt::write_blt`]): one line per distinct
+    /// ranking, weighted by its ballots, read from the tally's groups — one tally read,
+    /// no ballot scan, so it takes no export slot. `BAD_USER_INPUT` for other kinds
+    /// (BLT carries only rankings).
+    pub async fn ballots_blt(&self, export: &ExportablePoll) -> AppResult<String> {
+        // By the stored name: the RANKED kind arrives with the kinds' own modules.
+        if export.poll.kind.as_str() != "RANKED" {
+            return Err(AppError::bad_input(
+                "pollId",
+                "only a RANKED poll's ballots export as BLT",
+            ));
+        }
+        let tally = self
+            .results
+            .tallies(&[export.poll.id])
+            .await?
+            .pop()
+            .ok_or(AppError::NotFound("poll"))?;
+        let rankings = irv::rankings_from_groups(&tally.groups, export.options.len())
+            .map_err(|e| anyhow::Error::new(e).context("a ranked poll's tally groups"))?;
+        let names: Vec<&str> = export.options.iter().map(|o| o.text.as_str()).collect();
+        Ok(blt::write_blt(&export.poll.title, &names, rankings))
     }
 
     /// The poll's results, one row per option in the poll's order.

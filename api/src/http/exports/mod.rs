@@ -1,5 +1,6 @@
-//! `GET /exports/polls/{pollId}/ballots.csv|ballots.json|results.csv|results.json`:
-//! a poll's ballots and results as files, for its owner.
+//! `GET /exports/polls/{pollId}/ballots.csv|ballots.json|ballots.blt|results.csv|results.json`:
+//! a poll's ballots and results as files, for its owner (`ballots.blt`: RANKED polls
+//! only, the format ranked-ballot counting tools read).
 //!
 //! The caller signs in with `Authorization: Bearer <token>`, as on `/graphql`. Who may
 //! export what is [`ExportService`](crate::service::ExportService)'s rule; this module
@@ -10,6 +11,7 @@
 //! |---|---|
 //! | 401 | `UNAUTHENTICATED` (no token, or a refused one) |
 //! | 403 | `FORBIDDEN` (not the poll's owner) |
+//! | 400 | `BAD_USER_INPUT` (`ballots.blt` of a poll that is not RANKED) |
 //! | 404 | `NOT_FOUND` (no such poll, or not a poll id) |
 //! | 409 | `RESULTS_HIDDEN` (the results are not shown to the owner yet) |
 //! | 429 | `RATE_LIMITED` (the user's `export` bucket), with `Retry-After` |
@@ -51,6 +53,10 @@ pub fn routes() -> Router<Arc<AppState>> {
             get(|s, h, p| export(s, h, p, File::BallotsJson)),
         )
         .route(
+            "/exports/polls/{poll_id}/ballots.blt",
+            get(|s, h, p| export(s, h, p, File::BallotsBlt)),
+        )
+        .route(
             "/exports/polls/{poll_id}/results.csv",
             get(|s, h, p| export(s, h, p, File::ResultsCsv)),
         )
@@ -65,6 +71,8 @@ pub fn routes() -> Router<Arc<AppState>> {
 enum File {
     BallotsCsv,
     BallotsJson,
+    /// RANKED polls only: counts per distinct ranking, not one line per ballot.
+    BallotsBlt,
     ResultsCsv,
     ResultsJson,
 }
@@ -74,6 +82,7 @@ impl File {
         match self {
             File::BallotsCsv => "ballots.csv",
             File::BallotsJson => "ballots.json",
+            File::BallotsBlt => "ballots.blt",
             File::ResultsCsv => "results.csv",
             File::ResultsJson => "results.json",
         }
@@ -82,6 +91,7 @@ impl File {
     fn content_type(self) -> &'static str {
         match self {
             File::BallotsCsv | File::ResultsCsv => "text/csv; charset=utf-8",
+            File::BallotsBlt => "text/plain; charset=utf-8",
             File::BallotsJson | File::ResultsJson => "application/json",
         }
     }
@@ -102,6 +112,7 @@ async fn export(
     let body = match file {
         File::BallotsCsv => streamed(csv::ballots(with_voter, exports.ballots(poll)?)),
         File::BallotsJson => streamed(json::ballots(with_voter, exports.ballots(poll)?)),
+        File::BallotsBlt => Body::from(exports.ballots_blt(&poll).await?),
         File::ResultsCsv => Body::from(csv::results(&exports.results(&poll).await?)),
         File::ResultsJson => Body::from(json::results(&exports.results(&poll).await?)?),
     };
