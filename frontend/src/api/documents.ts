@@ -37,6 +37,10 @@ export const MyVoteFieldsFragment = graphql(`
     id
     optionIds
     options { id text position }
+    scores {
+      option { id }
+      score
+    }
     castAt
     updatedAt
   }
@@ -77,6 +81,7 @@ export const PollQuery = graphql(`
       kind
       minChoices
       maxChoices
+      scoreRange { min max }
       options { id text position }
       status
       opensAt

@@ -6,10 +6,12 @@ interface ResultsBarsProps {
   tally: Tally;
   /** Option ids of the viewer's own ballot, marked in the list. */
   mine?: readonly string[];
+  /** Mark the options with most votes once final (not for RANKED, where rounds decide). */
+  markLeaders?: boolean;
 }
 
-export function ResultsBars({ tally, mine = [] }: ResultsBarsProps) {
-  const top = new Set(tally.final ? leaders(tally) : []);
+export function ResultsBars({ tally, mine = [], markLeaders = true }: ResultsBarsProps) {
+  const top = new Set(tally.final && markLeaders ? leaders(tally) : []);
   const chosen = new Set(mine);
   return (
     <ol className="results" data-testid="results" data-version={tally.version} data-final={tally.final}>

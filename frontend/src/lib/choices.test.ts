@@ -50,5 +50,7 @@ describe('choiceHint', () => {
     expect(choiceHint(twoToThree)).toBe('Choose 2 to 3 options.');
     expect(choiceHint(upToAll)).toBe('Choose up to 4 options.');
     expect(choiceHint({ kind: 'MULTIPLE', minChoices: 2, maxChoices: 2 })).toBe('Choose exactly 2 options.');
+    expect(choiceHint({ kind: 'RANKED', minChoices: 1, maxChoices: 4 })).toBe('Rank up to 4 options, favourite first.');
+    expect(choiceHint({ kind: 'SCORE', minChoices: 3, maxChoices: 3 })).toBe('Score exactly 3 options, each with a score.');
   });
 });

@@ -1,4 +1,5 @@
 // Which option sets a ballot may choose: `minChoices`..`maxChoices` distinct options.
+// (RANKED ballots are built in lib/ranking.ts, SCORE ballots in lib/scoreBallot.ts.)
 import type { PollKind } from '../gql/graphql';
 
 export interface ChoiceRules {
@@ -16,9 +17,11 @@ function options(n: number): string {
 /** What to tell a voter before they choose. */
 export function choiceHint({ kind, minChoices, maxChoices }: ChoiceRules): string {
   if (kind === 'SINGLE') return 'Choose one option.';
-  if (minChoices === maxChoices) return `Choose exactly ${options(minChoices)}.`;
-  if (minChoices <= 1) return `Choose up to ${options(maxChoices)}.`;
-  return `Choose ${minChoices} to ${maxChoices} options.`;
+  const [verb, tail] =
+    kind === 'RANKED' ? ['Rank', ', favourite first'] : kind === 'SCORE' ? ['Score', ', each with a score'] : ['Choose', ''];
+  if (minChoices === maxChoices) return `${verb} exactly ${options(minChoices)}${tail}.`;
+  if (minChoices <= 1) return `${verb} up to ${options(maxChoices)}${tail}.`;
+  return `${verb} ${minChoices} to ${maxChoices} options${tail}.`;
 }
 
 /** Whether `selected` is a ballot the poll accepts, and if not, why (for people). */

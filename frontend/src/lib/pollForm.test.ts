@@ -45,6 +45,34 @@ describe('validatePollForm', () => {
     expect(validatePollForm(form({ kind: 'SINGLE', minChoices: '9' }), now)).toEqual({});
   });
 
+  it('checks how many options a RANKED ballot ranks', () => {
+    expect(validatePollForm(form({ kind: 'RANKED' }), now)).toEqual({});
+    expect(validatePollForm(form({ kind: 'RANKED', minChoices: '2', maxChoices: '3' }), now)).toEqual({});
+    expect(validatePollForm(form({ kind: 'RANKED', maxChoices: '4' }), now).maxChoices).toMatch(/At most 3/);
+    expect(validatePollForm(form({ kind: 'RANKED', minChoices: '4' }), now).minChoices).toMatch(/at least the fewest options ranked/);
+    expect(validatePollForm(form({ kind: 'RANKED', minChoices: '3', maxChoices: '2' }), now).maxChoices).toBe(
+      'The most options ranked must be at least the fewest options ranked.',
+    );
+  });
+
+  it("checks a SCORE poll's range against the server's limits", () => {
+    expect(validatePollForm(form({ kind: 'SCORE' }), now)).toEqual({});
+    expect(validatePollForm(form({ kind: 'SCORE', scoreMin: '-10', scoreMax: '0' }), now)).toEqual({});
+    expect(validatePollForm(form({ kind: 'SCORE', scoreMin: '-11' }), now).scoreMin).toMatch(/from -10 to 100/);
+    expect(validatePollForm(form({ kind: 'SCORE', scoreMax: '101' }), now).scoreMax).toMatch(/from -10 to 100/);
+    expect(validatePollForm(form({ kind: 'SCORE', scoreMin: '5' }), now).scoreMin).toBe('The highest score must be above the lowest (5).');
+    expect(validatePollForm(form({ kind: 'SCORE', scoreMin: '3', scoreMax: '3' }), now).scoreMax).toMatch(/above the lowest/);
+    expect(validatePollForm(form({ kind: 'SCORE', scoreMin: '0', scoreMax: '11' }), now).scoreMax).toBe(
+      'Keep the range to 11 scores at most (0 to 10).',
+    );
+    expect(validatePollForm(form({ kind: 'SCORE', scoreMin: '1.5' }), now).scoreMin).toBeDefined();
+    // SCORE's fewest scored defaults to all options, so a lower "most" is a mistake.
+    expect(validatePollForm(form({ kind: 'SCORE', maxChoices: '2' }), now).maxChoices).toMatch(/at least the fewest options scored/);
+    expect(validatePollForm(form({ kind: 'SCORE', minChoices: '1', maxChoices: '2' }), now)).toEqual({});
+    // Other kinds ignore the range.
+    expect(validatePollForm(form({ kind: 'RANKED', scoreMin: 'x' }), now)).toEqual({});
+  });
+
   it('wants closesAt in the future and after opensAt', () => {
     expect(validatePollForm(form({ closesAt: '2026-11-28T11:00' }), now).closesAt).toMatch(/future/);
     expect(validatePollForm(form({ opensAt: '2026-12-02T10:00', closesAt: '2026-12-01T10:00' }), now).closesAt).toMatch(/after the opening/);
@@ -99,6 +127,19 @@ describe('toCreatePollInput', () => {
       voters: 'ACCOUNTS',
       anonymous: false,
     });
+  });
+
+  it('sends ranking counts for RANKED, and the range only for SCORE', () => {
+    expect(toCreatePollInput(form({ kind: 'RANKED', minChoices: '2', scoreMin: '1' }))).toMatchObject({ kind: 'RANKED', minChoices: 2 });
+    expect(toCreatePollInput(form({ kind: 'RANKED', scoreMin: '1' })).scoreMin).toBeUndefined();
+    expect(toCreatePollInput(form({ kind: 'SCORE', scoreMin: '1', scoreMax: '10', maxChoices: '3' }))).toMatchObject({
+      kind: 'SCORE',
+      maxChoices: 3,
+      scoreMin: 1,
+      scoreMax: 10,
+    });
+    const defaults = toCreatePollInput(form({ kind: 'SCORE' }));
+    expect('scoreMin' in defaults || 'scoreMax' in defaults || 'minChoices' in defaults).toBe(false);
   });
 
   it('sends a new poll unlisted unless the owner lists it', () => {

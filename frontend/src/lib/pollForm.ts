@@ -9,7 +9,19 @@ export const LIMITS = {
   optionsMin: 2,
   optionsMax: 20,
   optionTextMax: 200,
+  /** The server's SCORE_LOWEST, SCORE_HIGHEST and SCORE_SPAN_MAX (api/src/domain/kinds/mod.rs, `limits`). */
+  scoreLowest: -10,
+  scoreHighest: 100,
+  scoreSpanMax: 10,
+  /** The server's SCORE_MIN_DEFAULT and SCORE_MAX_DEFAULT: a SCORE poll's range when left empty. */
+  scoreMinDefault: 0,
+  scoreMaxDefault: 5,
 } as const;
+
+/** Kinds whose ballots choose, rank or score a number of options the poll may set. */
+export function hasChoiceCounts(kind: PollKind): boolean {
+  return kind !== 'SINGLE';
+}
 
 export interface OptionDraft {
   /** Stable React key; never sent. */
@@ -25,6 +37,9 @@ export interface PollFormState {
   /** As typed in the number inputs; "" means the API's default. */
   minChoices: string;
   maxChoices: string;
+  /** SCORE: the range, as typed; "" means the API's default (0 and 5). */
+  scoreMin: string;
+  scoreMax: string;
   /** `datetime-local` values; "" means none. */
   opensAt: string;
   closesAt: string;
@@ -52,6 +67,8 @@ export function initialPollForm(): PollFormState {
     kind: 'SINGLE',
     minChoices: '',
     maxChoices: '',
+    scoreMin: '',
+    scoreMax: '',
     opensAt: '',
     closesAt: '',
     resultsVisibility: 'ALWAYS',
@@ -75,6 +92,49 @@ function parseCount(value: string): number | null | undefined {
   if (value.trim() === '') return null;
   const n = Number(value);
   return Number.isInteger(n) ? n : undefined;
+}
+
+/** The words for "choose", by kind, in the count fields' messages. */
+function verb(kind: PollKind): string {
+  return kind === 'RANKED' ? 'ranked' : kind === 'SCORE' ? 'scored' : 'choices';
+}
+
+/** minChoices/maxChoices: whole numbers, at least 1, at most the options, fewest ≤ most. */
+function checkChoiceCounts(state: PollFormState, count: number, errors: Record<string, string>): void {
+  const min = parseCount(state.minChoices);
+  const max = parseCount(state.maxChoices);
+  if (min === undefined || (min !== null && min < 1)) errors.minChoices = 'Enter a whole number of at least 1, or leave it empty.';
+  if (max === undefined || (max !== null && max < 1)) errors.maxChoices = 'Enter a whole number of at least 1, or leave it empty.';
+  // SCORE's fewest defaults to every option; the others' to 1.
+  const effectiveMin = typeof min === 'number' ? min : state.kind === 'SCORE' ? count : 1;
+  const effectiveMax = typeof max === 'number' ? max : count;
+  if (!errors.maxChoices && typeof max === 'number' && max > count) {
+    errors.maxChoices = `At most ${count}: the poll has ${count} options.`;
+  } else if (!errors.minChoices && !errors.maxChoices && effectiveMin > effectiveMax) {
+    const word = verb(state.kind);
+    errors[typeof max === 'number' ? 'maxChoices' : 'minChoices'] =
+      word === 'choices'
+        ? 'The most choices must be at least the fewest choices.'
+        : `The most options ${word} must be at least the fewest options ${word}.`;
+  }
+}
+
+/** scoreMin/scoreMax: whole numbers in the server's limits, min < max, span ≤ 10. */
+function checkScoreRange(state: PollFormState, errors: Record<string, string>): void {
+  const min = parseCount(state.scoreMin);
+  const max = parseCount(state.scoreMax);
+  const inLimits = (n: number) => n >= LIMITS.scoreLowest && n <= LIMITS.scoreHighest;
+  const limitText = `Enter a whole number from ${LIMITS.scoreLowest} to ${LIMITS.scoreHighest}, or leave it empty.`;
+  if (min === undefined || (min !== null && !inLimits(min))) errors.scoreMin = limitText;
+  if (max === undefined || (max !== null && !inLimits(max))) errors.scoreMax = limitText;
+  if (errors.scoreMin || errors.scoreMax) return;
+  const low = min ?? LIMITS.scoreMinDefault;
+  const high = max ?? LIMITS.scoreMaxDefault;
+  const key = max !== null ? 'scoreMax' : 'scoreMin';
+  if (high <= low) errors[key] = `The highest score must be above the lowest (${low}).`;
+  else if (high - low > LIMITS.scoreSpanMax) {
+    errors[key] = `Keep the range to ${LIMITS.scoreSpanMax + 1} scores at most (${low} to ${low + LIMITS.scoreSpanMax}).`;
+  }
 }
 
 /** Field → message for every rule the form breaks; empty when it may be sent. */
@@ -104,20 +164,8 @@ export function validatePollForm(state: PollFormState, now: Date = new Date()): 
     }
   });
 
-  if (state.kind === 'MULTIPLE') {
-    const min = parseCount(state.minChoices);
-    const max = parseCount(state.maxChoices);
-    if (min === undefined || (min !== null && min < 1)) errors.minChoices = 'Enter a whole number of at least 1, or leave it empty.';
-    if (max === undefined || (max !== null && max < 1)) errors.maxChoices = 'Enter a whole number of at least 1, or leave it empty.';
-    const effectiveMin = typeof min === 'number' ? min : 1;
-    const effectiveMax = typeof max === 'number' ? max : count;
-    if (!errors.maxChoices && typeof max === 'number' && max > count) {
-      errors.maxChoices = `At most ${count}: the poll has ${count} options.`;
-    } else if (!errors.minChoices && !errors.maxChoices && effectiveMin > effectiveMax) {
-      errors[typeof max === 'number' ? 'maxChoices' : 'minChoices'] =
-        'The most choices must be at least the fewest choices.';
-    }
-  }
+  if (hasChoiceCounts(state.kind)) checkChoiceCounts(state, count, errors);
+  if (state.kind === 'SCORE') checkScoreRange(state, errors);
 
   const opens = localInputToIso(state.opensAt);
   const closes = localInputToIso(state.closesAt);
@@ -147,11 +195,17 @@ export function toCreatePollInput(state: PollFormState): CreatePollInput {
   };
   const description = state.description.trim();
   if (description) input.description = description;
-  if (state.kind === 'MULTIPLE') {
+  if (hasChoiceCounts(state.kind)) {
     const min = parseCount(state.minChoices);
     const max = parseCount(state.maxChoices);
     if (typeof min === 'number') input.minChoices = min;
     if (typeof max === 'number') input.maxChoices = max;
+  }
+  if (state.kind === 'SCORE') {
+    const min = parseCount(state.scoreMin);
+    const max = parseCount(state.scoreMax);
+    if (typeof min === 'number') input.scoreMin = min;
+    if (typeof max === 'number') input.scoreMax = max;
   }
   const opens = localInputToIso(state.opensAt);
   const closes = localInputToIso(state.closesAt);
@@ -170,6 +224,8 @@ export function fieldOrder(state: PollFormState): string[] {
     'kind',
     'minChoices',
     'maxChoices',
+    'scoreMin',
+    'scoreMax',
     'opensAt',
     'closesAt',
     'resultsVisibility',

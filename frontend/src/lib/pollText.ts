@@ -1,5 +1,29 @@
 // Words for a poll's settings and states.
-import type { PollListing, PollStatus, PollVoters, ResultsVisibility } from '../gql/graphql';
+import type { PollKind, PollListing, PollStatus, PollVoters, ResultsVisibility } from '../gql/graphql';
+
+/** The kinds of poll as offered on the new-poll form. */
+export const KIND: Record<PollKind, { label: string; help: string }> = {
+  SINGLE: { label: 'One (single choice)', help: 'Each voter picks one option; the most votes wins.' },
+  MULTIPLE: { label: 'Several (multiple choice)', help: 'Each voter ticks several options; each tick counts as a vote for that option.' },
+  RANKED: {
+    label: 'Ranked in order of preference (instant runoff)',
+    help:
+      'Voters put options in order, favourite first. Counting goes in rounds: an option with more than half the votes wins; ' +
+      'otherwise the option with the fewest is eliminated and its ballots move to their next choice.',
+  },
+  SCORE: {
+    label: 'A score for each option',
+    help: 'Voters give options a score in a range you set (for example 0 to 5). The highest average score wins.',
+  },
+};
+
+/** A kind in a few words, in lists of polls. */
+export const KIND_SHORT: Record<PollKind, string> = {
+  SINGLE: 'Single choice',
+  MULTIPLE: 'Multiple choice',
+  RANKED: 'Ranked choice',
+  SCORE: 'Score voting',
+};
 
 export const VISIBILITY: Record<ResultsVisibility, { label: string; help: string }> = {
   ALWAYS: { label: 'Always', help: 'Everyone sees the results at any time.' },

@@ -22,8 +22,16 @@ import {
   validatePollForm,
   type PollFormState,
 } from '../lib/pollForm';
-import { ANONYMOUS, LISTING, VISIBILITY, VOTERS } from '../lib/pollText';
+import { ANONYMOUS, KIND, LISTING, VISIBILITY, VOTERS } from '../lib/pollText';
 
+const KINDS: PollKind[] = ['SINGLE', 'MULTIPLE', 'RANKED', 'SCORE'];
+/** The count fields' labels, for kinds that have them. */
+const COUNT_LABELS: Record<PollKind, { min: string; max: string } | null> = {
+  SINGLE: null,
+  MULTIPLE: { min: 'Fewest choices', max: 'Most choices' },
+  RANKED: { min: 'Fewest options ranked', max: 'Most options ranked' },
+  SCORE: { min: 'Fewest options scored', max: 'Most options scored' },
+};
 const VISIBILITIES: ResultsVisibility[] = ['ALWAYS', 'AFTER_VOTE', 'AFTER_CLOSE', 'OWNER_ONLY'];
 const LISTINGS: PollListing[] = ['UNLISTED', 'LISTED'];
 const VOTER_CHOICES: PollVoters[] = ['GUESTS', 'ACCOUNTS', 'INVITED'];
@@ -111,7 +119,7 @@ export function NewPollPage() {
       .map(([key, message]) => ({ target: fieldId(key), message })),
   ];
 
-  const multiple = form.kind === 'MULTIPLE';
+  const counts = COUNT_LABELS[form.kind];
   const optionCount = form.options.length;
 
   return (
@@ -199,8 +207,8 @@ export function NewPollPage() {
         </fieldset>
 
         <fieldset className="fieldset" id={fieldId('kind')} tabIndex={-1}>
-          <legend>How many options may a voter choose?</legend>
-          {(['SINGLE', 'MULTIPLE'] as PollKind[]).map((kind) => (
+          <legend>How do voters answer?</legend>
+          {KINDS.map((kind) => (
             <div className="choice" key={kind}>
               <input
                 type="radio"
@@ -208,27 +216,31 @@ export function NewPollPage() {
                 name="kind"
                 checked={form.kind === kind}
                 onChange={() => update('kind', kind)}
+                aria-describedby={`kind-${kind}-help`}
               />
-              <label htmlFor={`kind-${kind}`}>{kind === 'SINGLE' ? 'One (single choice)' : 'Several (multiple choice)'}</label>
+              <label htmlFor={`kind-${kind}`}>{KIND[kind].label}</label>
+              <p className="field-hint" id={`kind-${kind}-help`}>
+                {KIND[kind].help}
+              </p>
             </div>
           ))}
-          {multiple && (
+          {counts && (
             <div className="inline-fields">
               <TextField
                 id={fieldId('minChoices')}
-                label="Fewest choices"
+                label={counts.min}
                 type="number"
                 inputMode="numeric"
                 min={1}
                 max={optionCount}
                 value={form.minChoices}
                 onChange={(e) => update('minChoices', e.target.value)}
-                hint="Empty means 1."
+                hint={form.kind === 'SCORE' ? `Empty means all ${optionCount}: every option gets a score.` : 'Empty means 1.'}
                 error={errors.minChoices}
               />
               <TextField
                 id={fieldId('maxChoices')}
-                label="Most choices"
+                label={counts.max}
                 type="number"
                 inputMode="numeric"
                 min={1}
@@ -237,6 +249,34 @@ export function NewPollPage() {
                 onChange={(e) => update('maxChoices', e.target.value)}
                 hint={`Empty means all ${optionCount}.`}
                 error={errors.maxChoices}
+              />
+            </div>
+          )}
+          {form.kind === 'SCORE' && (
+            <div className="inline-fields">
+              <TextField
+                id={fieldId('scoreMin')}
+                label="Lowest score"
+                type="number"
+                inputMode="numeric"
+                min={LIMITS.scoreLowest}
+                max={LIMITS.scoreHighest}
+                value={form.scoreMin}
+                onChange={(e) => update('scoreMin', e.target.value)}
+                hint={`Empty means ${LIMITS.scoreMinDefault}. From ${LIMITS.scoreLowest} to ${LIMITS.scoreHighest}.`}
+                error={errors.scoreMin}
+              />
+              <TextField
+                id={fieldId('scoreMax')}
+                label="Highest score"
+                type="number"
+                inputMode="numeric"
+                min={LIMITS.scoreLowest}
+                max={LIMITS.scoreHighest}
+                value={form.scoreMax}
+                onChange={(e) => update('scoreMax', e.target.value)}
+                hint={`Empty means ${LIMITS.scoreMaxDefault}. At most ${LIMITS.scoreSpanMax} above the lowest.`}
+                error={errors.scoreMax}
               />
             </div>
           )}

@@ -58,7 +58,11 @@ function PollMeta({ poll }: { poll: PollData }) {
       </div>
       <div>
         <dt>Choices</dt>
-        <dd>{choiceHint(poll)}</dd>
+        <dd>
+          {choiceHint(poll)}
+          {poll.scoreRange && ` Scores go from ${poll.scoreRange.min} to ${poll.scoreRange.max}.`}
+          {poll.kind === 'RANKED' && ' Counted by instant runoff.'}
+        </dd>
       </div>
       {poll.opensAt && (
         <div>

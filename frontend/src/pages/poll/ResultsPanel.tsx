@@ -45,7 +45,15 @@ export function ResultsPanel({ poll, tally, hidden, live, signedIn, onRefresh }:
               <span className="field-hint"> (each ballot may count for several options)</span>
             )}
           </p>
-          <ResultsBars tally={tally} mine={poll.myVote?.optionIds ?? []} />
+          {poll.kind === 'RANKED' && (
+            <p className="field-hint">First preferences: how many ballots rank each option first. The winner is decided by instant runoff.</p>
+          )}
+          {poll.kind === 'SCORE' && <p className="field-hint">How many ballots gave each option a score.</p>}
+          <ResultsBars
+            tally={tally}
+            mine={poll.kind === 'RANKED' ? (poll.myVote?.optionIds.slice(0, 1) ?? []) : (poll.myVote?.optionIds ?? [])}
+            markLeaders={poll.kind === 'SINGLE' || poll.kind === 'MULTIPLE'}
+          />
           <p className="results-asof field-hint">
             {final ? 'These results are final.' : `As of ${formatDateTime(tally.asOf)}.`}
           </p>

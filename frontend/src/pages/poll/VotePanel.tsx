@@ -14,10 +14,10 @@ import { Notice, type NoticeTone } from '../../components/Notice';
 import { useCountdown } from '../../hooks/useCountdown';
 import { useOnline } from '../../hooks/useOnline';
 import { formatDateTime } from '../../lib/datetime';
-import { attemptFor, keepKeyAfter, type VoteAction, type VoteAttempt } from '../../lib/idempotency';
+import { attemptFor, keepKeyAfter, type BallotIntent, type VoteAction, type VoteAttempt } from '../../lib/idempotency';
+import { BallotForm, MyBallot } from './BallotForm';
 import { GuestProgress, guestBusyLabel } from './GuestProgress';
 import type { PollData } from './types';
-import { VoteForm } from './VoteForm';
 
 interface Message {
   tone: NoticeTone;
@@ -29,10 +29,6 @@ interface VotePanelProps {
   poll: PollData;
   /** Reload the poll (its status, the ballot and the results). */
   onChanged(): void;
-}
-
-export function listOf(items: readonly string[]): string {
-  return new Intl.ListFormat('en', { style: 'long', type: 'conjunction' }).format(items);
 }
 
 const UNCERTAIN_HINT = ' If it did reach Tally, trying again will not count it twice.';
@@ -65,19 +61,21 @@ export function VotePanel({ poll, onChanged }: VotePanelProps) {
   }
 
   /** `token`: vote as this session rather than the signed-in one (a guest's, just started). */
-  async function send(action: VoteAction, optionIds: string[], token?: string): Promise<void> {
-    const attempt = attemptFor(pending.current, action, { optionIds });
+  async function send(action: VoteAction, ballot: BallotIntent, token?: string): Promise<void> {
+    const attempt = attemptFor(pending.current, action, ballot);
     pending.current = attempt;
     const key = attempt.key;
     const pollId = poll.id;
+    // RANKED: optionIds in order of preference; SCORE: scores, optionIds empty.
+    const choice = { optionIds: [...ballot.optionIds], ...(ballot.scores ? { scores: [...ballot.scores] } : {}) };
     let errors: ApiError[];
     let done: string | null = null;
     if (action === 'cast') {
-      const r = await cast({ input: { pollId, optionIds, idempotencyKey: key } }, token ? asBearer(token) : undefined);
+      const r = await cast({ input: { pollId, ...choice, idempotencyKey: key } }, token ? asBearer(token) : undefined);
       errors = apiErrors(r.error);
       if (r.data) done = r.data.castVote.replayed ? 'Your vote had already been counted.' : 'Your vote was counted.';
     } else if (action === 'change') {
-      const r = await change({ input: { pollId, optionIds, idempotencyKey: key } });
+      const r = await change({ input: { pollId, ...choice, idempotencyKey: key } });
       errors = apiErrors(r.error);
       if (r.data) done = 'Your vote was changed.';
     } else {
@@ -107,12 +105,12 @@ export function VotePanel({ poll, onChanged }: VotePanelProps) {
   }
 
   /** One tap: start a guest session (waiting for the proof of work if need be), then vote. */
-  async function sendAsGuest(optionIds: string[]): Promise<void> {
+  async function sendAsGuest(ballot: BallotIntent): Promise<void> {
     setJoining(true);
     setMessage(null);
     try {
       const session = guestSession(await guest.pass.session());
-      await send('cast', optionIds, session.token);
+      await send('cast', ballot, session.token);
       // Stored after the vote: the page then reloads as the guest and shows the ballot.
       signIn(session);
     } catch (caught) {
@@ -141,8 +139,6 @@ export function VotePanel({ poll, onChanged }: VotePanelProps) {
     if (poll.status === 'CLOSED') setMessage((m) => (m?.tone === 'success' ? null : m));
   }, [poll.status]);
 
-  const rules = { kind: poll.kind, minChoices: poll.minChoices, maxChoices: poll.maxChoices };
-  const options = [...poll.options].sort((a, b) => a.position - b.position);
   const myVote = poll.myVote;
   const open = poll.status === 'OPEN';
 
@@ -162,16 +158,14 @@ export function VotePanel({ poll, onChanged }: VotePanelProps) {
   } else if (guestVoting) {
     body = (
       <>
-        <VoteForm
+        <BallotForm
           key="guest"
-          pollId={poll.id}
-          options={options}
-          rules={rules}
+          poll={poll}
           submitLabel="Vote as guest"
           busyLabel={guestBusyLabel(guest.state, castState.fetching)}
           busy={busy}
           blockedReason={blockedReason}
-          onSubmit={(ids) => void sendAsGuest(ids)}
+          onSubmit={(ballot) => void sendAsGuest(ballot)}
           describedBy="guest-progress"
         />
         <GuestProgress id="guest-progress" state={guest.state} next={`/polls/${poll.id}`} />
@@ -202,17 +196,15 @@ export function VotePanel({ poll, onChanged }: VotePanelProps) {
     );
   } else if (!myVote || editing) {
     body = (
-      <VoteForm
+      <BallotForm
         key={editing ? 'change' : 'cast'}
-        pollId={poll.id}
-        options={options}
-        rules={rules}
-        initial={editing && myVote ? myVote.optionIds : []}
+        poll={poll}
+        fromMyVote={editing}
         submitLabel={editing ? 'Save my new vote' : 'Vote'}
         busyLabel={editing ? 'Saving…' : 'Sending vote…'}
         busy={busy}
         blockedReason={blockedReason}
-        onSubmit={(ids) => void send(editing ? 'change' : 'cast', ids)}
+        onSubmit={(ballot) => void send(editing ? 'change' : 'cast', ballot)}
         onCancel={editing ? cancelEditing : undefined}
         focusOnMount={editing}
       />
@@ -220,8 +212,6 @@ export function VotePanel({ poll, onChanged }: VotePanelProps) {
   } else {
     body = null;
   }
-
-  const mine = myVote ? [...myVote.options].sort((a, b) => a.position - b.position).map((o) => o.text) : [];
 
   return (
     <section className="card vote-panel" aria-labelledby="vote-title">
@@ -233,9 +223,7 @@ export function VotePanel({ poll, onChanged }: VotePanelProps) {
       )}
       {myVote && !editing && (
         <div className="my-vote" data-testid="my-vote">
-          <p>
-            You voted for <strong>{listOf(mine)}</strong>.
-          </p>
+          <MyBallot poll={poll} />
           {poll.allowVoteChange && open && (
             <div className="actions">
               <button
@@ -253,7 +241,7 @@ export function VotePanel({ poll, onChanged }: VotePanelProps) {
               <button
                 type="button"
                 className="button button-secondary"
-                onClick={() => void send('retract', [])}
+                onClick={() => void send('retract', { optionIds: [] })}
                 disabled={busy || Boolean(blockedReason)}
               >
                 {retractState.fetching ? 'Retracting…' : 'Retract vote'}
