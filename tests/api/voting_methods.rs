@@ -299,3 +299,59 @@ both_backends! {
         assert_eq!(app.count_rows("votes").await, 0);
     }
 }
+
+const RUNOFF: &str = "query($id: ID!) { poll(id: $id) { results { instantRunoff { rounds { number tallies { option { text } votes percentage } eliminated { text } exhaustedBallots continuingBallots } winner { text } tiedOptions { text } } scores { options { option { text } ballots total average distribution { score ballots } } winners { text } } } } }";
+
+both_backends! {
+    async fn ranked_results_show_every_round_and_score_results_show_averages(backend: Backend) {
+        let app = TestApp::spawn(backend).await;
+        let owner = app.register("owner").await;
+        let ranked = created(&app, &owner, json!({ "kind": "RANKED", "options": ["A", "B", "C"] })).await;
+        let (id, o) = (ranked["id"].as_str().unwrap(), option_ids(&ranked));
+        let ballots = [vec![0, 1], vec![0, 1], vec![1, 0], vec![2, 1], vec![2, 1]];
+        for (i, ranking) in ballots.iter().enumerate() {
+            let voter = app.register(&format!("ranker{i}")).await;
+            let ids: Vec<&String> = ranking.iter().map(|&p| &o[p]).collect();
+            let body = cast(&app, &voter, json!({ "pollId": id, "optionIds": ids, "idempotencyKey": "k" })).await;
+            assert!(error_code(&body).is_none(), "{body}");
+        }
+        let body = app.graphql(Some(&owner.token), RUNOFF, json!({ "id": id })).await;
+        let runoff = &body["data"]["poll"]["results"]["instantRunoff"];
+        assert_eq!(body["data"]["poll"]["results"]["scores"], Value::Null, "{body}");
+        let rounds = runoff["rounds"].as_array().unwrap_or_else(|| panic!("{body}"));
+        assert_eq!(rounds.len(), 2, "{body}");
+        let votes = |round: &Value| -> Vec<(String, i64)> {
+            round["tallies"].as_array().unwrap().iter()
+                .map(|t| (t["option"]["text"].as_str().unwrap().to_owned(), t["votes"].as_i64().unwrap()))
+                .collect()
+        };
+        assert_eq!(votes(&rounds[0]), [("A".into(), 2), ("B".into(), 1), ("C".into(), 2)]);
+        assert_eq!(rounds[0]["eliminated"], json!([{ "text": "B" }]));
+        assert_eq!(rounds[0]["continuingBallots"], 5);
+        assert_eq!(rounds[0]["tallies"][0]["percentage"], 40.0);
+        assert_eq!(votes(&rounds[1]), [("A".into(), 3), ("C".into(), 2)]);
+        assert_eq!(rounds[1]["exhaustedBallots"], 0);
+        assert_eq!(runoff["winner"], json!({ "text": "A" }));
+        assert_eq!(runoff["tiedOptions"], json!([]));
+
+        let score = created(&app, &owner, json!({ "kind": "SCORE", "options": ["A", "B"], "scoreMin": 1, "scoreMax": 5 })).await;
+        let (sid, so) = (score["id"].as_str().unwrap(), option_ids(&score));
+        for (i, given) in [[(0, 5), (1, 3)], [(0, 4), (1, 3)]].iter().enumerate() {
+            let voter = app.register(&format!("scorer{i}")).await;
+            let body = cast(&app, &voter, json!({ "pollId": sid, "scores": scores(&so, given), "idempotencyKey": "k" })).await;
+            assert!(error_code(&body).is_none(), "{body}");
+        }
+        let body = app.graphql(Some(&owner.token), RUNOFF, json!({ "id": sid })).await;
+        let results = &body["data"]["poll"]["results"];
+        assert_eq!(results["instantRunoff"], Value::Null, "{body}");
+        let options = results["scores"]["options"].as_array().unwrap_or_else(|| panic!("{body}"));
+        assert_eq!(options[0]["average"], 4.5);
+        assert_eq!(options[0]["total"], 9);
+        assert_eq!(options[1]["average"], 3.0);
+        assert_eq!(
+            options[0]["distribution"],
+            json!([{ "score": 1, "ballots": 0 }, { "score": 2, "ballots": 0 }, { "score": 3, "ballots": 0 }, { "score": 4, "ballots": 1 }, { "score": 5, "ballots": 1 }])
+        );
+        assert_eq!(results["scores"]["winners"], json!([{ "text": "A" }]));
+    }
+}

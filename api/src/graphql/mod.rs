@@ -15,6 +15,7 @@ mod extensions;
 mod guests;
 mod ids;
 mod invitations;
+mod kind_results;
 mod loaders;
 mod nesting;
 mod node;

@@ -1,11 +1,15 @@
-//! Results in the schema: `PollResults` and `OptionResult`.
+//! Results in the schema: `PollResults` and `OptionResult` (the kinds' parts are in
+//! [`super::kind_results`]).
 
-use async_graphql::{ID, Object};
+use async_graphql::{ID, Object, Result};
 
 use super::ids::{option_result_id, results_id, to_id};
+use super::kind_results::{InstantRunoffNode, ScoreResultsNode};
 use super::poll_node::PollOptionNode;
 use super::scalars::DateTime;
 use crate::domain::PollOption;
+use crate::domain::kinds::results::KindResults;
+use crate::error::AppError;
 use crate::service::PollResults;
 
 /// A poll's tally at one moment.
@@ -81,9 +85,42 @@ impl PollResultsNode {
         self.results.is_final
     }
 
-    /// Every option with its count, in the poll's order.
+    /// Every option with its count, in the poll's order: ballots choosing it (SINGLE,
+    /// MULTIPLE), ranking it first (RANKED), or scoring it (SCORE).
     async fn options(&self) -> Vec<OptionResultNode> {
         self.option_results().collect()
+    }
+
+    /// The instant-runoff rounds and winner; null unless the poll is RANKED.
+    async fn instant_runoff(&self) -> Result<Option<InstantRunoffNode>> {
+        Ok(match self.kind_results()? {
+            KindResults::Runoff(runoff) => Some(InstantRunoffNode {
+                runoff: runoff.clone(),
+                options: self.options.clone(),
+            }),
+            KindResults::Counters | KindResults::Scores(_) => None,
+        })
+    }
+
+    /// Averages, distributions and winners; null unless the poll is SCORE.
+    async fn scores(&self) -> Result<Option<ScoreResultsNode>> {
+        Ok(match self.kind_results()? {
+            KindResults::Scores(outcome) => Some(ScoreResultsNode {
+                outcome: outcome.clone(),
+                options: self.options.clone(),
+            }),
+            KindResults::Counters | KindResults::Runoff(_) => None,
+        })
+    }
+}
+
+impl PollResultsNode {
+    /// The kind's results; a tally whose groups do not read is an internal error
+    /// (logged), never a silently different count.
+    fn kind_results(&self) -> Result<&KindResults, AppError> {
+        self.results.kind.as_ref().map_err(|e| {
+            AppError::Internal(anyhow::Error::new(e.clone()).context("reading tally groups"))
+        })
     }
 }
 

@@ -10,6 +10,10 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::clock::Clock;
+use crate::domain::kinds::{
+    self,
+    results::{KindResults, UnreadableGroups},
+};
 use crate::domain::{Poll, PollStatus, ResultsVisibility, Tally};
 use crate::error::{AppError, AppResult};
 use crate::live::LiveState;
@@ -40,6 +44,9 @@ pub struct PollResults {
     pub is_final: bool,
     /// Per option, in the poll's order.
     pub options: Vec<OptionShare>,
+    /// What the poll's kind shows besides the counters (RANKED rounds, SCORE
+    /// averages); an error when the tally's groups do not read as the kind's.
+    pub kind: Result<KindResults, UnreadableGroups>,
 }
 
 /// `part` of `total` in percent, rounded to one decimal; 0 when there are no ballots.
@@ -53,7 +60,9 @@ pub fn percentage(part: i64, total: i64) -> f64 {
 impl PollResults {
     /// Results from a tally of `poll`, judged final at `now`.
     pub fn from_tally(poll: &Poll, tally: &Tally, now: DateTime<Utc>) -> Self {
+        let kind = kinds::results::results(poll.kind, tally.counts.len(), poll.score_range, tally);
         PollResults {
+            kind,
             poll_id: tally.poll_id,
             total_votes: tally.total_votes,
             version: tally.version,

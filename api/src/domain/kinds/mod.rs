@@ -17,6 +17,7 @@
 
 pub mod multiple;
 pub mod ranked;
+pub mod results;
 pub mod score;
 pub mod single;
 mod stored;
