@@ -37,6 +37,7 @@ mod persisted;
 mod polls;
 mod production_shape;
 mod query_count;
+mod ranked_elections;
 mod rate_limits;
 mod results;
 mod shutdown;
