@@ -14,6 +14,31 @@ export const ResultsFieldsFragment = graphql(`
       votes
       percentage
     }
+    instantRunoff {
+      rounds {
+        number
+        tallies {
+          option { id }
+          votes
+          percentage
+        }
+        eliminated { id }
+        exhaustedBallots
+        continuingBallots
+      }
+      winner { id }
+      tiedOptions { id }
+    }
+    scores {
+      options {
+        option { id }
+        ballots
+        total
+        average
+        distribution { score ballots }
+      }
+      winners { id }
+    }
   }
 `);
 

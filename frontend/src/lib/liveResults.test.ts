@@ -10,6 +10,8 @@ function tally(version: number, votes: [number, number], final = false, pollId =
     final,
     totalVotes: total,
     asOf: '2026-11-28T10:00:00Z',
+    instantRunoff: null,
+    scores: null,
     options: [
       { option: { id: 'b', text: 'Blue', position: 1 }, votes: votes[1], percentage: pct(votes[1]) },
       { option: { id: 'r', text: 'Red', position: 0 }, votes: votes[0], percentage: pct(votes[0]) },

@@ -2,6 +2,7 @@
 // (SCORE). Each form hands back the same shape, a BallotIntent, which is what the vote
 // mutations send and what tells one intended vote from another (lib/idempotency.ts).
 import type { BallotIntent } from '../../lib/idempotency';
+import { andList } from '../../lib/methodResults';
 import { draftFrom, toScoreInputs } from '../../lib/scoreBallot';
 import { RankingForm } from './RankingForm';
 import { ScoreForm } from './ScoreForm';
@@ -69,11 +70,6 @@ export function BallotForm({ poll, fromMyVote = false, onSubmit, ...common }: Ba
           onSubmit={(ids) => onSubmit({ optionIds: ids })}
         />
       );
-    default: {
-      // A kind without a ballot here fails the type check.
-      const unknown: never = poll.kind;
-      return unknown;
-    }
   }
 }
 
@@ -116,9 +112,4 @@ export function MyBallot({ poll }: { poll: PollData }) {
       You voted for <strong>{andList(chosen)}</strong>.
     </p>
   );
-}
-
-/** "A", "A and B", "A, B and C". */
-function andList(items: readonly string[]): string {
-  return new Intl.ListFormat('en', { style: 'long', type: 'conjunction' }).format(items);
 }

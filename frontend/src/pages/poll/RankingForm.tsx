@@ -43,8 +43,6 @@ type FocusTarget = { id: string; control: 'handle' | 'up' | 'down' | 'remove' | 
 interface Drag {
   id: string;
   pointerId: number;
-  /** Where it was picked up: a drag that ends there moved nothing and says nothing. */
-  startIndex: number;
 }
 
 export function RankingForm({ options, rules, initial = [], submitLabel, busyLabel, busy, blockedReason, onSubmit, onCancel, focusOnMount = false, describedBy }: RankingFormProps) {
@@ -124,7 +122,7 @@ export function RankingForm({ options, rules, initial = [], submitLabel, busyLab
     event.preventDefault();
     event.currentTarget.setPointerCapture(event.pointerId);
     event.currentTarget.focus();
-    setDrag({ id: optionId, pointerId: event.pointerId, startIndex: ranking.indexOf(optionId) });
+    setDrag({ id: optionId, pointerId: event.pointerId });
   }
 
   function onPointerMove(event: PointerEvent<HTMLButtonElement>) {
@@ -141,7 +139,6 @@ export function RankingForm({ options, rules, initial = [], submitLabel, busyLab
   function onPointerEnd(event: PointerEvent<HTMLButtonElement>) {
     if (!drag || event.pointerId !== drag.pointerId) return;
     setDrag(null);
-    if (ranking.indexOf(drag.id) === drag.startIndex) return;
     setProblem(null);
     announce(movedText(textOf(drag.id), ranking, drag.id));
   }

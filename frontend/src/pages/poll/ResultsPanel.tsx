@@ -1,7 +1,10 @@
 // The results card: live bars, total, freshness, and why they are hidden when they are.
 import { ResultsBars, ResultsPlaceholder } from '../../components/ResultsBars';
+import { RunoffRounds } from '../../components/RunoffRounds';
+import { ScoreResults } from '../../components/ScoreResults';
 import { formatDateTime } from '../../lib/datetime';
 import { votesText, type Tally } from '../../lib/liveResults';
+import { runoffView, scoreView } from '../../lib/methodResults';
 import { hiddenResultsText } from '../../lib/pollText';
 import type { PollData } from './types';
 import type { LiveState } from './useLiveTally';
@@ -22,6 +25,24 @@ interface ResultsPanelProps {
   live: LiveState;
   signedIn: boolean;
   onRefresh(): void;
+}
+
+/** The tally as the poll's kind counts it. */
+function MethodResults({ poll, tally }: { poll: PollData; tally: Tally }) {
+  const runoff = poll.kind === 'RANKED' ? runoffView(tally) : null;
+  const scores = poll.kind === 'SCORE' ? scoreView(tally, poll.scoreRange) : null;
+  if (runoff) {
+    return (
+      <>
+        <h3 className="results-subhead">First preferences</h3>
+        <ResultsBars tally={tally} mine={poll.myVote?.optionIds.slice(0, 1) ?? []} markLeaders={false} />
+        <h3 className="results-subhead">Instant runoff, round by round</h3>
+        <RunoffRounds view={runoff} />
+      </>
+    );
+  }
+  if (scores) return <ScoreResults view={scores} />;
+  return <ResultsBars tally={tally} mine={poll.myVote?.optionIds ?? []} />;
 }
 
 export function ResultsPanel({ poll, tally, hidden, live, signedIn, onRefresh }: ResultsPanelProps) {
@@ -45,15 +66,7 @@ export function ResultsPanel({ poll, tally, hidden, live, signedIn, onRefresh }:
               <span className="field-hint"> (each ballot may count for several options)</span>
             )}
           </p>
-          {poll.kind === 'RANKED' && (
-            <p className="field-hint">First preferences: how many ballots rank each option first. The winner is decided by instant runoff.</p>
-          )}
-          {poll.kind === 'SCORE' && <p className="field-hint">How many ballots gave each option a score.</p>}
-          <ResultsBars
-            tally={tally}
-            mine={poll.kind === 'RANKED' ? (poll.myVote?.optionIds.slice(0, 1) ?? []) : (poll.myVote?.optionIds ?? [])}
-            markLeaders={poll.kind === 'SINGLE' || poll.kind === 'MULTIPLE'}
-          />
+          <MethodResults poll={poll} tally={tally} />
           <p className="results-asof field-hint">
             {final ? 'These results are final.' : `As of ${formatDateTime(tally.asOf)}.`}
           </p>

@@ -5,7 +5,8 @@ import { useAuth } from '../../auth/AuthProvider';
 import { hasCode, type ApiError } from '../../api/errors';
 import { useAnnounce } from '../../components/Announcer';
 import { useOnline } from '../../hooks/useOnline';
-import { announcement, latest, type Tally } from '../../lib/liveResults';
+import { latest, type Tally } from '../../lib/liveResults';
+import { resultsAnnouncement } from '../../lib/methodResults';
 
 export type LiveState = 'off' | 'connecting' | 'live' | 'final' | 'hidden' | 'unavailable';
 
@@ -115,7 +116,7 @@ function useAnnounceUpdates(tally: Tally | null): void {
     const wait = Math.max(0, lastAt.current + ANNOUNCE_EVERY_MS - Date.now());
     timer.current = window.setTimeout(() => {
       lastAt.current = Date.now();
-      announce(announcement(tally));
+      announce(resultsAnnouncement(tally));
     }, wait);
   }, [tally, announce]);
 
