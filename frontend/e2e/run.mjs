@@ -4,7 +4,9 @@
 // Starts the server (TALLY_BIN, default ../target/debug/tally) on a free port with a fresh
 // SQLite data directory, serving frontend/dist; drives Debian's Chromium through
 // playwright-core with two users: sign up, create and share a poll, vote, watch each
-// other's votes arrive live, close the poll, check the final result; checks that the app
+// other's votes arrive live, close the poll, check the final result; a RANKED poll that two
+// voters rank by buttons and keys while the owner watches the instant-runoff rounds change
+// live, and a SCORE vote; checks that the app
 // sends its operations by hash, and that GraphiQL loads with nothing from the internet.
 // Saves a screenshot of the results page to test-results/results.png. Exits non-zero on
 // any failure.
@@ -737,6 +739,188 @@ async function scenario(base, browser) {
         async () => `counts read ${(await panel.getByTestId('invitation-counts').innerText()).replace(/\s+/g, ' ')}`,
       );
       if (!(await hasVotes(owner, [1, 1]))) throw new Error(`the invited poll's results are wrong; ${await describeResults(owner)}`);
+    });
+
+    // --- ranked choice and score voting ------------------------------------------------------
+    /** @param {import('playwright-core').Page} page */
+    const runoffState = async (page) => {
+      const runoff = page.getByTestId('runoff');
+      const rounds = Number(await runoff.getAttribute('data-rounds', { timeout: 1000 }));
+      const label = rounds > 0 ? await page.getByTestId('runoff-round-label').innerText({ timeout: 1000 }) : '';
+      const outcome = await page.getByTestId('runoff-outcome').innerText({ timeout: 1000 });
+      return { rounds, label, outcome };
+    };
+    /** @param {import('playwright-core').Page} page */
+    const describeRunoff = async (page) => JSON.stringify(await runoffState(page).catch((e) => String(e)));
+    /**
+     * Ranks `order` on `page` with the buttons and keys only, then votes.
+     * @param {import('playwright-core').Page} page
+     * @param {(form: import('playwright-core').Locator) => Promise<void>} rank
+     */
+    const castRanking = async (page, rank) => {
+      const form = page.getByTestId('vote-form');
+      await form.waitFor({ timeout: 10_000 });
+      await rank(form);
+      await form.getByRole('button', { name: 'Vote' }).click();
+      await waitUntil(
+        async () => (await page.getByTestId('my-vote').innerText()).includes('Your ranking'),
+        10_000,
+        async () => `no "Your ranking" after voting; vote message: ${await page.getByTestId('vote-message').innerText().catch(() => 'none')}`,
+      );
+    };
+    /** @param {import('playwright-core').Page} page */
+    const focusedLabel = (page) => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? '');
+    /**
+     * @param {import('playwright-core').Page} page
+     * @param {string} text
+     */
+    const announced = (page, text) =>
+      waitUntil(async () => (await page.getByTestId('announcer-polite').innerText()).includes(text), 3000, async () => `not announced: "${text}" (live region: "${await page.getByTestId('announcer-polite').innerText()}")`);
+
+    let rankedUrl = '';
+    await step('the owner creates a RANKED poll and watches its results live', async () => {
+      await owner.getByRole('link', { name: 'New poll' }).click();
+      await owner.getByLabel('Question').fill(`Lunch ${suffix}?`);
+      await owner.getByLabel('Option 1', { exact: true }).fill('Pizza');
+      await owner.getByLabel('Option 2', { exact: true }).fill('Tacos');
+      await owner.getByRole('button', { name: 'Add option' }).click();
+      await owner.getByLabel('Option 3', { exact: true }).fill('Sushi');
+      await owner.getByLabel('Ranked in order of preference (instant runoff)').check();
+      await owner.getByLabel('Let voters change or retract their vote').check();
+      await owner.getByRole('button', { name: 'Create poll' }).click();
+      await owner.waitForURL(/\/polls\/[0-9a-f-]{36}$/, { timeout: 10_000 });
+      rankedUrl = owner.url();
+      await waitUntil(
+        async () => (await owner.getByTestId('live-indicator').getAttribute('data-state')) === 'live',
+        10_000,
+        async () => `the owner's ranked poll never went live (${await describeResults(owner)})`,
+      );
+      const before = await runoffState(owner);
+      if (before.rounds !== 0 || !before.outcome.startsWith('No ballots yet')) throw new Error(`an empty ranked poll shows ${JSON.stringify(before)}`);
+      await owner.evaluate(() => Object.assign(window, { __e2eRankedNoReload: true }));
+      navigations.owner = 0;
+    });
+
+    await step(`a voter ranks with the buttons (moves announced, focus kept); the owner sees round 1 live within ${LIVE_DEADLINE_MS} ms`, async () => {
+      await voter.goto(rankedUrl);
+      await castRanking(voter, async (form) => {
+        await form.getByRole('button', { name: 'Add Tacos to the ranking' }).press('Enter');
+        await announced(voter, 'Tacos ranked 1 of 1.');
+        await form.getByRole('button', { name: 'Add Sushi to the ranking' }).press('Enter');
+        await form.getByRole('button', { name: 'Move Sushi up' }).press('Enter');
+        await announced(voter, 'Sushi moved to position 1 of 2.');
+        const focus = await focusedLabel(voter);
+        // Up is disabled at the top, so focus stays on the moved option's handle.
+        if (!focus.startsWith('Sushi, 1st choice')) throw new Error(`after moving Sushi up, focus is on "${focus}"`);
+        const order = await form.getByTestId('ranked-item').evaluateAll((items) => items.map((i) => i.getAttribute('data-option')));
+        if (order.join('>') !== 'Sushi>Tacos') throw new Error(`the ranking reads ${order.join('>')}`);
+      });
+      await waitUntil(
+        async () => {
+          const s = await runoffState(owner);
+          return s.rounds === 1 && s.outcome.startsWith('Sushi is winning in round 1');
+        },
+        LIVE_DEADLINE_MS,
+        async () => `the owner did not see round 1 live; runoff: ${await describeRunoff(owner)}`,
+      );
+    });
+
+    const rankerContext = await browser.newContext({ baseURL: base, viewport: { width: 1024, height: 800 } });
+    extraContexts.push(rankerContext);
+    const ranker = await rankerContext.newPage();
+    watch('second ranker', ranker);
+    pages.ranker = ranker;
+    await step(`a second voter ranks with the arrow keys; the owner sees a second round appear live, without a reload`, async () => {
+      await signUp(ranker, { name: `erin_${suffix}`, password: 'ranked choice voter' });
+      await ranker.goto(rankedUrl);
+      await castRanking(ranker, async (form) => {
+        await form.getByRole('button', { name: 'Add Tacos to the ranking' }).click();
+        await form.getByRole('button', { name: 'Add Pizza to the ranking' }).click();
+        // On the handle, ArrowUp moves the option and focus stays with it.
+        await form.getByRole('button', { name: /^Pizza, 2nd choice/ }).focus();
+        await ranker.keyboard.press('ArrowUp');
+        await announced(ranker, 'Pizza moved to position 1 of 2.');
+        const focus = await focusedLabel(ranker);
+        if (!focus.startsWith('Pizza, 1st choice')) throw new Error(`after ArrowUp, focus is on "${focus}"`);
+      });
+      // Sushi>Tacos and Pizza>Tacos: round 1 is Sushi 1, Pizza 1, Tacos 0 (eliminated);
+      // round 2 is Sushi 1, Pizza 1: a tie.
+      await waitUntil(
+        async () => {
+          const s = await runoffState(owner);
+          return s.rounds === 2 && s.label === 'Round 2 of 2' && /^Tied for now between (Pizza and Sushi|Sushi and Pizza) in round 2/.test(s.outcome);
+        },
+        LIVE_DEADLINE_MS + 2000, // the view steps through the new round (700 ms a round)
+        async () => `the owner did not see round 2 live; runoff: ${await describeRunoff(owner)}`,
+      );
+      const tacos = owner.getByTestId('runoff-1');
+      if ((await tacos.getAttribute('data-state')) !== 'out') throw new Error(`Tacos in round 2 is "${await tacos.getAttribute('data-state')}", not out`);
+      await owner.getByRole('button', { name: 'Show round 1' }).click();
+      if ((await owner.getByTestId('runoff-1').getAttribute('data-state')) !== 'eliminated') throw new Error('round 1 does not mark Tacos eliminated');
+      await owner.getByRole('button', { name: 'Follow the latest round' }).click();
+      const marker = await owner.evaluate(() => Reflect.get(window, '__e2eRankedNoReload') === true);
+      if (!marker || navigations.owner !== 0) throw new Error("the owner's page was reloaded or navigated");
+    });
+
+    await step('the first voter changes their ranking; the owner sees the winner live', async () => {
+      await voter.getByRole('button', { name: 'Change vote' }).click();
+      const form = voter.getByTestId('vote-form');
+      // The ballot starts from the ranking cast: Sushi, Tacos. Pizza goes to the top.
+      await form.getByRole('button', { name: 'Add Pizza to the ranking' }).press('Enter');
+      await form.getByRole('button', { name: /^Pizza, 3rd choice/ }).press('Home');
+      await announced(voter, 'Pizza moved to position 1 of 3.');
+      await form.getByRole('button', { name: 'Save my new vote' }).click();
+      await waitUntil(async () => (await voter.getByTestId('my-vote').innerText()).includes('Your ranking'), 10_000, 'no "Your ranking" after changing');
+      await waitUntil(
+        async () => (await runoffState(owner)).outcome.startsWith('Pizza is winning in round 1 with 2 of 2'),
+        LIVE_DEADLINE_MS,
+        async () => `the owner did not see Pizza win; runoff: ${await describeRunoff(owner)}`,
+      );
+    });
+
+    await step('a voter scores a SCORE poll; the owner sees the average live; the ranked ballots download as BLT', async () => {
+      await owner.getByRole('link', { name: 'New poll' }).click();
+      await owner.getByLabel('Question').fill(`Rate the venues ${suffix}`);
+      await owner.getByLabel('Option 1', { exact: true }).fill('Hall');
+      await owner.getByLabel('Option 2', { exact: true }).fill('Park');
+      await owner.getByLabel('A score for each option').check();
+      await owner.getByLabel('Highest score').fill('10');
+      await owner.getByRole('button', { name: 'Create poll' }).click();
+      await owner.waitForURL(/\/polls\/[0-9a-f-]{36}$/, { timeout: 10_000 });
+      const scoreUrl = owner.url();
+      await waitUntil(async () => (await owner.getByTestId('live-indicator').getAttribute('data-state')) === 'live', 10_000, 'the score poll never went live');
+      await voter.goto(scoreUrl);
+      const form = voter.getByTestId('vote-form');
+      await form.waitFor({ timeout: 10_000 });
+      await form.getByRole('group', { name: 'Hall' }).getByLabel('7', { exact: true }).check();
+      // Every option must be scored by default: sending one score is refused in the page.
+      await form.getByRole('button', { name: 'Vote' }).click();
+      await waitUntil(async () => (await form.getByRole('alert').innerText()).includes('Give every option a score'), 3000, 'no "Give every option a score"');
+      await form.getByRole('group', { name: 'Park' }).getByLabel('10', { exact: true }).check();
+      await form.getByRole('button', { name: 'Vote' }).click();
+      await waitUntil(async () => (await voter.getByTestId('my-vote').innerText()).includes('Your scores'), 10_000, 'no "Your scores"');
+      await waitUntil(
+        async () =>
+          (await owner.getByTestId('score-0').getAttribute('data-average')) === '7' &&
+          (await owner.getByTestId('score-1').getAttribute('data-average')) === '10' &&
+          (await owner.getByTestId('score-outcome').innerText()).startsWith('Park is ahead with an average of 10.0 from 1 ballot'),
+        LIVE_DEADLINE_MS,
+        async () => `the owner did not see the scores; ${(await owner.getByTestId('score-results').innerText().catch(() => '?')).replace(/\s+/g, ' ')}`,
+      );
+      await owner.screenshot({ path: path.join(resultsDir, 'score-results.png'), fullPage: true });
+      await owner.goto(rankedUrl);
+      await owner.getByTestId('runoff').waitFor({ timeout: 10_000 });
+      await owner.screenshot({ path: path.join(resultsDir, 'ranked-results.png'), fullPage: true });
+      const [file] = await Promise.all([
+        owner.waitForEvent('download', { timeout: 10_000 }),
+        owner.getByTestId('exports').getByRole('button', { name: 'Ballots (BLT)' }).click(),
+      ]);
+      const blt = readFileSync(await file.path(), 'utf8');
+      // Three candidates, one seat; two ballots; the names in quotes.
+      if (!blt.startsWith('3 1') || !blt.includes('"Pizza"') || !blt.includes(`"Lunch ${suffix}?"`)) throw new Error(`the BLT file reads: ${blt.slice(0, 200)}`);
+      await voter.goto(rankedUrl);
+      await voter.getByRole('button', { name: 'Change vote' }).click();
+      await voter.screenshot({ path: path.join(resultsDir, 'ranking-ballot-phone.png'), fullPage: true });
     });
 
     await step('the app sends its operations as persisted documents, by hash', async () => {

@@ -61,6 +61,7 @@ describe('exportFilename', () => {
     expect(exportFilename('attachment; filename=b.json', 'p', 'ballots', 'json')).toBe('b.json');
     expect(exportFilename(null, 'p', 'ballots', 'json')).toBe('poll-p-ballots.json');
     expect(exportPath('x', 'results', 'json')).toBe('/exports/polls/x/results.json');
+    expect(exportPath('x', 'ballots', 'blt')).toBe('/exports/polls/x/ballots.blt');
   });
 });
 

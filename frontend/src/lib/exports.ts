@@ -1,11 +1,13 @@
-// The owner's exports (GET /exports/polls/{id}/{ballots|results}.{csv|json}): fetched with
+// The owner's exports (GET /exports/polls/{id}/{ballots|results}.{csv|json}, and
+// ballots.blt for RANKED polls): fetched with
 // the session's token in the Authorization header (a plain link could not carry it), and
 // saved as a file. Refusals come back as JSON `{ "error": { "code", "message" } }`.
 import type { ApiError } from '../api/errors';
 import { waitPhrase } from '../api/errors';
 
 export type ExportWhat = 'ballots' | 'results';
-export type ExportFormat = 'csv' | 'json';
+/** `blt`: ballots of a RANKED poll in the BLT format counting tools read (ballots only). */
+export type ExportFormat = 'csv' | 'json' | 'blt';
 
 export function exportPath(pollId: string, what: ExportWhat, format: ExportFormat): string {
   return `/exports/polls/${encodeURIComponent(pollId)}/${what}.${format}`;

@@ -70,6 +70,11 @@ export function BallotForm({ poll, fromMyVote = false, onSubmit, ...common }: Ba
           onSubmit={(ids) => onSubmit({ optionIds: ids })}
         />
       );
+    default: {
+      // A kind without a ballot here fails the type check.
+      const unknown: never = poll.kind;
+      return unknown;
+    }
   }
 }
 

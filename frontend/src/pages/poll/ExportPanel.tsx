@@ -1,5 +1,7 @@
-// The owner's downloads: ballots and results, as CSV or JSON (lib/exports.ts).
+// The owner's downloads: ballots and results, as CSV or JSON, and a RANKED poll's ballots
+// as BLT (lib/exports.ts).
 import { useState } from 'react';
+import type { PollKind } from '../../gql/graphql';
 import { describeError } from '../../api/errors';
 import { useAuth } from '../../auth/AuthProvider';
 import { useAnnounce } from '../../components/Announcer';
@@ -14,8 +16,11 @@ const CHOICES: ReadonlyArray<{ what: ExportWhat; format: ExportFormat; label: st
   { what: 'ballots', format: 'csv', label: 'Ballots (CSV)' },
   { what: 'ballots', format: 'json', label: 'Ballots (JSON)' },
 ];
+/** RANKED polls only: the server refuses BLT for other kinds. */
+const BLT = { what: 'ballots', format: 'blt', label: 'Ballots (BLT)' } as const;
 
-export function ExportPanel({ pollId, anonymous }: { pollId: string; anonymous: boolean }) {
+export function ExportPanel({ pollId, anonymous, kind }: { pollId: string; anonymous: boolean; kind: PollKind }) {
+  const choices = kind === 'RANKED' ? [...CHOICES, BLT] : CHOICES;
   const { session } = useAuth();
   const announce = useAnnounce();
   const online = useOnline();
@@ -45,6 +50,7 @@ export function ExportPanel({ pollId, anonymous }: { pollId: string; anonymous: 
       <h2 id="export-title">Export</h2>
       <p className="field-hint">
         Ballots list each vote with when it was cast{anonymous ? ' (never who cast it: this poll is anonymous)' : ' and who cast it'}.
+        {kind === 'RANKED' && ' BLT holds the rankings alone, in the format election counting programs (such as OpenSTV) read.'}
       </p>
       {problem && (
         <Notice tone="error" testId="export-error">
@@ -52,7 +58,7 @@ export function ExportPanel({ pollId, anonymous }: { pollId: string; anonymous: 
         </Notice>
       )}
       <div className="actions">
-        {CHOICES.map((c) => (
+        {choices.map((c) => (
           <button
             key={c.label}
             type="button"

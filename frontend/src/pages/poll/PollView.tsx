@@ -172,7 +172,7 @@ export function PollView({ poll, errors, refetch }: PollViewProps) {
             <PollMeta poll={poll} />
           </section>
           {isOwner && <OwnerPanel poll={poll} onClosed={refetch} />}
-          {isOwner && <ExportPanel pollId={poll.id} anonymous={poll.anonymous} />}
+          {isOwner && <ExportPanel pollId={poll.id} anonymous={poll.anonymous} kind={poll.kind} />}
           <SharePanel url={url} />
         </aside>
       </div>
