@@ -43,6 +43,8 @@ type FocusTarget = { id: string; control: 'handle' | 'up' | 'down' | 'remove' | 
 interface Drag {
   id: string;
   pointerId: number;
+  /** Where it was picked up: a drag that ends there moved nothing and says nothing. */
+  startIndex: number;
 }
 
 export function RankingForm({ options, rules, initial = [], submitLabel, busyLabel, busy, blockedReason, onSubmit, onCancel, focusOnMount = false, describedBy }: RankingFormProps) {
@@ -122,7 +124,7 @@ export function RankingForm({ options, rules, initial = [], submitLabel, busyLab
     event.preventDefault();
     event.currentTarget.setPointerCapture(event.pointerId);
     event.currentTarget.focus();
-    setDrag({ id: optionId, pointerId: event.pointerId });
+    setDrag({ id: optionId, pointerId: event.pointerId, startIndex: ranking.indexOf(optionId) });
   }
 
   function onPointerMove(event: PointerEvent<HTMLButtonElement>) {
@@ -139,6 +141,7 @@ export function RankingForm({ options, rules, initial = [], submitLabel, busyLab
   function onPointerEnd(event: PointerEvent<HTMLButtonElement>) {
     if (!drag || event.pointerId !== drag.pointerId) return;
     setDrag(null);
+    if (ranking.indexOf(drag.id) === drag.startIndex) return;
     setProblem(null);
     announce(movedText(textOf(drag.id), ranking, drag.id));
   }
