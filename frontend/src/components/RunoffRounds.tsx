@@ -134,6 +134,54 @@ export function RunoffRounds({ view }: { view: RunoffView }) {
         {round.exhausted > 0 ? `; ${ballots(round.exhausted)} exhausted (no continuing option left on them)` : ''}.
         {round.eliminated.length > 0 && ` Eliminated: ${round.eliminated.join(', ')}.`}
       </p>
+      <RoundsTable view={view} />
     </div>
+  );
+}
+
+/** Every round at once, as election results print them: options down, rounds across. */
+function RoundsTable({ view }: { view: RunoffView }) {
+  const first = view.rounds[0];
+  if (!first) return null;
+  return (
+    <details className="runoff-table">
+      <summary>All rounds as a table</summary>
+      <div className="table-scroll">
+        <table className="invitation-table">
+          <caption className="visually-hidden">Votes per option in each round</caption>
+          <thead>
+            <tr>
+              <th scope="col">Option</th>
+              {view.rounds.map((r) => (
+                <th key={r.number} scope="col">
+                  Round {r.number}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {first.rows.map((row, i) => (
+              <tr key={row.id}>
+                <th scope="row">{row.text}</th>
+                {view.rounds.map((r) => {
+                  const cell = r.rows[i];
+                  return (
+                    <td key={r.number}>
+                      {!cell || cell.state === 'out' ? '—' : `${cell.votes}${cell.state === 'eliminated' ? ' (eliminated)' : ''}`}
+                    </td>
+                  );
+                })}
+              </tr>
+            ))}
+            <tr>
+              <th scope="row">Exhausted ballots</th>
+              {view.rounds.map((r) => (
+                <td key={r.number}>{r.exhausted}</td>
+              ))}
+            </tr>
+          </tbody>
+        </table>
+      </div>
+    </details>
   );
 }
