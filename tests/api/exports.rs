@@ -449,6 +449,38 @@ fn uuid_like(text: &str) -> HashSet<String> {
 }
 
 both_backends! {
+    async fn an_owner_downloads_a_ranked_polls_ballots_as_blt_one_line_per_distinct_ranking(backend: Backend) {
+        let app = TestApp::spawn(backend).await;
+        let owner = app.register("owner").await;
+        let poll = app
+            .create_poll(
+                &owner,
+                json!({
+                    "title": "Capital \"city\"",
+                    "options": ["Memphis", "Nashville", "Knoxville"],
+                    "kind": "RANKED",
+                }),
+            )
+            .await;
+        let voters = app.register_many("voter", 4).await;
+        vote(&app, &voters[0], &poll, &[1, 2, 0]).await;
+        vote(&app, &voters[1], &poll, &[2]).await;
+        vote(&app, &voters[2], &poll, &[1, 2, 0]).await;
+        vote(&app, &voters[3], &poll, &[0, 1]).await;
+
+        let file = download(&app, Some(&owner.token), poll["id"].as_str().unwrap(), "ballots.blt").await;
+        assert_eq!(file.status, 200, "{}", file.body);
+        assert_eq!(file.header("content-type"), "text/plain; charset=utf-8");
+        assert_eq!(file.header("cache-control"), "no-store");
+        assert!(file.header("content-disposition").ends_with("-ballots.blt\""));
+        // Lines in the tally's group order ("0>1" < "1>2>0" < "2"), candidates 1-based;
+        // the quote in the title cannot end the BLT string early.
+        assert_eq!(
+            file.body,
+            "3 1\n1 1 2 0\n2 2 3 1 0\n1 3 0\n0\n\"Memphis\"\n\"Nashville\"\n\"Knoxville\"\n\"Capital 'city'\"\n"
+        );
+    }
+
     async fn a_poll_that_is_not_ranked_has_no_blt_file(backend: Backend) {
         let app = TestApp::spawn(backend).await;
         let owner = app.register("owner").await;

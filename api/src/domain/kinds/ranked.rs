@@ -12,6 +12,7 @@ use super::{
     no_score_range,
 };
 use crate::domain::OptionId;
+use crate::domain::counting::irv;
 use crate::error::AppResult;
 
 /// `minChoices` (fewest options ranked) defaults to 1, `maxChoices` (most ranked) to
@@ -37,20 +38,11 @@ pub fn parse(rules: &BallotRules, ids: Vec<OptionId>) -> AppResult<Ballot> {
     Ok(Ballot::Ranking(ids))
 }
 
-/// The group key of a ranking given as option positions: "2>0>1".
-pub fn group_key(positions: &[usize]) -> String {
-    positions
-        .iter()
-        .map(usize::to_string)
-        .collect::<Vec<_>>()
-        .join(">")
-}
-
 /// The first preference's counter, and the ranking's group.
 pub fn contribution(rules: &BallotRules, ids: &[OptionId]) -> TallyContribution {
     let positions: Vec<usize> = ids.iter().filter_map(|&id| rules.position(id)).collect();
     TallyContribution {
         options: ids.first().copied().into_iter().collect(),
-        groups: vec![group_key(&positions)],
+        groups: vec![irv::ranking_group(&positions)],
     }
 }

@@ -14,6 +14,7 @@ use super::{
     count_range,
 };
 use crate::domain::OptionId;
+use crate::domain::counting;
 use crate::error::{AppError, AppResult};
 
 /// `minChoices` (fewest options scored) and `maxChoices` (most) default to the number
@@ -90,18 +91,15 @@ pub fn parse(rules: &BallotRules, input: BallotInput) -> AppResult<Ballot> {
     Ok(Ballot::Scores(scores))
 }
 
-/// The group key of a score given to the option at `position`: "3:5".
-pub fn group_key(position: usize, score: i32) -> String {
-    format!("{position}:{score}")
-}
-
 /// One for every scored option's counter, and one for each (option, score) group.
 pub fn contribution(rules: &BallotRules, scores: &[(OptionId, i32)]) -> TallyContribution {
     let mut contribution = TallyContribution::default();
     for &(id, score) in scores {
         if let Some(position) = rules.position(id) {
             contribution.options.push(id);
-            contribution.groups.push(group_key(position, score));
+            contribution
+                .groups
+                .push(counting::score::score_group(position, score));
         }
     }
     contribution
