@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use crate::both_backends;
 use crate::helpers::{TestApp, TestUser, error_code, option_ids};
+use crate::ws_support::WsClient;
 
 const POLL: &str = "id kind minChoices maxChoices scoreRange { min max } options { id text }";
 const VOTE: &str = "id optionIds options { text } scores { option { text } score }";
@@ -353,5 +354,65 @@ both_backends! {
             json!([{ "score": 1, "ballots": 0 }, { "score": 2, "ballots": 0 }, { "score": 3, "ballots": 0 }, { "score": 4, "ballots": 1 }, { "score": 5, "ballots": 1 }])
         );
         assert_eq!(results["scores"]["winners"], json!([{ "text": "A" }]));
+    }
+}
+
+/// A `pollResults` subscription asking for the rounds.
+const LIVE_RUNOFF: &str = "subscription($id: ID!) { pollResults(pollId: $id) { totalVotes version instantRunoff { rounds { number tallies { option { text } votes } eliminated { text } } winner { text } } } }";
+
+/// Messages until one counts `total` ballots (live tallies may coalesce several commits).
+async fn results_with(ws: &mut WsClient, total: i64) -> Value {
+    for _ in 0..20 {
+        let results = ws.next_results("r").await;
+        if results["totalVotes"] == total {
+            return results;
+        }
+    }
+    panic!("no pollResults message counted {total} ballots");
+}
+
+both_backends! {
+    async fn a_subscriber_sees_the_runoff_rounds_change_as_ballots_arrive(backend: Backend) {
+        let app = TestApp::spawn(backend).await;
+        let owner = app.register("owner").await;
+        let ranked = created(&app, &owner, json!({ "kind": "RANKED", "options": ["A", "B", "C"] })).await;
+        let (id, o) = (ranked["id"].as_str().unwrap().to_owned(), option_ids(&ranked));
+        let mut ws = WsClient::ready(&app, Some(&owner.token)).await;
+        ws.send(json!({
+            "id": "r", "type": "subscribe",
+            "payload": { "query": LIVE_RUNOFF, "variables": { "id": id } },
+        }))
+        .await;
+        let first = ws.next_results("r").await;
+        assert_eq!(first["instantRunoff"]["rounds"], json!([]), "{first}");
+
+        let rank = |voter: usize, ranking: &[usize]| {
+            let ids: Vec<String> = ranking.iter().map(|&p| o[p].clone()).collect();
+            let (app, id, owner) = (&app, id.clone(), &owner);
+            async move {
+                let user = app.register(&format!("ranker{voter}")).await;
+                let body = cast(app, &user, json!({ "pollId": id, "optionIds": ids, "idempotencyKey": "k" })).await;
+                assert!(error_code(&body).is_none(), "{body} ({})", owner.username);
+            }
+        };
+        rank(0, &[0, 1]).await;
+        let one = results_with(&mut ws, 1).await;
+        assert_eq!(one["instantRunoff"]["rounds"].as_array().map(Vec::len), Some(1), "{one}");
+        assert_eq!(one["instantRunoff"]["winner"], json!({ "text": "A" }));
+
+        // A 2, B 1, C 2: B is eliminated and its ballot goes to C, who wins round 2.
+        for (voter, ranking) in [(1, vec![2]), (2, vec![1, 2]), (3, vec![0, 2]), (4, vec![2, 0])] {
+            rank(voter, &ranking).await;
+        }
+        let five = results_with(&mut ws, 5).await;
+        let rounds = five["instantRunoff"]["rounds"].as_array().unwrap_or_else(|| panic!("{five}"));
+        assert_eq!(rounds.len(), 2, "{five}");
+        assert_eq!(rounds[0]["eliminated"], json!([{ "text": "B" }]));
+        assert_eq!(
+            rounds[1]["tallies"],
+            json!([{ "option": { "text": "A" }, "votes": 2 }, { "option": { "text": "C" }, "votes": 3 }])
+        );
+        assert_eq!(five["instantRunoff"]["winner"], json!({ "text": "C" }));
+        assert!(five["version"].as_i64() > one["version"].as_i64(), "{five}");
     }
 }
