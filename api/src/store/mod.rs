@@ -27,7 +27,6 @@ pub use exports::{BallotCursor, BallotPage, ExportedBallot};
 pub use invitations::RedeemOutcome;
 pub use outbox::{AttemptOutcome, ClaimedDelivery};
 pub use polls::PollPageQuery;
-pub use tallies::TallyRule;
 pub use users::GuestInsert;
 pub use vote_changes::{ChangeOutcome, ChangeRequest};
 pub use webhooks::NewEndpoint;

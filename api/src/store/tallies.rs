@@ -6,7 +6,6 @@
 //! option's `vote_count` and to each listed group's row in `tally_groups`.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use entity::{poll_options, polls, tally_groups};
@@ -18,55 +17,12 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::Store;
-use crate::domain::{OptionId, Tally, TallyContribution};
+use crate::domain::{Tally, TallyContribution};
 use crate::error::AppResult;
 
 /// Group rows per multi-row upsert: keeps bind parameters (three per row) far below
 /// SQLite's and PostgreSQL's limits whatever the number of groups a change moves.
 const GROUP_ROWS_PER_UPSERT: usize = 1_000;
-
-/// How the poll's kind counts a ballot that the store reads back: from the ballot's
-/// `vote_choices` rows, `(option, value)` in option-id order (`value` is the rank on a
-/// RANKED poll, the score on a SCORE poll, 0 otherwise), to what the ballot adds to the
-/// tally.
-///
-/// A change or retraction carries one ([`super::ChangeRequest::tally_rule`]) because
-/// the store must take the *old* ballot's contribution away, and only finds that ballot
-/// inside its transaction, under the poll's lock; the rule lets it do so without
-/// knowing kinds. The service builds it from the poll's kind and option order.
-#[derive(Clone)]
-pub struct TallyRule(Arc<CountStored>);
-
-/// The function inside a [`TallyRule`].
-type CountStored = dyn Fn(&[(OptionId, i32)]) -> TallyContribution + Send + Sync;
-
-impl TallyRule {
-    /// A rule from a function of the stored rows.
-    pub fn new(
-        rule: impl Fn(&[(OptionId, i32)]) -> TallyContribution + Send + Sync + 'static,
-    ) -> Self {
-        TallyRule(Arc::new(rule))
-    }
-
-    /// Every stored option counts once, no groups: SINGLE and MULTIPLE polls.
-    pub fn each_option() -> Self {
-        TallyRule::new(|rows| TallyContribution {
-            options: rows.iter().map(|(option, _)| *option).collect(),
-            groups: Vec::new(),
-        })
-    }
-
-    /// What a ballot stored as `rows` contributes.
-    pub fn contribution(&self, rows: &[(OptionId, i32)]) -> TallyContribution {
-        (self.0)(rows)
-    }
-}
-
-impl std::fmt::Debug for TallyRule {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("TallyRule(..)")
-    }
-}
 
 /// Changes to apply to counters in one transaction.
 #[derive(Debug, Default)]

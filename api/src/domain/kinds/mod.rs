@@ -157,6 +157,23 @@ fn count_range(min: i32, max: i32, options: i32) -> AppResult<(i32, i32)> {
     Ok((min, max))
 }
 
+/// The settings of a kind that counts options from 1 up to all of them (MULTIPLE,
+/// RANKED): `minChoices` defaults to 1, `maxChoices` to the number of options, and
+/// there is no score range.
+fn up_to_all_options(kind: PollKind, draft: SettingsDraft, options: i32) -> AppResult<Settings> {
+    no_score_range(kind, draft)?;
+    let (min, max) = count_range(
+        draft.min_choices.unwrap_or(1),
+        draft.max_choices.unwrap_or(options),
+        options,
+    )?;
+    Ok(Settings {
+        min_choices: min,
+        max_choices: max,
+        score_range: None,
+    })
+}
+
 /// A ballot as the API gives it, not yet checked against its poll.
 #[derive(Debug, Clone, Default)]
 pub struct BallotInput {

@@ -2,25 +2,14 @@
 //! distinct options, and adds one to each chosen option's counter. No groups.
 
 use super::{
-    Ballot, BallotRules, PollKind, Settings, SettingsDraft, TallyContribution, count_range,
-    no_score_range,
+    Ballot, BallotRules, PollKind, Settings, SettingsDraft, TallyContribution, up_to_all_options,
 };
 use crate::domain::OptionId;
 use crate::error::AppResult;
 
 /// `minChoices` defaults to 1, `maxChoices` to the number of options.
 pub fn settings(draft: SettingsDraft, options: i32) -> AppResult<Settings> {
-    no_score_range(PollKind::Multiple, draft)?;
-    let (min, max) = count_range(
-        draft.min_choices.unwrap_or(1),
-        draft.max_choices.unwrap_or(options),
-        options,
-    )?;
-    Ok(Settings {
-        min_choices: min,
-        max_choices: max,
-        score_range: None,
-    })
+    up_to_all_options(PollKind::Multiple, draft, options)
 }
 
 /// Known, distinct options, as many as the poll allows; sorted, since the order in

@@ -8,8 +8,7 @@
 //! ([`crate::domain::counting::irv`]) at a cost that does not grow with the ballots.
 
 use super::{
-    Ballot, BallotRules, PollKind, Settings, SettingsDraft, TallyContribution, count_range,
-    no_score_range,
+    Ballot, BallotRules, PollKind, Settings, SettingsDraft, TallyContribution, up_to_all_options,
 };
 use crate::domain::OptionId;
 use crate::domain::counting::irv;
@@ -18,17 +17,7 @@ use crate::error::AppResult;
 /// `minChoices` (fewest options ranked) defaults to 1, `maxChoices` (most ranked) to
 /// the number of options.
 pub fn settings(draft: SettingsDraft, options: i32) -> AppResult<Settings> {
-    no_score_range(PollKind::Ranked, draft)?;
-    let (min, max) = count_range(
-        draft.min_choices.unwrap_or(1),
-        draft.max_choices.unwrap_or(options),
-        options,
-    )?;
-    Ok(Settings {
-        min_choices: min,
-        max_choices: max,
-        score_range: None,
-    })
+    up_to_all_options(PollKind::Ranked, draft, options)
 }
 
 /// Known, distinct options, as many as the poll allows, kept in the voter's order.
