@@ -20,11 +20,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { captured, screenshotsDir } from './capture.mjs';
+import { finishSteps } from './finish.mjs';
 
 const frontendDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const distDir = path.join(frontendDir, 'dist');
 const resultsDir = path.join(frontendDir, 'test-results');
 const serverLogPath = path.join(resultsDir, 'server.log');
+/** The two sizes every product step runs at (issue 16): a laptop and a phone. */
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
 /** How fast another viewer must see a vote, from the moment the voter's page confirmed it. */
 const LIVE_DEADLINE_MS = 2000;
 
@@ -297,9 +302,9 @@ async function scenario(base, browser) {
   const bob = { name: `bob_${suffix}`, password: 'staple battery horse' };
   const title = `Which colour for the ${suffix} bikeshed?`;
 
-  const ownerContext = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 900 } });
+  const ownerContext = await browser.newContext({ baseURL: base, viewport: DESKTOP });
   await ownerContext.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
-  const voterContext = await browser.newContext({ baseURL: base, viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const voterContext = await browser.newContext({ baseURL: base, ...PHONE });
   const owner = await ownerContext.newPage();
   const voter = await voterContext.newPage();
   /** @type {string[]} */
@@ -923,6 +928,27 @@ async function scenario(base, browser) {
       await voter.screenshot({ path: path.join(resultsDir, 'ranking-ballot-phone.png'), fullPage: true });
     });
 
+    await finishSteps({
+      base,
+      browser,
+      owner,
+      voter,
+      suffix,
+      pollUrl,
+      step,
+      waitUntil,
+      api: (query, variables, token) => graphql(base, query, variables, token),
+      tokenOf: sessionToken,
+      newPage: async (size, who) => {
+        const context = await browser.newContext({ baseURL: base, ...(size === 'phone' ? PHONE : { viewport: DESKTOP }) });
+        extraContexts.push(context);
+        const page = await context.newPage();
+        watch(who, page);
+        pages[who] = page;
+        return page;
+      },
+    });
+
     await step('the app sends its operations as persisted documents, by hash', async () => {
       // The first time the server meets a hash it asks for the text once; every
       // operation after that goes by hash alone.
@@ -973,6 +999,7 @@ async function main() {
   const bin = serverBinary();
   const executablePath = chromiumPath();
   mkdirSync(resultsDir, { recursive: true });
+  mkdirSync(screenshotsDir, { recursive: true });
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'tally-e2e-'));
   const base = `http://127.0.0.1:${port}`;
@@ -1003,6 +1030,7 @@ async function main() {
     process.exit(1);
   }
   console.log(`e2e: screenshot saved to ${path.relative(process.cwd(), path.join(resultsDir, 'results.png'))}`);
+  console.log(`e2e: ${captured.length} page states saved to ${path.relative(process.cwd(), screenshotsDir)}/ and checked with axe: 0 serious or critical violations`);
   console.log(`e2e: ${passed} passed, 0 failed`);
 }
 

@@ -42,6 +42,8 @@ export const ResultsFieldsFragment = graphql(`
   }
 `);
 
+// `results` is null (with RESULTS_HIDDEN at its path) where the viewer may not see the
+// results yet; lists then show no count.
 export const PollSummaryFieldsFragment = graphql(`
   fragment PollSummaryFields on Poll {
     id
@@ -54,6 +56,7 @@ export const PollSummaryFieldsFragment = graphql(`
     createdAt
     owner { id username }
     myVote { id }
+    results { totalVotes }
   }
 `);
 

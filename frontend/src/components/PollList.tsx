@@ -8,6 +8,7 @@ import { apiErrors, describeError } from '../api/errors';
 import type { PollFilter, PollSummaryFieldsFragment } from '../gql/graphql';
 import { useOnline } from '../hooks/useOnline';
 import { formatDateTime } from '../lib/datetime';
+import { totalText } from '../lib/outcome';
 import { KIND_SHORT } from '../lib/pollText';
 import { useAnnounce } from './Announcer';
 import { StatusBadge } from './StatusBadge';
@@ -40,6 +41,11 @@ function PollListItem({ poll, linkRef }: { poll: PollSummaryFieldsFragment; link
         <StatusBadge status={poll.status} />
         <span>by {poll.owner.username}</span>
         <span>{timing(poll)}</span>
+        {poll.results && (
+          <span className="poll-list-votes" data-testid="poll-list-votes">
+            {totalText(poll.kind, poll.results.totalVotes, poll.status === 'CLOSED')}
+          </span>
+        )}
         {poll.kind !== 'SINGLE' && <span>{KIND_SHORT[poll.kind]}</span>}
         {poll.myVote && <span className="badge badge-voted">You voted</span>}
       </p>

@@ -11,6 +11,8 @@ interface ResultsBarsProps {
 }
 
 export function ResultsBars({ tally, mine = [], markLeaders = true }: ResultsBarsProps) {
+  // Before the first ballot every row would read "0 votes · 0.0%": say it once above instead.
+  const empty = tally.totalVotes === 0;
   const top = new Set(tally.final && markLeaders ? leaders(tally) : []);
   const chosen = new Set(mine);
   return (
@@ -30,6 +32,11 @@ export function ResultsBars({ tally, mine = [], markLeaders = true }: ResultsBar
                 {chosen.has(row.option.id) && <span className="result-mine"> (your choice)</span>}
                 {top.has(row.option.id) && <span className="visually-hidden"> (most votes)</span>}
               </span>
+              {empty ? (
+                <span className="result-numbers result-numbers-empty" aria-hidden="true">
+                  —
+                </span>
+              ) : (
               <span className="result-numbers">
                 <span className="visually-hidden">: </span>
                 <span className="result-votes" data-testid="result-votes">
@@ -39,6 +46,7 @@ export function ResultsBars({ tally, mine = [], markLeaders = true }: ResultsBar
                 <span className="visually-hidden">, </span>
                 <span className="result-percent">{percentText(row.percentage)}</span>
               </span>
+              )}
             </div>
             <div className="result-track" aria-hidden="true">
               <div className="result-bar" style={{ width: `${width}%` }} />

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fieldId, initialPollForm, newOptionDraft, toCreatePollInput, validatePollForm, type PollFormState } from './pollForm';
+import { fieldId, initialPollForm, newOptionDraft, titleCounter, toCreatePollInput, validatePollForm, type PollFormState } from './pollForm';
 
 const now = new Date('2026-11-28T12:00:00Z');
 const originalTz = process.env.TZ;
@@ -32,6 +32,19 @@ describe('validatePollForm', () => {
     expect(errors['options.2']).toBe('Option 3 is the same as option 1.');
     expect(errors['options.3']).toMatch(/200 characters/);
     expect(errors['options.0']).toBeUndefined();
+  });
+
+  it('does not offer removing an empty option when the poll has only the fewest options', () => {
+    const errors = validatePollForm(form({}, ['', 'Blue']), now);
+    expect(errors['options.0']).toBe('Enter option 1.');
+  });
+
+  it('counts the title as the user types, and warns near the limit', () => {
+    expect(titleCounter('Lunch?')).toEqual({ text: '6 of 200 characters', over: false, near: false });
+    expect(titleCounter('x'.repeat(185)).near).toBe(true);
+    expect(titleCounter('x'.repeat(203))).toEqual({ text: '3 characters too many (203 of 200)', over: true, near: true });
+    // Characters, not UTF-16 units: an emoji is one.
+    expect(titleCounter('🍕').text).toBe('1 of 200 characters');
   });
 
   it('checks minChoices and maxChoices of a MULTIPLE poll', () => {

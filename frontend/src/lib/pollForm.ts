@@ -137,6 +137,20 @@ function checkScoreRange(state: PollFormState, errors: Record<string, string>): 
   }
 }
 
+/** "12 of 200 characters": the title's live counter (in characters as the server counts them). */
+export function titleCounter(title: string): { text: string; over: boolean; near: boolean } {
+  const used = chars(title);
+  const left = LIMITS.titleMax - used;
+  return {
+    text: left < 0 ? `${-left} characters too many (${used} of ${LIMITS.titleMax})` : `${used} of ${LIMITS.titleMax} characters`,
+    over: left < 0,
+    near: left <= TITLE_COUNTER_WARN,
+  };
+}
+
+/** From this many characters left the counter is read out and shown in warning colour. */
+export const TITLE_COUNTER_WARN = 20;
+
 /** Field → message for every rule the form breaks; empty when it may be sent. */
 export function validatePollForm(state: PollFormState, now: Date = new Date()): Record<string, string> {
   const errors: Record<string, string> = {};
@@ -153,9 +167,11 @@ export function validatePollForm(state: PollFormState, now: Date = new Date()): 
     errors.options = `A poll has ${LIMITS.optionsMin} to ${LIMITS.optionsMax} options.`;
   }
   const seen = new Map<string, number>();
+  // At the minimum the Remove buttons are disabled: do not offer removing.
+  const removable = count > LIMITS.optionsMin;
   state.options.forEach((option, i) => {
     const length = chars(option.text);
-    if (length === 0) errors[`options.${i}`] = `Enter option ${i + 1}, or remove it.`;
+    if (length === 0) errors[`options.${i}`] = removable ? `Enter option ${i + 1}, or remove it.` : `Enter option ${i + 1}.`;
     else if (length > LIMITS.optionTextMax) errors[`options.${i}`] = `Keep option ${i + 1} to ${LIMITS.optionTextMax} characters.`;
     else {
       const first = seen.get(optionKey(option.text));

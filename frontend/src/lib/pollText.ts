@@ -32,6 +32,15 @@ export const VISIBILITY: Record<ResultsVisibility, { label: string; help: string
   OWNER_ONLY: { label: 'Only me', help: 'Only you, the owner, see the results.' },
 };
 
+/**
+ * Who sees the results, as the poll page says it to this viewer: the form's help speaks to
+ * the owner ("Only you"), which is wrong for everyone else.
+ */
+export function visibilityShown(visibility: ResultsVisibility, viewerIsOwner: boolean): string {
+  if (visibility === 'OWNER_ONLY' && !viewerIsOwner) return 'Only the poll’s owner sees the results.';
+  return VISIBILITY[visibility].help;
+}
+
 export const LISTING: Record<PollListing, { label: string; help: string }> = {
   UNLISTED: {
     label: 'Only people with the link',

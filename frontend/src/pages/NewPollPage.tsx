@@ -18,6 +18,7 @@ import {
   initialPollForm,
   LIMITS,
   newOptionDraft,
+  titleCounter,
   toCreatePollInput,
   validatePollForm,
   type PollFormState,
@@ -73,6 +74,18 @@ export function NewPollPage() {
     window.requestAnimationFrame(() => document.getElementById(fieldId(`options.${index}`))?.focus());
   }
 
+  /**
+   * Enter in an option field never submits the half-filled form: it moves to the next
+   * option, or on the last one adds an option (when it has text and there is room).
+   */
+  function onOptionKeyDown(event: React.KeyboardEvent<HTMLInputElement>, index: number) {
+    if (event.key !== 'Enter' || event.nativeEvent.isComposing) return;
+    event.preventDefault();
+    const next = document.getElementById(fieldId(`options.${index + 1}`));
+    if (next) next.focus();
+    else if (form.options[index]?.text.trim()) addOption();
+  }
+
   function removeOption(index: number) {
     if (form.options.length <= LIMITS.optionsMin) return;
     setForm((f) => ({ ...f, options: f.options.filter((_, i) => i !== index) }));
@@ -120,6 +133,7 @@ export function NewPollPage() {
   ];
 
   const counts = COUNT_LABELS[form.kind];
+  const title = titleCounter(form.title);
   const optionCount = form.options.length;
 
   return (
@@ -132,10 +146,18 @@ export function NewPollPage() {
           label="Question"
           value={form.title}
           onChange={(e) => update('title', e.target.value)}
-          hint={`Up to ${LIMITS.titleMax} characters.`}
+          hint={
+            <span className={`char-count${title.over ? ' char-count-over' : title.near ? ' char-count-near' : ''}`} data-testid="title-counter">
+              {title.text}
+            </span>
+          }
           error={errors.title}
           required
         />
+        {/* Read out only near the limit, so typing a short question stays quiet. */}
+        <p className="visually-hidden" aria-live="polite" data-testid="title-counter-live">
+          {title.near ? title.text : ''}
+        </p>
         <TextAreaField
           id={fieldId('description')}
           label="Description (optional)"
@@ -173,6 +195,8 @@ export function NewPollPage() {
                       id={id}
                       value={option.text}
                       onChange={(e) => setOption(i, e.target.value)}
+                      onKeyDown={(e) => onOptionKeyDown(e, i)}
+                      enterKeyHint="next"
                       aria-invalid={errors[key] ? true : undefined}
                       aria-describedby={errors[key] ? `${id}-error` : undefined}
                     />

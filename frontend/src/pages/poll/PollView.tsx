@@ -11,7 +11,7 @@ import { StatusBadge } from '../../components/StatusBadge';
 import { useDocumentTitle } from '../../hooks/useDocumentTitle';
 import { choiceHint } from '../../lib/choices';
 import { formatDateTime, instant } from '../../lib/datetime';
-import { ANONYMOUS, VISIBILITY, VOTERS } from '../../lib/pollText';
+import { ANONYMOUS, visibilityShown, VOTERS } from '../../lib/pollText';
 import { ExportPanel } from './ExportPanel';
 import { InvitationsPanel } from './InvitationsPanel';
 import { LiveFeed } from './LiveFeed';
@@ -43,7 +43,7 @@ function useStatusTimer(poll: PollData, refetch: () => void) {
   }, [poll.opensAt, poll.closesAt, poll.status, refetch]);
 }
 
-function PollMeta({ poll }: { poll: PollData }) {
+function PollMeta({ poll, isOwner }: { poll: PollData; isOwner: boolean }) {
   return (
     <dl className="poll-meta">
       <div>
@@ -86,7 +86,7 @@ function PollMeta({ poll }: { poll: PollData }) {
       </div>
       <div>
         <dt>Results</dt>
-        <dd>{VISIBILITY[poll.resultsVisibility].help}</dd>
+        <dd data-testid="poll-visibility">{visibilityShown(poll.resultsVisibility, isOwner)}</dd>
       </div>
       <div>
         <dt>Changing votes</dt>
@@ -169,7 +169,7 @@ export function PollView({ poll, errors, refetch }: PollViewProps) {
         <aside className="poll-side stack" aria-label="About this poll">
           <section className="card" aria-labelledby="about-title">
             <h2 id="about-title">About this poll</h2>
-            <PollMeta poll={poll} />
+            <PollMeta poll={poll} isOwner={isOwner} />
           </section>
           {isOwner && <OwnerPanel poll={poll} onClosed={refetch} />}
           {isOwner && <ExportPanel pollId={poll.id} anonymous={poll.anonymous} kind={poll.kind} />}

@@ -3,8 +3,9 @@ import { ResultsBars, ResultsPlaceholder } from '../../components/ResultsBars';
 import { RunoffRounds } from '../../components/RunoffRounds';
 import { ScoreResults } from '../../components/ScoreResults';
 import { formatDateTime } from '../../lib/datetime';
-import { votesText, type Tally } from '../../lib/liveResults';
+import type { Tally } from '../../lib/liveResults';
 import { runoffView, scoreView } from '../../lib/methodResults';
+import { percentagesNote, pluralityOutcome, totalText } from '../../lib/outcome';
 import { hiddenResultsText } from '../../lib/pollText';
 import type { PollData } from './types';
 import type { LiveState } from './useLiveTally';
@@ -42,7 +43,24 @@ function MethodResults({ poll, tally }: { poll: PollData; tally: Tally }) {
     );
   }
   if (scores) return <ScoreResults view={scores} />;
-  return <ResultsBars tally={tally} mine={poll.myVote?.optionIds ?? []} />;
+  const kind = poll.kind === 'MULTIPLE' ? 'MULTIPLE' : 'SINGLE';
+  const outcome = pluralityOutcome(tally, kind);
+  const note = percentagesNote(tally, kind);
+  return (
+    <>
+      {outcome && (
+        <p className={`results-outcome${tally.final ? ' results-outcome-final' : ''}`} data-testid="results-outcome">
+          {outcome}
+        </p>
+      )}
+      <ResultsBars tally={tally} mine={poll.myVote?.optionIds ?? []} />
+      {note && (
+        <p className="field-hint" data-testid="percentages-note">
+          {note}
+        </p>
+      )}
+    </>
+  );
 }
 
 export function ResultsPanel({ poll, tally, hidden, live, signedIn, onRefresh }: ResultsPanelProps) {
@@ -61,10 +79,7 @@ export function ResultsPanel({ poll, tally, hidden, live, signedIn, onRefresh }:
       {tally ? (
         <>
           <p className="results-total" data-testid="total-votes">
-            {votesText(tally.totalVotes)}
-            {poll.kind === 'MULTIPLE' && tally.totalVotes > 0 && (
-              <span className="field-hint"> (each ballot may count for several options)</span>
-            )}
+            {totalText(poll.kind, tally.totalVotes, tally.final)}
           </p>
           <MethodResults poll={poll} tally={tally} />
           <p className="results-asof field-hint">
