@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { captured, screenshotsDir } from './capture.mjs';
 import { finishSteps } from './finish.mjs';
+import { shareFirstSteps } from './share.mjs';
 
 const frontendDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const distDir = path.join(frontendDir, 'dist');
@@ -420,6 +421,8 @@ async function scenario(base, browser) {
       const qrPath = await owner.getByTestId('qr-code').locator('path').getAttribute('d');
       if (!qrPath || qrPath.length < 100) throw new Error('the QR code has no modules');
     });
+
+    await shareFirstSteps({ owner, voter, suffix, step, waitUntil });
 
     await step('the other person opens the shared link', async () => {
       await voter.goto(pollUrl);

@@ -127,12 +127,15 @@ export function PollView({ poll, errors, refetch }: PollViewProps) {
   useStatusTimer(poll, refetch);
 
   const url = `${window.location.origin}/polls/${poll.id}`;
+  // Just created: sharing is the next thing to do, so the share panel leads the page.
+  const shareFirst = created && poll.status !== 'CLOSED';
 
   return (
     <article className="poll" data-testid="poll" data-status={poll.status}>
       {subscribe && <LiveFeed key={epoch} pollId={poll.id} onTally={onTally} onError={onError} />}
       <header className="poll-header">
         <PageHeading>{poll.title}</PageHeading>
+        {shareFirst && <SharePanel url={url} title={poll.title} prominent />}
         {poll.anonymous && (
           <p className="poll-badges">
             <AnonymousBadge />
@@ -140,11 +143,6 @@ export function PollView({ poll, errors, refetch }: PollViewProps) {
         )}
         {poll.description && <p className="poll-description">{poll.description}</p>}
       </header>
-      {created && poll.status !== 'CLOSED' && (
-        <Notice tone="success" role="status" testId="created-notice">
-          <p>Your poll is ready. Share the link below to collect votes.</p>
-        </Notice>
-      )}
       {invited && poll.status === 'OPEN' && !poll.myVote && (
         <Notice tone="success" role="status" testId="invited-notice">
           <p>Invitation accepted. You can vote below.</p>
@@ -173,7 +171,7 @@ export function PollView({ poll, errors, refetch }: PollViewProps) {
           </section>
           {isOwner && <OwnerPanel poll={poll} onClosed={refetch} />}
           {isOwner && <ExportPanel pollId={poll.id} anonymous={poll.anonymous} kind={poll.kind} />}
-          <SharePanel url={url} />
+          {!shareFirst && <SharePanel url={url} title={poll.title} />}
         </aside>
       </div>
     </article>
