@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { captured, screenshotsDir } from './capture.mjs';
 import { finishSteps } from './finish.mjs';
+import { outageSteps } from './outage.mjs';
 import { shareFirstSteps } from './share.mjs';
 
 const frontendDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -107,7 +108,7 @@ function freePort() {
  * @param {number} port
  * @param {string} dataDir
  */
-function startServer(bin, port, dataDir) {
+function startServer(bin, port, dataDir, append = false) {
   /** @type {Record<string, string>} */
   const env = {};
   for (const [key, value] of Object.entries(process.env)) {
@@ -126,7 +127,7 @@ function startServer(bin, port, dataDir) {
     TALLY_PUBLIC_ORIGIN: `http://127.0.0.1:${port}`,
     RUST_LOG: process.env.RUST_LOG ?? 'info',
   });
-  const log = createWriteStream(serverLogPath);
+  const log = createWriteStream(serverLogPath, { flags: append ? 'a' : 'w' });
   const child = spawn(bin, ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.pipe(log);
   child.stderr.pipe(log);
@@ -296,8 +297,9 @@ async function step(name, body) {
 /**
  * @param {string} base
  * @param {import('playwright-core').Browser} browser
+ * @param {{ kill(): Promise<void>, start(): Promise<void> }} server the server process, to kill and start again
  */
-async function scenario(base, browser) {
+async function scenario(base, browser, server) {
   const suffix = Math.random().toString(36).slice(2, 8);
   const alice = { name: `alice_${suffix}`, password: 'correct horse battery' };
   const bob = { name: `bob_${suffix}`, password: 'staple battery horse' };
@@ -310,6 +312,8 @@ async function scenario(base, browser) {
   const voter = await voterContext.newPage();
   /** @type {string[]} */
   const pageErrors = [];
+  /** While open, the browser's own complaints about the stopped server are expected. */
+  const outage = { open: false };
   /** @type {Set<number>} */
   const documentStatus = new Set();
   /** @type {import('playwright-core').BrowserContext[]} */
@@ -323,7 +327,8 @@ async function scenario(base, browser) {
     page.on('pageerror', (error) => pageErrors.push(`${who}: ${error.message}`));
     page.on('console', (message) => {
       // Failed requests are judged below, from their responses.
-      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
+      const expected = outage.open && /WebSocket connection to|ERR_CONNECTION_REFUSED/.test(message.text());
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource') && !expected) {
         pageErrors.push(`${who} console: ${message.text()}`);
       }
     });
@@ -952,6 +957,18 @@ async function scenario(base, browser) {
       },
     });
 
+    await outageSteps({
+      owner,
+      voter,
+      suffix,
+      step,
+      waitUntil,
+      api: (query, variables, token) => graphql(base, query, variables, token),
+      tokenOf: sessionToken,
+      server,
+      outage,
+    });
+
     await step('the app sends its operations as persisted documents, by hash', async () => {
       // The first time the server meets a hash it asks for the text once; every
       // operation after that goes by hash alone.
@@ -1007,7 +1024,19 @@ async function main() {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'tally-e2e-'));
   const base = `http://127.0.0.1:${port}`;
   console.log(`e2e: server ${path.relative(frontendDir, bin)} on ${base}, data in ${dataDir}`);
-  const server = startServer(bin, port, dataDir);
+  let server = startServer(bin, port, dataDir);
+  /** Kill -9 and start again on the same port with the same data (the outage steps). */
+  const control = {
+    kill: async () => {
+      const exited = new Promise((resolve) => server.once('exit', resolve));
+      server.kill('SIGKILL');
+      await exited;
+    },
+    start: async () => {
+      server = startServer(bin, port, dataDir, true);
+      await waitHealthy(base, server);
+    },
+  };
   /** @type {import('playwright-core').Browser | undefined} */
   let browser;
   let failure = null;
@@ -1017,7 +1046,7 @@ async function main() {
       executablePath,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
     });
-    await scenario(base, browser);
+    await scenario(base, browser, control);
   } catch (error) {
     failure = error instanceof Error ? error.message : String(error);
   } finally {

@@ -10,6 +10,7 @@ import {
 } from '@urql/core';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 import { persistedExchange, persistedFetch } from './persisted';
+import { isGatewayFailure, type Reachability } from './reachability';
 
 import { fromGraphQLError, hasCode } from './errors';
 
@@ -54,22 +55,54 @@ export interface ApiClient {
 
 export interface ApiClientOptions {
   token: string | null;
+  /** Told of every request's fate, so outages are seen (and recoveries) app-wide. */
+  reach: Reachability;
   /** Called when the API refuses the token (expired, revoked secret, …). */
   onUnauthenticated: () => void;
 }
 
-export function createApiClient({ token, onUnauthenticated }: ApiClientOptions): ApiClient {
+/**
+ * `fetch` that tells `reach` whether the server answered: a thrown fetch (refused, reset,
+ * offline) or a gateway's 502–504 makes it suspect the server is gone.
+ */
+export function reachTrackingFetch(reach: Reachability, inner: typeof fetch = (input, init) => fetch(input, init)): typeof fetch {
+  return async (input, init) => {
+    let response: Response;
+    try {
+      response = await inner(input, init);
+    } catch (error) {
+      if (!(error instanceof DOMException && error.name === 'AbortError')) reach.suspect();
+      throw error;
+    }
+    if (isGatewayFailure(response.status)) reach.suspect();
+    else reach.answered();
+    return response;
+  };
+}
+
+/** Normal closure (1000): the client closed an idle lazy socket; anything else may be an outage. */
+const NORMAL_CLOSURE = 1000;
+
+export function createApiClient({ token, reach, onUnauthenticated }: ApiClientOptions): ApiClient {
   const live = new LiveConnectionState();
   const ws: WsClient = createWsClient({
     url: graphqlWsUrl(window.location),
     connectionParams: token ? { authorization: `Bearer ${token}` } : {},
     lazy: true,
     retryAttempts: 30,
-    retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, reconnectDelay(retries))),
+    // Back off, but reconnect as soon as the server is seen again (reachability probes).
+    retryWait: (retries) => reach.waitOrRecovery(reconnectDelay(retries)),
     on: {
       connecting: () => live.set('connecting'),
-      connected: () => live.set('connected'),
-      closed: () => live.set('closed'),
+      connected: () => {
+        live.set('connected');
+        reach.answered();
+      },
+      closed: (event) => {
+        live.set('closed');
+        const code = (event as { code?: number } | undefined)?.code;
+        if (code !== NORMAL_CLOSURE) reach.suspect();
+      },
     },
   });
 
@@ -77,7 +110,7 @@ export function createApiClient({ token, onUnauthenticated }: ApiClientOptions):
     url: '/graphql',
     preferGetMethod: false,
     // Queries and mutations go by hash (./persisted.ts); subscriptions send their text.
-    fetch: persistedFetch((input, init) => fetch(input, init)),
+    fetch: persistedFetch(reachTrackingFetch(reach)),
     fetchOptions: () => (token ? { headers: { authorization: `Bearer ${token}` } } : {}),
     exchanges: [
       mapExchange({

@@ -3,6 +3,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { Provider as UrqlProvider } from 'urql';
 import { createApiClient, type ApiClient, type LiveConnectionState } from '../api/client';
+import { probeHealth, Reachability } from '../api/reachability';
 import { clearSession, isExpired, loadSession, saveSession, SESSION_KEY, type Session } from './session';
 
 export type SignOutReason = 'user' | 'expired';
@@ -14,6 +15,8 @@ interface AuthValue {
   signIn(session: Session): void;
   signOut(reason?: SignOutReason): void;
   live: LiveConnectionState;
+  /** Whether the server can be reached; outlives the client (it is the same server). */
+  reach: Reachability;
 }
 
 const AuthContext = createContext<AuthValue | null>(null);
@@ -58,9 +61,10 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   }, [session, signOut]);
 
   const token = session?.token ?? null;
+  const [reach] = useState(() => new Reachability(() => probeHealth()));
   const api = useMemo(
-    () => createApiClient({ token, onUnauthenticated: () => signOut('expired') }),
-    [token, signOut],
+    () => createApiClient({ token, reach, onUnauthenticated: () => signOut('expired') }),
+    [token, reach, signOut],
   );
   // Close the previous client's WebSocket once a new client replaced it. (Not in this
   // effect's cleanup: React's StrictMode runs cleanups of live components in development.)
@@ -71,8 +75,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   }, [api]);
 
   const value = useMemo<AuthValue>(
-    () => ({ session, notice, signIn, signOut, live: api.live }),
-    [session, notice, signIn, signOut, api],
+    () => ({ session, notice, signIn, signOut, live: api.live, reach }),
+    [session, notice, signIn, signOut, api, reach],
   );
 
   return (

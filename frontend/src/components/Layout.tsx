@@ -4,15 +4,29 @@ import { Link, NavLink, Outlet, useNavigate } from 'react-router';
 import { useAuth } from '../auth/AuthProvider';
 import { isGuest } from '../auth/session';
 import { useOnline } from '../hooks/useOnline';
+import { useReach } from '../hooks/useReach';
 import { useAnnounce } from './Announcer';
 import { ClaimNotice } from './ClaimNotice';
 
-function OfflineBanner() {
+/**
+ * Says so when the app cannot talk to Tally: the device is offline, or the server does not
+ * answer (api/reachability.ts). It goes away by itself when the connection is back.
+ */
+function ConnectionBanner() {
   const online = useOnline();
-  if (online) return null;
+  const { state } = useReach();
+  // The live region stays in the page, so the message is read out when it appears.
   return (
-    <div className="offline-banner" role="status" data-testid="offline-banner">
-      You are offline. Votes and new polls cannot be sent until your connection is back.
+    <div role="status" className="connection-status">
+      {!online ? (
+        <div className="offline-banner" data-testid="offline-banner">
+          You are offline. Votes and new polls cannot be sent until your connection is back.
+        </div>
+      ) : state === 'unreachable' ? (
+        <div className="offline-banner" data-testid="unreachable-banner">
+          Can’t reach Tally — results may be out of date; retrying…
+        </div>
+      ) : null}
     </div>
   );
 }
@@ -108,7 +122,7 @@ export function Layout() {
           <Account />
         </div>
       </header>
-      <OfflineBanner />
+      <ConnectionBanner />
       <main id="main" tabIndex={-1} className="site-main">
         <ClaimNotice />
         <Outlet />

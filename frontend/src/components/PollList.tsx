@@ -7,6 +7,7 @@ import { PollListQuery } from '../api/documents';
 import { apiErrors, describeError } from '../api/errors';
 import type { PollFilter, PollSummaryFieldsFragment } from '../gql/graphql';
 import { useOnline } from '../hooks/useOnline';
+import { useOnRecovery } from '../hooks/useReach';
 import { formatDateTime } from '../lib/datetime';
 import { totalText } from '../lib/outcome';
 import { KIND_SHORT } from '../lib/pollText';
@@ -71,6 +72,9 @@ function PollListPage({ filter, first, after, isLast, focusFirst, index, onPageI
     requestPolicy: 'cache-and-network',
   });
   const online = useOnline();
+  // Back from an outage: load again, so a failed page heals (no "Try again" needed) and a
+  // shown one is fresh.
+  useOnRecovery(() => reexecute({ requestPolicy: 'network-only' }));
   const firstLink = useRef<HTMLAnchorElement>(null);
   const connection = data?.polls;
 
@@ -88,8 +92,9 @@ function PollListPage({ filter, first, after, isLast, focusFirst, index, onPageI
     if (error) {
       const [first0] = apiErrors(error);
       return (
-        <li className="poll-list-status" role="alert">
-          {first0 ? describeError(first0, { online }) : 'Could not load polls.'}{' '}
+        <li className="poll-list-status">
+          {/* The alert inside the item: a role on the <li> itself would take it out of the list. */}
+          <span role="alert">{first0 ? describeError(first0, { online }) : 'Could not load polls.'}</span>{' '}
           <button type="button" className="button-link" onClick={() => reexecute({ requestPolicy: 'network-only' })}>
             Try again
           </button>

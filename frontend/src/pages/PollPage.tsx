@@ -8,6 +8,7 @@ import { Notice } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
 import { useDocumentTitle } from '../hooks/useDocumentTitle';
 import { useOnline } from '../hooks/useOnline';
+import { useOnRecovery } from '../hooks/useReach';
 import { NotFoundPage } from './NotFoundPage';
 import type { PollData } from './poll/types';
 import { PollView } from './poll/PollView';
@@ -21,6 +22,8 @@ export function PollPage() {
     requestPolicy: 'cache-and-network',
   });
   const refetch = useCallback(() => reexecute({ requestPolicy: 'network-only' }), [reexecute]);
+  // Back from an outage: the poll (status, my vote, results) may have moved on meanwhile.
+  useOnRecovery(refetch);
   const errors = apiErrors(error);
   // While the poll reloads for a new session (a guest's, just started by voting) the
   // client's cache is empty: keep showing the poll, so the page keeps its place, focus

@@ -5,7 +5,7 @@ import { Link } from 'react-router';
 import { useMutation } from 'urql';
 import { asBearer } from '../../api/call';
 import { CastVoteMutation, ChangeVoteMutation, RetractVoteMutation } from '../../api/documents';
-import { apiErrors, describeError, errorsOf, hasCode, retryAfter, type ApiError, type KnownCode } from '../../api/errors';
+import { apiErrors, describeError, errorsOf, hasCode, retryAfter, type KnownCode } from '../../api/errors';
 import { useAuth } from '../../auth/AuthProvider';
 import { guestSession, isGuest } from '../../auth/session';
 import { useGuestPass } from '../../auth/useGuestPass';
@@ -13,8 +13,10 @@ import { useAnnounce } from '../../components/Announcer';
 import { Notice, type NoticeTone } from '../../components/Notice';
 import { useCountdown } from '../../hooks/useCountdown';
 import { useOnline } from '../../hooks/useOnline';
+import { useOnRecovery, useReach } from '../../hooks/useReach';
 import { formatDateTime } from '../../lib/datetime';
 import { attemptFor, keepKeyAfter, type BallotIntent, type VoteAction, type VoteAttempt } from '../../lib/idempotency';
+import { sendUntilAnswered, type Sent } from '../../lib/voteRetry';
 import { BallotForm, MyBallot } from './BallotForm';
 import { GuestProgress, guestBusyLabel } from './GuestProgress';
 import type { PollData } from './types';
@@ -23,6 +25,8 @@ interface Message {
   tone: NoticeTone;
   text: string;
   seq: number;
+  /** About the connection (not the vote): cleared when the server is back. */
+  stale?: boolean;
 }
 
 interface VotePanelProps {
@@ -33,8 +37,15 @@ interface VotePanelProps {
 
 const UNCERTAIN_HINT = ' If it did reach Tally, trying again will not count it twice.';
 
+/** Said while an action waits for the server to come back (it is sent by itself). */
+const WAITING: Record<VoteAction, string> = {
+  cast: 'Can’t reach Tally. Your vote is kept and will be sent as soon as Tally answers; it will count once.',
+  change: 'Can’t reach Tally. Your change is kept and will be sent as soon as Tally answers.',
+  retract: 'Can’t reach Tally. Your retraction is kept and will be sent as soon as Tally answers.',
+};
+
 export function VotePanel({ poll, onChanged }: VotePanelProps) {
-  const { session, signIn } = useAuth();
+  const { session, signIn, reach } = useAuth();
   const signedIn = Boolean(session);
   // A visitor with no session on a poll open to guests votes as a guest: the proof of
   // work runs from the moment the page shows, so the tap on "Vote as guest" rarely waits.
@@ -51,12 +62,14 @@ export function VotePanel({ poll, onChanged }: VotePanelProps) {
   const [castState, cast] = useMutation(CastVoteMutation);
   const [changeState, change] = useMutation(ChangeVoteMutation);
   const [retractState, retract] = useMutation(RetractVoteMutation);
-  const busy = joining || castState.fetching || changeState.fetching || retractState.fetching;
+  const { state: reachState } = useReach();
+  const [inFlight, setInFlight] = useState(false);
+  const busy = inFlight || joining || castState.fetching || changeState.fetching || retractState.fetching;
 
   // Outcomes take focus (they are read out, and the next step starts there); errors are
   // announced assertively and leave focus on the control, ready for another try.
-  function show(tone: NoticeTone, text: string) {
-    setMessage((m) => ({ tone, text, seq: (m?.seq ?? 0) + 1 }));
+  function show(tone: NoticeTone, text: string, stale = false) {
+    setMessage((m) => ({ tone, text, seq: (m?.seq ?? 0) + 1, stale }));
     if (tone === 'error') announce(text, 'assertive');
   }
 
@@ -68,22 +81,36 @@ export function VotePanel({ poll, onChanged }: VotePanelProps) {
     const pollId = poll.id;
     // RANKED: optionIds in order of preference; SCORE: scores, optionIds empty.
     const choice = { optionIds: [...ballot.optionIds], ...(ballot.scores ? { scores: [...ballot.scores] } : {}) };
-    let errors: ApiError[];
-    let done: string | null = null;
-    if (action === 'cast') {
-      const r = await cast({ input: { pollId, ...choice, idempotencyKey: key } }, token ? asBearer(token) : undefined);
-      errors = apiErrors(r.error);
-      if (r.data) done = r.data.castVote.replayed ? 'Your vote had already been counted.' : 'Your vote was counted.';
-    } else if (action === 'change') {
-      const r = await change({ input: { pollId, ...choice, idempotencyKey: key } });
-      errors = apiErrors(r.error);
-      if (r.data) done = 'Your vote was changed.';
-    } else {
+    // One try; `data` is the confirmation to show when the server recorded it.
+    const once = async (): Promise<Sent<string>> => {
+      if (action === 'cast') {
+        const r = await cast({ input: { pollId, ...choice, idempotencyKey: key } }, token ? asBearer(token) : undefined);
+        return { errors: apiErrors(r.error), data: r.data ? (r.data.castVote.replayed ? 'Your vote had already been counted.' : 'Your vote was counted.') : undefined };
+      }
+      if (action === 'change') {
+        const r = await change({ input: { pollId, ...choice, idempotencyKey: key } });
+        return { errors: apiErrors(r.error), data: r.data ? 'Your vote was changed.' : undefined };
+      }
       const r = await retract({ input: { pollId, idempotencyKey: key } });
-      errors = apiErrors(r.error);
-      if (r.data) done = 'Your vote was retracted. You can vote again while the poll is open.';
+      return { errors: apiErrors(r.error), data: r.data ? 'Your vote was retracted. You can vote again while the poll is open.' : undefined };
+    };
+    // Without an answer (the server unreachable) the same attempt — same key — is sent
+    // again once the server is back, until it answers: never lost, never counted twice.
+    setInFlight(true);
+    let sent: Sent<string>;
+    try {
+      sent = await sendUntilAnswered(once, {
+        whenReachable: () => reach.whenReachable(),
+        sleep: (ms) => new Promise((resolve) => window.setTimeout(resolve, ms)),
+        onWaiting: (retry) => {
+          if (retry === 0) show('info', WAITING[action]);
+        },
+      });
+    } finally {
+      setInFlight(false);
     }
-
+    const errors = sent.errors;
+    const done = sent.data ?? null;
     if (done) {
       pending.current = null;
       setEditing(false);
@@ -115,7 +142,7 @@ export function VotePanel({ poll, onChanged }: VotePanelProps) {
       signIn(session);
     } catch (caught) {
       const errors = errorsOf(caught);
-      show('error', errors.map((e) => describeError(e, { online })).join(' '));
+      show('error', errors.map((e) => describeError(e, { online })).join(' '), hasCode(errors, 'NETWORK'));
       const seconds = retryAfter(errors);
       if (seconds) wait.start(seconds);
     } finally {
@@ -130,9 +157,14 @@ export function VotePanel({ poll, onChanged }: VotePanelProps) {
 
   const blockedReason = !online
     ? 'You are offline. Connect to the internet to vote.'
-    : wait.remaining > 0
+    : reachState === 'unreachable' && !inFlight
+      ? 'Can’t reach Tally right now, so voting is paused. It comes back by itself when Tally answers.'
+      : wait.remaining > 0
       ? `Please wait ${wait.remaining} s before trying again.`
       : undefined;
+
+  // Back from an outage: a "could not reach" error is stale.
+  useOnRecovery(() => setMessage((m) => (m?.tone === 'error' && m.stale ? null : m)));
 
   // A confirmation of an earlier action is stale once the poll has closed.
   useEffect(() => {

@@ -5,6 +5,7 @@ import { useAuth } from '../../auth/AuthProvider';
 import { hasCode, type ApiError } from '../../api/errors';
 import { useAnnounce } from '../../components/Announcer';
 import { useOnline } from '../../hooks/useOnline';
+import { useOnRecovery } from '../../hooks/useReach';
 import { latest, type Tally } from '../../lib/liveResults';
 import { resultsAnnouncement } from '../../lib/methodResults';
 
@@ -82,6 +83,10 @@ export function useLiveTally({ initial, enabled, hidden }: Options): LiveTally {
   useEffect(() => {
     if (online && failure === 'unavailable') restart();
   }, [online, failure, restart]);
+  // The server is back after an outage: resubscribe if the feed gave up meanwhile.
+  useOnRecovery(() => {
+    if (failure === 'unavailable') restart();
+  });
 
   useAnnounceUpdates(tally);
 
