@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { captured, screenshotsDir } from './capture.mjs';
 import { finishSteps } from './finish.mjs';
+import { looksSteps } from './looks.mjs';
 import { outageSteps } from './outage.mjs';
 import { shareFirstSteps } from './share.mjs';
 
@@ -936,6 +937,21 @@ async function scenario(base, browser, server) {
       await voter.screenshot({ path: path.join(resultsDir, 'ranking-ballot-phone.png'), fullPage: true });
     });
 
+    /**
+     * A fresh browser at one of the two sizes, watched for errors, closed at the end.
+     * @param {'desktop' | 'phone'} size
+     * @param {string} who
+     * @param {{ colorScheme?: 'dark' | 'light', reducedMotion?: 'reduce' | 'no-preference' }} [options]
+     */
+    const newPage = async (size, who, options = {}) => {
+      const context = await browser.newContext({ baseURL: base, ...(size === 'phone' ? PHONE : { viewport: DESKTOP }), ...options });
+      extraContexts.push(context);
+      const page = await context.newPage();
+      watch(who, page);
+      pages[who] = page;
+      return page;
+    };
+
     await finishSteps({
       base,
       browser,
@@ -947,15 +963,10 @@ async function scenario(base, browser, server) {
       waitUntil,
       api: (query, variables, token) => graphql(base, query, variables, token),
       tokenOf: sessionToken,
-      newPage: async (size, who) => {
-        const context = await browser.newContext({ baseURL: base, ...(size === 'phone' ? PHONE : { viewport: DESKTOP }) });
-        extraContexts.push(context);
-        const page = await context.newPage();
-        watch(who, page);
-        pages[who] = page;
-        return page;
-      },
+      newPage,
     });
+
+    await looksSteps({ owner, pollUrl, step, waitUntil, newPage });
 
     await outageSteps({
       owner,
