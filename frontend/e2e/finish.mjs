@@ -120,7 +120,7 @@ export async function finishSteps(ctx) {
   });
 
   const multipleTitle = `Which days suit you ${ctx.suffix}?`;
-  await step('a MULTIPLE poll: "No votes yet" and no "0 votes · 0.0%" rows before the first ballot; live, it says who is ahead and what its percentages mean', async () => {
+  await step('a MULTIPLE poll: "No votes yet" and no "0 votes · 0.0%" rows before the first ballot; live, it says who is ahead and what its percentages mean; the winner is announced when it closes', async () => {
     const poll = await createPoll({ title: multipleTitle, options: ['Monday', 'Tuesday', 'Friday'], kind: 'MULTIPLE' });
     for (const page of [owner, voter]) {
       await page.goto(`/polls/${poll.id}`);
@@ -150,6 +150,12 @@ export async function finishSteps(ctx) {
       await waitUntil(async () => (await outcome(page)) === 'Monday wins, ticked on 2 of 2 ballots (100.0%).', 5000, async () => `${sizeOf(page)} after closing: "${await outcome(page).catch(() => 'no outcome')}"`);
       await capture(page, `results-multiple-final-${sizeOf(page)}`);
     }
+    // Heard as well as seen (the live region speaks at most every 5 s).
+    await waitUntil(
+      async () => (await voter.getByTestId('announcer-polite').innerText()).includes('Final results: 2 votes.') && (await voter.getByTestId('announcer-polite').innerText()).includes('Monday wins'),
+      6000,
+      async () => `the closing was not announced; the live region says "${await voter.getByTestId('announcer-polite').innerText()}"`,
+    );
   });
 
   await step('the closed poll from the start names its result in words: a tie between Red and Green', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Tally } from './liveResults';
-import { percentagesNote, pluralityOutcome, totalText } from './outcome';
+import { percentagesNote, pluralityOutcome, tallyAnnouncement, totalText } from './outcome';
 
 function tally(votes: number[], final: boolean, ballots = votes.reduce((a, b) => a + b, 0)): Tally {
   const names = ['Red', 'Blue', 'Green'];
@@ -65,5 +65,12 @@ describe('a poll total in words', () => {
     expect(totalText('SINGLE', 1)).toBe('1 vote');
     expect(totalText('RANKED', 4)).toBe('4 votes');
     expect(totalText('MULTIPLE', 2)).toBe('2 ballots');
+  });
+});
+
+describe('what the live region says', () => {
+  it('adds the winner once a single-choice poll is final, not before', () => {
+    expect(tallyAnnouncement(tally([3, 1, 1], true), 'SINGLE')).toMatch(/^Final results: 5 votes\. .* Red wins with 3 of 5 votes \(60\.0%\)\.$/);
+    expect(tallyAnnouncement(tally([3, 1, 1], false), 'SINGLE')).not.toMatch(/wins|ahead/);
   });
 });

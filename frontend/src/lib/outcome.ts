@@ -1,7 +1,7 @@
 // The result of a SINGLE or MULTIPLE poll in words: who wins (or leads), ties included,
 // and what a MULTIPLE poll's percentages are shares of. RANKED and SCORE polls say theirs
 // through lib/methodResults.ts (instant-runoff rounds, averages).
-import { andList } from './methodResults';
+import { andList, resultsAnnouncement } from './methodResults';
 import { percentText, type Tally } from './liveResults';
 
 function votes(n: number): string {
@@ -53,4 +53,16 @@ export function percentagesNote(tally: Tally, kind: string): string | null {
   if (kind !== 'MULTIPLE' || tally.totalVotes === 0) return null;
   const ballots = tally.totalVotes === 1 ? 'the 1 ballot' : `the ${tally.totalVotes} ballots`;
   return `Each percentage is the share of ${ballots} that ticked that option. A ballot can tick several options, so they can add up to more than 100%.`;
+}
+
+/**
+ * The live region's sentence for a new tally of a poll of `kind`: the counts (and for
+ * RANKED and SCORE their outcome), and once final the winner or tie of a SINGLE or
+ * MULTIPLE poll, so the closing moment is heard as well as seen.
+ */
+export function tallyAnnouncement(tally: Tally, kind: string): string {
+  const base = resultsAnnouncement(tally);
+  if (!tally.final || (kind !== 'SINGLE' && kind !== 'MULTIPLE')) return base;
+  const outcome = pluralityOutcome(tally, kind);
+  return outcome ? `${base} ${outcome}` : base;
 }

@@ -112,7 +112,7 @@ export function PollView({ poll, errors, refetch }: PollViewProps) {
   const subscribe =
     poll.status !== 'CLOSED' &&
     (results ? !results.final : hidden && poll.resultsVisibility === 'AFTER_CLOSE');
-  const live = useLiveTally({ initial: results, enabled: subscribe, hidden });
+  const live = useLiveTally({ initial: results, enabled: subscribe, hidden, kind: poll.kind });
   const { tally, onTally: offerTally, onError, restart, epoch } = live;
 
   // The live feed saying "final" means the poll closed: reload it for its new status.

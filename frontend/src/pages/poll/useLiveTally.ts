@@ -7,7 +7,7 @@ import { useAnnounce } from '../../components/Announcer';
 import { useOnline } from '../../hooks/useOnline';
 import { useOnRecovery } from '../../hooks/useReach';
 import { latest, type Tally } from '../../lib/liveResults';
-import { resultsAnnouncement } from '../../lib/methodResults';
+import { tallyAnnouncement } from '../../lib/outcome';
 
 export type LiveState = 'off' | 'connecting' | 'live' | 'final' | 'hidden' | 'unavailable';
 
@@ -18,6 +18,8 @@ interface Options {
   enabled: boolean;
   /** Whether the query said RESULTS_HIDDEN. */
   hidden: boolean;
+  /** The poll's kind, for what the live region says. */
+  kind: string;
 }
 
 export interface LiveTally {
@@ -38,7 +40,7 @@ function reduceTally(current: Tally | null, action: TallyAction): Tally | null {
   return 'reset' in action ? null : latest(current, action.incoming);
 }
 
-export function useLiveTally({ initial, enabled, hidden }: Options): LiveTally {
+export function useLiveTally({ initial, enabled, hidden, kind }: Options): LiveTally {
   const [tally, dispatch] = useReducer(reduceTally, initial);
   const offer = useCallback((incoming: Tally | null) => dispatch({ incoming }), []);
   const [received, setReceived] = useState(false);
@@ -88,7 +90,7 @@ export function useLiveTally({ initial, enabled, hidden }: Options): LiveTally {
     if (failure === 'unavailable') restart();
   });
 
-  useAnnounceUpdates(tally);
+  useAnnounceUpdates(tally, kind);
 
   let state: LiveState;
   if (tally?.final) state = 'final';
@@ -102,7 +104,7 @@ export function useLiveTally({ initial, enabled, hidden }: Options): LiveTally {
 }
 
 /** Reads out changed results politely, at most every few seconds, always the newest. */
-function useAnnounceUpdates(tally: Tally | null): void {
+function useAnnounceUpdates(tally: Tally | null, kind: string): void {
   const announce = useAnnounce();
   const shown = useRef<string | null>(null);
   const lastAt = useRef(0);
@@ -121,9 +123,9 @@ function useAnnounceUpdates(tally: Tally | null): void {
     const wait = Math.max(0, lastAt.current + ANNOUNCE_EVERY_MS - Date.now());
     timer.current = window.setTimeout(() => {
       lastAt.current = Date.now();
-      announce(resultsAnnouncement(tally));
+      announce(tallyAnnouncement(tally, kind));
     }, wait);
-  }, [tally, announce]);
+  }, [tally, kind, announce]);
 
   useEffect(() => () => window.clearTimeout(timer.current), []);
 }
