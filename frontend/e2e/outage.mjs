@@ -87,6 +87,13 @@ export async function outageSteps(ctx) {
       async () => `the voter is not told the vote waits; message: ${await voter.getByTestId('vote-message').innerText().catch(() => 'none')}`,
     );
     if (!(await form.getByRole('button', { name: /Sending vote|Vote/ }).isDisabled())) throw new Error('the vote button is not disabled during the outage');
+    const indicator = await owner.getByTestId('live-indicator').innerText();
+    if (indicator !== 'Reconnecting…') throw new Error(`during the outage the owner's live indicator reads "${indicator}"`);
+    // Someone who has not voted yet cannot start a vote, and is told why.
+    const ownerForm = owner.getByTestId('vote-form');
+    if (!(await ownerForm.getByRole('button', { name: 'Vote' }).isDisabled())) throw new Error("the owner's Vote button is not disabled during the outage");
+    const why = await ownerForm.innerText();
+    if (!why.includes('Can’t reach Tally right now, so voting is paused.')) throw new Error(`the owner's ballot does not say why voting is paused: ${why.replace(/\s+/g, ' ')}`);
     await waitUntil(async () => (await myPolls.getByTestId('created-polls').getByRole('button', { name: 'Try again' }).count()) > 0, 5000, '"My polls" did not fail during the outage');
     await capture(owner, 'outage-poll-desktop', { fullPage: false });
     await capture(voter, 'outage-vote-waiting-phone', { fullPage: false });

@@ -2,6 +2,7 @@
 import { ResultsBars, ResultsPlaceholder } from '../../components/ResultsBars';
 import { RunoffRounds } from '../../components/RunoffRounds';
 import { ScoreResults } from '../../components/ScoreResults';
+import { useReach } from '../../hooks/useReach';
 import { formatDateTime } from '../../lib/datetime';
 import type { Tally } from '../../lib/liveResults';
 import { runoffView, scoreView } from '../../lib/methodResults';
@@ -65,7 +66,9 @@ function MethodResults({ poll, tally }: { poll: PollData; tally: Tally }) {
 
 export function ResultsPanel({ poll, tally, hidden, live, signedIn, onRefresh }: ResultsPanelProps) {
   const final = tally?.final ?? false;
-  const label = LIVE_LABEL[live];
+  const { state: reach } = useReach();
+  // During an outage the feed is not "connecting" for the first time: it waits for Tally.
+  const label = live === 'connecting' && reach === 'unreachable' ? 'Reconnecting…' : LIVE_LABEL[live];
   return (
     <section className="card results-panel" aria-labelledby="results-title" data-testid="results-panel">
       <div className="results-head">
