@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { graphqlWsUrl, reconnectDelay } from './client';
+import { graphqlWsUrl, reachTrackingFetch, reconnectDelay } from './client';
+import type { Reachability } from './reachability';
 
 describe('API client settings', () => {
   it('speaks WebSocket to the page’s own origin', () => {
@@ -12,5 +13,39 @@ describe('API client settings', () => {
     expect(reconnectDelay(3, () => 0)).toBe(8000);
     expect(reconnectDelay(10, () => 0)).toBe(15000);
     expect(reconnectDelay(0, () => 0.999)).toBe(1999);
+  });
+});
+
+describe('telling reachability what requests met', () => {
+  function spy() {
+    const calls: string[] = [];
+    const reach = { suspect: () => calls.push('suspect'), answered: () => calls.push('answered') } as unknown as Reachability;
+    return { calls, reach };
+  }
+
+  it('suspects an outage when fetch throws or a gateway answers 502–504', async () => {
+    const { calls, reach } = spy();
+    const refused = reachTrackingFetch(reach, async () => {
+      throw new TypeError('Failed to fetch');
+    });
+    await expect(refused('/graphql')).rejects.toThrow('Failed to fetch');
+    await reachTrackingFetch(reach, async () => new Response('', { status: 502 }))('/graphql');
+    expect(calls).toEqual(['suspect', 'suspect']);
+  });
+
+  it('counts any answer of the server itself, errors included', async () => {
+    const { calls, reach } = spy();
+    await reachTrackingFetch(reach, async () => new Response('{}', { status: 200 }))('/graphql');
+    await reachTrackingFetch(reach, async () => new Response('{}', { status: 400 }))('/graphql');
+    expect(calls).toEqual(['answered', 'answered']);
+  });
+
+  it('says nothing about a request the app itself aborted', async () => {
+    const { calls, reach } = spy();
+    const aborted = reachTrackingFetch(reach, async () => {
+      throw new DOMException('aborted', 'AbortError');
+    });
+    await expect(aborted('/graphql')).rejects.toThrow('aborted');
+    expect(calls).toEqual([]);
   });
 });
