@@ -12,12 +12,20 @@
 #             the freeze are reported apart (the breaker keeps them from waiting on Redis)
 #   subs      BENCH_SUBSCRIBERS WebSocket subscribers on one poll while BENCH_SUB_RATE
 #             votes/s flow: delivery lag, messages/s, server memory per subscriber
+#   burst     a poll opens and BENCH_BURST_VOTERS distinct voters vote within its first
+#             3 s over 512 connections; OVERLOADED calls are retried after
+#             retryAfterSeconds: time to drain, p99, nothing lost or doubled
+#   reads     anonymous GETs of a hot poll's page query (BENCH_READ_CONCURRENCY
+#             connections): reads/s, latency, server CPU per read
+#   instructions  the server under callgrind: instructions per castVote and per
+#             poll-page read (a figure noise cannot move), with each phase's profile
+#             kept for callgrind_annotate
 # Each vote run prints recorded votes/s, latency percentiles and outcomes, then checks
 # the database (ballots == recorded answers, counters == ballots).
 #
 # Settings (environment): BENCH_SECONDS (20), BENCH_CONCURRENCY (512), BENCH_USERS
-# (300000), BENCH_MODES ("hot ranked many storm redis-down redis-stall subs"), BENCH_SUBSCRIBERS (10000),
-# BENCH_SUB_RATE (2000), BENCH_PG
+# (300000), BENCH_MODES ("instructions hot reads burst ranked many storm redis-down redis-stall subs"), BENCH_SUBSCRIBERS (10000),
+# BENCH_SUB_RATE (2000), BENCH_READ_CONCURRENCY (64), BENCH_BURST_VOTERS (40000), BENCH_PG
 # (postgres://postgres@127.0.0.1:5432), BENCH_REDIS_PORT (6390), BENCH_PORT (18090).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +33,9 @@ cd "$(dirname "$0")/.."
 seconds="${BENCH_SECONDS:-20}"
 concurrency="${BENCH_CONCURRENCY:-512}"
 users="${BENCH_USERS:-300000}"
-modes="${BENCH_MODES:-hot ranked many storm redis-down redis-stall subs}"
+modes="${BENCH_MODES:-instructions hot reads burst ranked many storm redis-down redis-stall subs}"
+read_concurrency="${BENCH_READ_CONCURRENCY:-64}"
+burst_voters="${BENCH_BURST_VOTERS:-40000}"
 subscribers="${BENCH_SUBSCRIBERS:-10000}"
 sub_rate="${BENCH_SUB_RATE:-2000}"
 pg="${BENCH_PG:-postgres://postgres@127.0.0.1:5432}"
@@ -61,6 +71,24 @@ start_server() {
   server_pid=$!
   for _ in $(seq 100); do curl -sf "127.0.0.1:$port/healthz" >/dev/null && return; sleep 0.1; done
   echo "the server did not start; see /tmp/tally-bench-server.log" >&2; exit 1
+}
+
+# The server under callgrind, counting nothing until the bench switches it on. The
+# Redis budget and request timeout are raised: the server runs ~50x slower, and a
+# budget running out would send calls down the fail-open paths instead of the measured
+# ones.
+start_server_under_callgrind() {
+  command -v valgrind >/dev/null || { echo "the instructions mode needs valgrind (apt install valgrind)" >&2; exit 1; }
+  psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS $database WITH (FORCE)" -c "CREATE DATABASE $database" >/dev/null
+  callgrind_dir=$(mktemp -d /tmp/tally-callgrind.XXXX)
+  DATABASE_URL="$pg/$database" REDIS_URL="redis://127.0.0.1:$redis_port" TALLY_JWT_SECRET="$secret" \
+    TALLY_LISTEN="127.0.0.1:$port" TALLY_MAX_CONNECTIONS_PER_CLIENT=0 RUST_LOG=warn \
+    TALLY_REDIS_REQUEST_BUDGET_MS=60000 TALLY_REQUEST_TIMEOUT_MS=120000 \
+    valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$callgrind_dir/callgrind.out.%p" \
+    ./target/release/tally >/tmp/tally-bench-server.log 2>&1 &
+  server_pid=$!
+  for _ in $(seq 600); do curl -sf "127.0.0.1:$port/healthz" >/dev/null && return; sleep 0.2; done
+  echo "the server did not start under callgrind; see /tmp/tally-bench-server.log" >&2; exit 1
 }
 
 stop_server() {
@@ -101,6 +129,15 @@ for mode in $modes; do
   else
     echo "== $mode (concurrency $concurrency, ${seconds}s)"
   fi
+  if [ "$mode" = instructions ]; then
+    echo "== instructions (server under callgrind)"
+    start_server_under_callgrind
+    DATABASE_URL="$pg/$database" TALLY_JWT_SECRET="$secret" ./target/release/tally-bench instructions \
+      --address "127.0.0.1:$port" --pid "$server_pid" --out-file "$callgrind_dir/callgrind.out.$server_pid"
+    echo "profiles: callgrind_annotate --inclusive=yes $callgrind_dir/callgrind.out.$server_pid.1 (castVote), .2 (poll read)"
+    stop_server
+    continue
+  fi
   start_server
   case "$mode" in
     redis-down)
@@ -129,6 +166,21 @@ for mode in $modes; do
         --rate "$sub_rate" --vote-concurrency 128
       ;;
     ranked) bench --mode hot --kind ranked ;;
+    burst)
+      DATABASE_URL="$pg/$database" TALLY_JWT_SECRET="$secret" ./target/release/tally-bench burst \
+        --address "127.0.0.1:$port" --voters "$burst_voters" --window 3 --connections 512
+      ;;
+    reads)
+      out=$(mktemp)
+      before=$(server_cpu_ticks)
+      DATABASE_URL="$pg/$database" TALLY_JWT_SECRET="$secret" ./target/release/tally-bench reads \
+        --address "127.0.0.1:$port" --duration "$seconds" --concurrency "$read_concurrency" | tee "$out"
+      after=$(server_cpu_ticks)
+      awk -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" '
+        /^mode=reads/ { for (i = 1; i <= NF; i++) if ($i ~ /^calls=/) { split($i, kv, "="); calls = kv[2] } }
+        END { cpu = ticks / hz; printf "server CPU: %.1f s; %.1f us per read\n", cpu, calls ? cpu * 1e6 / calls : 0 }' "$out"
+      rm -f "$out"
+      ;;
     *) bench --mode "$mode" ;;
   esac
   curl -s "127.0.0.1:$port/metrics" | grep -E '^tally_vote_(batches_total|batch_size_max|fast_path_total)'

@@ -56,3 +56,28 @@ impl Connection {
         Ok((status, body))
     }
 }
+
+impl Connection {
+    /// GETs `path_and_query` with the given extra headers; returns the status, the
+    /// `ETag` if any and the body.
+    pub async fn get(
+        &mut self,
+        path_and_query: &str,
+        headers: &[(&str, &str)],
+    ) -> anyhow::Result<(u16, Bytes)> {
+        self.sender.ready().await?;
+        let mut request = http::Request::get(path_and_query)
+            .header(http::header::HOST, &self.authority)
+            .header(http::header::ACCEPT, "application/graphql-response+json");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = self
+            .sender
+            .send_request(request.body(Full::new(Bytes::new()))?)
+            .await?;
+        let status = response.status().as_u16();
+        let body = response.into_body().collect().await?.to_bytes();
+        Ok((status, body))
+    }
+}

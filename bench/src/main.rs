@@ -1,6 +1,9 @@
 //! `tally-bench`: load benchmarks for a running Tally (see README, "Benchmarks").
 
+mod burst;
 mod http;
+mod instructions;
+mod reads;
 mod report;
 mod setup;
 mod subs;
@@ -31,6 +34,13 @@ enum Command {
     Votes(VoteArgs),
     /// Live-tally delivery to many subscribers while votes flow.
     Subs(SubsArgs),
+    /// The open-the-gates burst: distinct voters all voting in a poll's first seconds.
+    Burst(BurstArgs),
+    /// Anonymous poll-page reads of one hot poll: reads/s and latency.
+    Reads(ReadArgs),
+    /// Instructions per castVote and per poll-page read, counted by callgrind in a
+    /// server started under it.
+    Instructions(InstructionArgs),
 }
 
 /// Where the server is and how to sign in to it.
@@ -126,11 +136,69 @@ struct SubsArgs {
     connect_concurrency: usize,
 }
 
+#[derive(Args)]
+struct BurstArgs {
+    #[command(flatten)]
+    target: Target,
+    /// Distinct voters, one call each.
+    #[arg(long, default_value_t = 40_000)]
+    voters: usize,
+    /// Seconds over which their calls are spread, from the moment the poll opens.
+    #[arg(long, default_value_t = 3)]
+    window: u64,
+    /// Connections the voters share.
+    #[arg(long, default_value_t = 512)]
+    connections: usize,
+}
+
+#[derive(Args)]
+struct ReadArgs {
+    #[command(flatten)]
+    target: Target,
+    /// Concurrent connections.
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
+    /// How long to read, in seconds.
+    #[arg(long, default_value_t = 20)]
+    duration: u64,
+    /// Votes cast on the poll before reading, so its results are not empty.
+    #[arg(long, default_value_t = 200)]
+    votes: usize,
+}
+
+#[derive(Args)]
+struct InstructionArgs {
+    #[command(flatten)]
+    target: Target,
+    /// The server's process id (it runs under `valgrind --tool=callgrind
+    /// --instr-atstart=no`).
+    #[arg(long)]
+    pid: u32,
+    /// The server's `--callgrind-out-file`, with the pid in place of `%p`.
+    #[arg(long)]
+    out_file: std::path::PathBuf,
+    /// castVote calls measured.
+    #[arg(long, default_value_t = 1_000)]
+    votes: usize,
+    /// Poll-page reads measured.
+    #[arg(long, default_value_t = 1_000)]
+    reads: u64,
+    /// Calls in flight at once (so that the writer forms batches as under load).
+    #[arg(long, default_value_t = 32)]
+    concurrency: usize,
+    /// Calls of each kind made before measuring (caches, connections, JIT-free warm-up).
+    #[arg(long, default_value_t = 300)]
+    warmup: usize,
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Votes(args) => vote_bench(args).await,
         Command::Subs(args) => subs_bench(args).await,
+        Command::Reads(args) => read_bench(args).await,
+        Command::Burst(args) => burst_bench(args).await,
+        Command::Instructions(args) => instruction_bench(args).await,
     }
 }
 
@@ -275,6 +343,168 @@ async fn vote_bench(args: VoteArgs) -> anyhow::Result<()> {
     let consistent = report::verify(&db, &poll_ids, summary.recorded, args.kind).await?;
     if !consistent || summary.inconsistent_users > 0 || summary.recorded_twice > 0 {
         anyhow::bail!("the run lost or duplicated votes");
+    }
+    Ok(())
+}
+
+/// Casts `count` votes on `poll` from fresh users, `concurrency` at once; fails unless
+/// every one is recorded.
+async fn cast_votes(
+    target: &Target,
+    db: &DatabaseConnection,
+    tokens: &setup::TokenSettings,
+    poll: &(String, Vec<String>),
+    count: usize,
+    concurrency: usize,
+) -> anyhow::Result<()> {
+    let run = format!("{:x}", uuid::Uuid::new_v4().as_u128() as u32);
+    let users = setup::create_users(db, &run, count, tokens).await?;
+    let plan = Arc::new(Plan {
+        users,
+        polls: vec![poll.clone()],
+        mode: Mode::Hot,
+        kind: Kind::Single,
+        run,
+    });
+    let (reports, _) = votes::run(
+        target.address,
+        plan,
+        concurrency.min(count).max(1),
+        Duration::from_secs(3_600),
+        None,
+        None,
+    )
+    .await?;
+    let summary = report::summarize(reports)?;
+    if summary.recorded != count as u64 {
+        anyhow::bail!(
+            "{} of {count} votes recorded: {:?}",
+            summary.recorded,
+            summary.outcomes
+        );
+    }
+    Ok(())
+}
+
+async fn read_bench(args: ReadArgs) -> anyhow::Result<()> {
+    let target = &args.target;
+    let (db, run, tokens) = target.prepare().await?;
+    let owner = setup::create_users(&db, &run, 1, &tokens).await?;
+    let polls = setup::create_polls(target.address, &owner, 1, 4, Kind::Single).await?;
+    cast_votes(target, &db, &tokens, &polls[0], args.votes, 32).await?;
+    let path: Arc<str> = reads::page_path(&polls[0].0).into();
+    let (summary, elapsed) = reads::run(
+        target.address,
+        path,
+        args.concurrency,
+        Duration::from_secs(args.duration),
+        None,
+    )
+    .await?;
+    reads::print(&summary, elapsed, args.concurrency);
+    if summary.failed > 0 {
+        anyhow::bail!("{} reads failed", summary.failed);
+    }
+    Ok(())
+}
+
+async fn instruction_bench(args: InstructionArgs) -> anyhow::Result<()> {
+    let target = &args.target;
+    let callgrind = instructions::Callgrind {
+        pid: args.pid,
+        out_file: args.out_file.clone(),
+    };
+    let (db, run, tokens) = target.prepare().await?;
+    let owner = setup::create_users(&db, &run, 1, &tokens).await?;
+    let polls = setup::create_polls(target.address, &owner, 1, 4, Kind::Single).await?;
+    let poll = &polls[0];
+
+    cast_votes(target, &db, &tokens, poll, args.warmup, args.concurrency).await?;
+    callgrind.start()?;
+    cast_votes(target, &db, &tokens, poll, args.votes, args.concurrency).await?;
+    let (profile, total) = callgrind.stop()?;
+    println!(
+        "instructions: castVote {} per call ({} calls, {} at once; profile {})",
+        total / args.votes as u64,
+        args.votes,
+        args.concurrency,
+        profile.display()
+    );
+
+    let path: Arc<str> = reads::page_path(&poll.0).into();
+    let read = |limit: u64| {
+        reads::run(
+            target.address,
+            path.clone(),
+            args.concurrency,
+            Duration::from_secs(3_600),
+            Some(limit),
+        )
+    };
+    read(args.warmup as u64).await?;
+    callgrind.start()?;
+    let (summary, _) = read(args.reads).await?;
+    let (profile, total) = callgrind.stop()?;
+    if summary.failed > 0 {
+        anyhow::bail!(
+            "{} reads failed: {:?}",
+            summary.failed,
+            summary.first_failure
+        );
+    }
+    println!(
+        "instructions: poll read {} per call ({} reads, {} at once; profile {})",
+        total / args.reads,
+        args.reads,
+        args.concurrency,
+        profile.display()
+    );
+    Ok(())
+}
+
+async fn burst_bench(args: BurstArgs) -> anyhow::Result<()> {
+    let target = &args.target;
+    let (db, run, tokens) = target.prepare().await?;
+    let mut users = setup::create_users(&db, &run, args.voters + 1, &tokens).await?;
+    let voters = users.split_off(1);
+    // The poll opens two seconds from now: the burst meets a poll that just opened.
+    let opens = chrono::Utc::now() + chrono::Duration::seconds(2);
+    let polls = setup::create_polls_opening(
+        target.address,
+        &users,
+        1,
+        4,
+        Kind::Single,
+        Some(opens.to_rfc3339()),
+    )
+    .await?;
+    let until_open = (opens - chrono::Utc::now()).to_std().unwrap_or_default();
+    tokio::time::sleep(until_open + Duration::from_millis(20)).await;
+    let window = Duration::from_secs(args.window);
+    let report = burst::run(
+        target.address,
+        voters,
+        polls[0].clone(),
+        window,
+        args.connections,
+        run,
+    )
+    .await?;
+    burst::print(&report, args.voters, window);
+    let mut seen = std::collections::HashSet::new();
+    let twice = report
+        .recorded
+        .iter()
+        .filter(|(i, _)| !seen.insert(*i))
+        .count();
+    let recorded = report.recorded.len() as u64;
+    let poll_ids = vec![polls[0].0.clone()];
+    let consistent = report::verify(&db, &poll_ids, recorded, Kind::Single).await?;
+    if !consistent || twice > 0 || recorded != args.voters as u64 {
+        anyhow::bail!(
+            "the burst lost or duplicated votes: {recorded} of {} recorded, {twice} twice",
+            args.voters
+        );
     }
     Ok(())
 }

@@ -98,6 +98,18 @@ pub async fn create_polls(
     options: usize,
     kind: Kind,
 ) -> anyhow::Result<Vec<(String, Vec<String>)>> {
+    create_polls_opening(address, owners, count, options, kind, None).await
+}
+
+/// As [`create_polls`], the polls opening at `opens_at` (RFC 3339) when given.
+pub async fn create_polls_opening(
+    address: SocketAddr,
+    owners: &[BenchUser],
+    count: usize,
+    options: usize,
+    kind: Kind,
+    opens_at: Option<String>,
+) -> anyhow::Result<Vec<(String, Vec<String>)>> {
     let mut connection = Connection::open(address).await?;
     let mut polls = Vec::with_capacity(count);
     for (i, owner) in owners.iter().cycle().take(count).enumerate() {
@@ -107,6 +119,7 @@ pub async fn create_polls(
                 "title": format!("Bench poll {i}"),
                 "kind": kind.graphql(),
                 "options": (0..options).map(|o| format!("Option {o}")).collect::<Vec<_>>(),
+                "opensAt": opens_at,
             } },
         });
         let (status, bytes) = connection

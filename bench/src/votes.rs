@@ -187,10 +187,10 @@ pub struct WorkerReport {
     pub recorded_after_split: u64,
 }
 
-const CAST_VOTE: &str =
+pub(crate) const CAST_VOTE: &str =
     "mutation($input: CastVoteInput!) { castVote(input: $input) { replayed vote { id } } }";
 
-fn classify(status: u16, body: &[u8]) -> (String, Option<(bool, Uuid)>) {
+pub(crate) fn classify(status: u16, body: &[u8]) -> (String, Option<(bool, Uuid)>) {
     match serde_json::from_slice::<Reply>(body) {
         Ok(Reply {
             data: Some(ReplyData {
