@@ -127,6 +127,11 @@ pub struct HttpConfig {
     /// Longest a GraphQL request may execute, in milliseconds, before it is cut off.
     #[arg(long, env = "TALLY_REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
     pub request_timeout_ms: u64,
+    /// Longest an anonymous `GET /graphql` answer is served again from the instance's
+    /// read cache (and kept by CDNs: `Cache-Control: max-age`), in milliseconds; a new
+    /// tally on the tally bus ends it sooner. 0 turns the cache off.
+    #[arg(long, env = "TALLY_READ_CACHE_MS", default_value_t = 1_000)]
+    pub read_cache_ms: u64,
     /// How long shutdown waits for in-flight requests, in seconds.
     #[arg(long, env = "TALLY_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
     pub shutdown_grace_secs: u64,

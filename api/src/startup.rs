@@ -271,6 +271,7 @@ impl Application {
             clock.clone(),
         );
         let gate = SubscriptionGate::new(polls.clone(), votes.clone(), results.clone());
+        let read_hub = realtime.hub().clone();
         let services = Services {
             accounts: accounts.clone(),
             guests,
@@ -293,6 +294,7 @@ impl Application {
         let state = AppState {
             schema: schemas.full,
             known_schema: schemas.known,
+            documents: schemas.documents,
             persisted,
             accounts,
             store: store.clone(),
@@ -311,6 +313,10 @@ impl Application {
             cors: CorsPolicy::from_config(&config)?,
             rate_headers: http::RateHeaders::from_config(&config.rate_limits),
             exports,
+            read_cache: http::ReadCache::new(
+                read_hub,
+                Duration::from_millis(config.http.read_cache_ms),
+            ),
         };
 
         let listener = bind(config.http.listen).await?;

@@ -39,6 +39,7 @@ mod production_shape;
 mod query_count;
 mod ranked_elections;
 mod rate_limits;
+mod read_cache;
 mod results;
 mod shutdown;
 mod slow_clients;

@@ -62,8 +62,30 @@ impl<'a> Wire<'a> {
     }
 }
 
-/// The HTTP answer to `response` in `media`.
-pub fn render(response: &BatchResponse, media: Media) -> HttpResponse {
+/// A GraphQL answer rendered: its status and JSON body, in its media type.
+pub struct Rendered {
+    /// 200, or 400 for a request error under `application/graphql-response+json`.
+    pub status: StatusCode,
+    /// The media type it is written in.
+    pub media: Media,
+    /// The JSON body.
+    pub body: axum::body::Bytes,
+}
+
+impl Rendered {
+    /// The HTTP answer.
+    pub fn into_response(self) -> HttpResponse {
+        (
+            self.status,
+            [(header::CONTENT_TYPE, self.media.content_type())],
+            self.body,
+        )
+            .into_response()
+    }
+}
+
+/// `response` rendered in `media`.
+pub fn render_parts(response: &BatchResponse, media: Media) -> Rendered {
     let (status, body) = match response {
         BatchResponse::Single(one) => {
             let status = if media == Media::GraphqlResponse && is_request_error(one) {
@@ -80,17 +102,25 @@ pub fn render(response: &BatchResponse, media: Media) -> HttpResponse {
         ),
     };
     match body {
-        Ok(body) => (status, [(header::CONTENT_TYPE, media.content_type())], body).into_response(),
+        Ok(body) => Rendered {
+            status,
+            media,
+            body: body.into(),
+        },
         Err(e) => {
             tracing::error!(error = %e, "serialising a GraphQL response");
-            let body =
-                r#"{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}"#;
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                [(header::CONTENT_TYPE, media.content_type())],
-                body,
-            )
-                .into_response()
+            Rendered {
+                status: StatusCode::INTERNAL_SERVER_ERROR,
+                media,
+                body: axum::body::Bytes::from_static(
+                    br#"{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}"#,
+                ),
+            }
         }
     }
+}
+
+/// The HTTP answer to `response` in `media`.
+pub fn render(response: &BatchResponse, media: Media) -> HttpResponse {
+    render_parts(response, media).into_response()
 }

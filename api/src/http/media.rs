@@ -15,7 +15,7 @@
 use axum::http::{HeaderMap, HeaderValue, header};
 
 /// A media type Tally answers GraphQL in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Media {
     /// `application/graphql-response+json`.
     GraphqlResponse,

@@ -25,6 +25,7 @@ mod graphql;
 mod health;
 mod media;
 mod rate_headers;
+mod read_cache;
 mod request_id;
 mod security;
 pub mod serve;
@@ -32,6 +33,7 @@ pub mod ws;
 mod ws_shared;
 
 pub use rate_headers::RateHeaders;
+pub use read_cache::ReadCache;
 pub use ws_shared::SharedFeeds;
 
 use std::sync::Arc;
@@ -93,6 +95,8 @@ pub struct AppState {
     pub known_schema: AppSchema,
     /// Persisted operations.
     pub persisted: PersistedQueries,
+    /// Documents sent as text, parsed, and whether they passed validation before.
+    pub documents: crate::graphql::DocumentCache,
     /// For reading bearer tokens.
     pub accounts: AccountService,
     /// For readiness checks.
@@ -115,6 +119,8 @@ pub struct AppState {
     pub rate_headers: RateHeaders,
     /// Who may export what, and the rows.
     pub exports: ExportService,
+    /// Answers to anonymous GET reads, kept current by the tally bus.
+    pub read_cache: ReadCache,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

@@ -8,6 +8,7 @@
 //! exist only while the poll has local subscribers.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
 use tokio::sync::watch;
@@ -37,6 +38,9 @@ pub struct Hub {
     pacing: Pacing,
     observer: Mutex<Option<Arc<dyn FeedObserver>>>,
     me: Weak<Hub>,
+    /// Moves with every event ingested, for any poll: what per-instance caches of
+    /// answers compare to tell whether a tally changed since they were taken.
+    changes: AtomicU64,
 }
 
 /// A subscriber's view of a poll's feed; leaving the feed when dropped.
@@ -77,6 +81,7 @@ impl Hub {
             pacing,
             observer: Mutex::default(),
             me: me.clone(),
+            changes: AtomicU64::new(0),
         })
     }
 
@@ -140,6 +145,7 @@ impl Hub {
     /// Hands an event to the poll's feed, if it has local subscribers; older or equal
     /// events than the one held are ignored.
     pub fn ingest(&self, event: TallyEvent) {
+        self.changes.fetch_add(1, Ordering::Release);
         let feeds = self.feeds.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(feed) = feeds.get(&event.tally.poll_id) {
             feed.raw.send_if_modified(|kept| {
@@ -150,6 +156,12 @@ impl Hub {
                 replace
             });
         }
+    }
+
+    /// How many events were ingested so far (for any poll, local subscribers or not):
+    /// an answer computed when this was `n` is current while it still is.
+    pub fn changes(&self) -> u64 {
+        self.changes.load(Ordering::Acquire)
     }
 
     /// The polls with local subscribers now.

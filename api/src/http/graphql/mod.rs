@@ -44,7 +44,6 @@ pub use refusal::Refusal;
 
 use super::AppState;
 use super::answer;
-use super::media::Media;
 use crate::auth::Viewer;
 use crate::error_code::ErrorCode;
 use crate::graphql::RequestMeta;
@@ -67,7 +66,12 @@ pub async fn post(
     let operations = read_post(&state, &headers, body)
         .await
         .map_err(|refusal| refusal.in_media(media))?;
-    Ok(execute(&state, &headers, peer, operations, media).await)
+    let (response, seen) = execute(&state, &headers, peer, operations).await;
+    let mut answer = answer::render(&response, media);
+    state
+        .rate_headers
+        .apply(&seen, &response, answer.headers_mut());
+    Ok(answer)
 }
 
 /// A POST's operation or batch, checked, its persisted operations resolved.
@@ -114,8 +118,12 @@ pub async fn get(
     RawQuery(query): RawQuery,
 ) -> Result<Response, Refusal> {
     let media = media_for(&headers)?;
-    let request = parse_query_string(query.as_deref().unwrap_or_default())
-        .map_err(|refusal| refusal.in_media(media))?;
+    let raw = query.as_deref().unwrap_or_default();
+    let lookup = match state.read_cache.lookup(&headers, raw, media) {
+        Ok(kept) => return Ok(kept),
+        Err(lookup) => lookup,
+    };
+    let request = parse_query_string(raw).map_err(|refusal| refusal.in_media(media))?;
     let request = resolve(&state, request)
         .await
         .map_err(|why| Refusal::persisted(why).in_media(media))?;
@@ -126,7 +134,22 @@ pub async fn get(
         );
     }
     let operations = Operations::Single(Box::new(request));
-    Ok(execute(&state, &headers, peer, operations, media).await)
+    let (response, seen) = execute(&state, &headers, peer, operations).await;
+    let rendered = answer::render_parts(&response, media);
+    let mut extra = HeaderMap::new();
+    state.rate_headers.apply(&seen, &response, &mut extra);
+    let clean = matches!(&response, BatchResponse::Single(one) if one.errors.is_empty());
+    Ok(match lookup {
+        Some(lookup) if clean && rendered.status == axum::http::StatusCode::OK => state
+            .read_cache
+            .store(lookup, rendered.body, media.content_type(), extra),
+        _ => with_headers(rendered.into_response(), extra),
+    })
+}
+
+fn with_headers(mut answer: Response, extra: HeaderMap) -> Response {
+    answer.headers_mut().extend(extra);
+    answer
 }
 
 /// What a request asks to run, persisted operations resolved.
@@ -154,23 +177,27 @@ fn refused_in_batch(why: &Refused) -> async_graphql::Response {
     async_graphql::Response::from_errors(vec![error])
 }
 
-/// Runs `request` on the schema that fits it: persisted documents that passed full
-/// validation before skip it.
+/// Runs `request` on the schema that fits it: documents that passed full validation
+/// before (persisted, or the same text) skip it.
 async fn run(state: &AppState, request: Request) -> async_graphql::Response {
-    let known = persisted(&request).is_some_and(|p| p.0.is_validated());
+    let known = match persisted(&request) {
+        Some(p) => p.0.is_validated(),
+        None => state.documents.is_validated(&request.query),
+    };
     match known {
         true => state.known_schema.execute(request).await,
         false => state.schema.execute(request).await,
     }
 }
 
+/// Runs the operations for the caller `headers` name; returns the answer and what it
+/// took from which rate-limit bucket.
 async fn execute(
     state: &AppState,
     headers: &HeaderMap,
     peer: SocketAddr,
     operations: Operations,
-    media: Media,
-) -> Response {
+) -> (BatchResponse, Vec<usage::Seen>) {
     let viewer = state.confirm_viewer(state.viewer_from(headers)).await;
     let meta = RequestMeta {
         request_id: headers
@@ -209,11 +236,7 @@ async fn execute(
             BatchResponse::Single(async_graphql::Response::from_errors(vec![error]))
         }
     };
-    let mut answer = answer::render(&response, media);
-    state
-        .rate_headers
-        .apply(&seen, &response, answer.headers_mut());
-    answer
+    (response, seen)
 }
 
 /// The client's address: the first `X-Forwarded-For` entry when the proxy in front is
