@@ -22,7 +22,7 @@ use futures::StreamExt;
 use futures::stream::BoxStream;
 
 use super::counters::DocumentCounters;
-use super::document_cache::DocumentCache;
+use super::document_cache::{Cached, DocumentCache};
 use super::document_limits::{Breach, DocumentLimits};
 use super::nesting::{MAX_NESTING, Unparsable, parse_document};
 use super::persisted::Persisted;
@@ -77,6 +77,9 @@ pub struct RequestGuard {
     /// The name of the operation this request runs, for checking its variables once
     /// the document is parsed (a std mutex: held for an assignment only).
     operation_name: Mutex<Option<String>>,
+    /// The cache entry of this request's document (not persisted), to mark validated
+    /// once it passes.
+    cached: Mutex<Option<Arc<Cached>>>,
 }
 
 /// The cost of a request whose document has not been validated.
@@ -100,7 +103,13 @@ impl RequestGuard {
             full_validation: true,
             cost: Arc::new(AtomicUsize::new(NOT_COSTED)),
             operation_name: Mutex::default(),
+            cached: Mutex::default(),
         }
+    }
+
+    /// The cache of parsed documents, which says which passed validation.
+    pub fn documents(&self) -> DocumentCache {
+        self.cache.clone()
     }
 
     /// The same extension (one cache, one set of counters) for the schema of known
@@ -123,6 +132,7 @@ impl RequestGuard {
             full_validation: self.full_validation,
             cost: Arc::new(AtomicUsize::new(NOT_COSTED)),
             operation_name: Mutex::default(),
+            cached: Mutex::default(),
         }
     }
 
@@ -137,8 +147,10 @@ impl RequestGuard {
     ) -> ServerResult<ExecutableDocument> {
         let persisted = ctx.data_opt::<Persisted>();
         if persisted.is_none()
-            && let Some(document) = self.cache.get(query)
+            && let Some(cached) = self.cache.get(query)
         {
+            let document = cached.document().clone();
+            *self.cached.lock().unwrap_or_else(|p| p.into_inner()) = Some(cached);
             return Ok(document);
         }
         // The document parsed in `prepare_request`, through async-graphql's checks of
@@ -153,7 +165,10 @@ impl RequestGuard {
         })?;
         match persisted {
             Some(known) => known.0.set_document(&document),
-            None => self.cache.insert(query, &document),
+            None => {
+                *self.cached.lock().unwrap_or_else(|p| p.into_inner()) =
+                    self.cache.insert(query, &document);
+            }
         }
         Ok(document)
     }
@@ -383,11 +398,17 @@ impl Extension for RequestGuard {
             self.counters.validated.fetch_add(1, Ordering::Relaxed);
         }
         let result = next.run(ctx).await;
-        if self.full_validation
-            && result.is_ok()
-            && let Some(known) = ctx.data_opt::<Persisted>()
-        {
-            known.0.mark_validated();
+        if self.full_validation && result.is_ok() {
+            match ctx.data_opt::<Persisted>() {
+                Some(known) => known.0.mark_validated(),
+                None => {
+                    if let Some(cached) =
+                        self.cached.lock().unwrap_or_else(|p| p.into_inner()).take()
+                    {
+                        cached.mark_validated();
+                    }
+                }
+            }
         }
         let result = result.map_err(|errors| {
             errors

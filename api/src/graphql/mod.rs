@@ -44,6 +44,7 @@ use crate::service::{
 
 pub use context::RequestMeta;
 pub use counters::DocumentCounters;
+pub use document_cache::DocumentCache;
 pub use nesting::{MAX_NESTING, Unparsable, parse_document};
 pub use subscriptions::SharedExecution;
 
@@ -145,7 +146,11 @@ pub struct Schemas {
     /// (complexity, depth) and fragment cycles (async-graphql's
     /// `ValidationMode::Fast`). A variable of the wrong type is then refused while
     /// the field's arguments are read (`BAD_USER_INPUT`) rather than by validation.
+    /// Documents sent as text go there too once their text passed
+    /// ([`Schemas::documents`]).
     pub known: AppSchema,
+    /// The parsed documents both schemas share, and which passed validation.
+    pub documents: DocumentCache,
 }
 
 /// The schemas with their services and limits; `redis_budget` is the longest one request
@@ -161,6 +166,7 @@ pub fn build(
 ) -> Schemas {
     let full_guard = guard(limits, redis_budget, counters);
     let known_guard = full_guard.known();
+    let documents = full_guard.documents();
     let schema = |guard, mode| {
         let builder = match introspection {
             true => builder(limits, guard),
@@ -190,6 +196,7 @@ pub fn build(
     Schemas {
         full: schema(full_guard, ValidationMode::Strict),
         known: schema(known_guard, ValidationMode::Fast),
+        documents,
     }
 }
 
