@@ -18,6 +18,7 @@ pub mod passwords;
 pub mod proof_of_work;
 pub mod secrets;
 pub mod tokens;
+pub mod verified_tokens;
 
 use uuid::Uuid;
 

@@ -17,6 +17,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::verified_tokens::VerifiedTokens;
 use crate::clock::Clock;
 
 /// How far ahead of this server's clock a token's `iat` may be: instances' clocks
@@ -68,6 +69,8 @@ pub struct TokenKeys {
     audience: Arc<str>,
     ttl: Duration,
     clock: Arc<dyn Clock>,
+    /// Tokens verified before, until they expire.
+    verified: Arc<VerifiedTokens>,
 }
 
 impl TokenKeys {
@@ -100,6 +103,7 @@ impl TokenKeys {
             audience: audience.into(),
             ttl: Duration::from_std(ttl).unwrap_or(Duration::days(1)),
             clock,
+            verified: Arc::default(),
         }
     }
 
@@ -132,6 +136,10 @@ impl TokenKeys {
 
     /// Whom a token was issued to, or why it is refused.
     pub fn verify(&self, token: &str) -> Result<Subject, Refusal> {
+        let now = self.clock.now().timestamp();
+        if let Some(subject) = self.verified.get(token, now) {
+            return Ok(subject);
+        }
         // `Validation::algorithms` holds HS256 alone, so `decode` refuses any other `alg`
         // (`none` included) before it looks at a signature.
         let mut last_error = None;
@@ -155,16 +163,17 @@ impl TokenKeys {
             Some(ErrorKind::InvalidAlgorithm) => "token algorithm not accepted",
             _ => "invalid token",
         })?;
-        let now = self.clock.now().timestamp();
         if claims.exp <= now {
             return Err("token expired");
         }
         self.check_lifetime(&claims, now)?;
         let user = Uuid::parse_str(&claims.sub).map_err(|_| "invalid token")?;
-        Ok(Subject {
+        let subject = Subject {
             user,
             guest: claims.guest,
-        })
+        };
+        self.verified.put(token, subject, claims.exp);
+        Ok(subject)
     }
 
     /// The user a token was issued to and when it expires, or why it is refused: for
