@@ -223,9 +223,21 @@ async fn a_known_operation_is_neither_parsed_nor_validated_again() {
     }
     let validated = metric(&app, "tally_graphql_documents_validated_total").await;
 
-    // The same text sent as plain text is validated as before.
+    // The same text sent as plain text is validated the first time it comes as text…
     app.graphql(None, POLLS, json!({ "first": 1 })).await;
-    assert!(metric(&app, "tally_graphql_documents_validated_total").await > validated);
+    let validated_text = metric(&app, "tally_graphql_documents_validated_total").await;
+    assert!(validated_text > validated);
+    // …and from then on runs as a known document too, with what depends on the
+    // variables still checked.
+    for _ in 0..3 {
+        no_polls_page(&app.graphql(None, POLLS, json!({ "first": 1 })).await);
+    }
+    assert_eq!(
+        metric(&app, "tally_graphql_documents_validated_total").await,
+        validated_text
+    );
+    let body = app.graphql(None, POLLS, json!({ "first": 50 })).await;
+    assert_eq!(error_code(&body), Some("QUERY_TOO_COMPLEX"), "{body}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
