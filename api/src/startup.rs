@@ -31,8 +31,9 @@ use crate::realtime::closer::spawn_closer;
 use crate::realtime::{Hub, Pacing, Realtime, RedisBus};
 use crate::redis::RedisClient;
 use crate::service::{
-    AccountService, BallotOwners, ExportService, GuestService, InvitationCodes, InvitationGate,
-    InvitationService, PollService, ResultsService, SubscriptionGate, VoteService, WebhookService,
+    AccountService, ActivityService, BallotOwners, ExportService, GuestService, InvitationCodes,
+    InvitationGate, InvitationService, PollService, ResultsService, SubscriptionGate, VoteService,
+    WebhookService,
 };
 use crate::shutdown::{self, Running};
 use crate::store::{Store, VoteWriter, WriterConfig};
@@ -282,6 +283,7 @@ impl Application {
             gate: gate.clone(),
             webhooks,
             invitations,
+            activity: ActivityService::new(store.clone(), clock.clone()),
         };
         let exposure = Exposure::from_config(&config);
         let schemas = graphql::build(

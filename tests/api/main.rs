@@ -12,6 +12,7 @@ mod webhook_receiver;
 mod ws_support;
 
 mod accounts;
+mod activity;
 mod anonymous;
 mod audiences;
 mod concurrency;

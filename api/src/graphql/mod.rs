@@ -5,6 +5,7 @@
 //! `service/`. Errors leave through [`crate::error::AppError`] so each carries its code.
 
 mod accounts;
+mod activity;
 mod catalogue;
 mod context;
 mod counters;
@@ -38,8 +39,8 @@ use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder, Val
 use crate::config::GraphqlLimits;
 use crate::realtime::Realtime;
 use crate::service::{
-    AccountService, GuestService, InvitationService, PollService, ResultsService, SubscriptionGate,
-    VoteService, WebhookService,
+    AccountService, ActivityService, GuestService, InvitationService, PollService, ResultsService,
+    SubscriptionGate, VoteService, WebhookService,
 };
 
 pub use context::RequestMeta;
@@ -104,6 +105,8 @@ pub struct Services {
     pub webhooks: WebhookService,
     /// Invitations to invite-only polls.
     pub invitations: InvitationService,
+    /// Polls' activity over time, for their owners.
+    pub activity: ActivityService,
 }
 
 fn builder(
@@ -190,6 +193,7 @@ pub fn build(
             .data(services.realtime.clone())
             .data(services.webhooks.clone())
             .data(services.invitations.clone())
+            .data(services.activity.clone())
             .data(loaders)
             .finish()
     };

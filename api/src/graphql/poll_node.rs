@@ -12,6 +12,7 @@ use async_graphql::{Context, ID, Lookahead, Object, Result};
 use uuid::Uuid;
 
 use super::accounts::UserNode;
+use super::activity::{self, ActivityInterval, PollActivityNode};
 use super::context::ContextExt;
 use super::enums::{PollKind, PollListing, PollStatus, PollVoters, ResultsVisibility};
 use super::ids::to_id;
@@ -366,6 +367,24 @@ impl PollNode {
     /// out). On an `INVITED` poll, only such viewers may vote.
     async fn viewer_invited(&self, ctx: &Context<'_>) -> Result<bool> {
         Ok(invitations::viewer_invited(ctx, &self.poll).await?)
+    }
+
+    /// Ballots cast, changed and retracted per `interval` (default MINUTE), counted from
+    /// the audit log, from `since` (default: the poll's creation, or as far back as
+    /// 1,440 buckets reach) until `until` (default: now), widened to whole buckets. Only
+    /// the owner may read it (`FORBIDDEN`); a window of more than 1,440 buckets is
+    /// `BAD_USER_INPUT`.
+    async fn activity(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The bucket length (null: MINUTE).")] interval: Option<ActivityInterval>,
+        #[graphql(desc = "The window's start (default: the poll's creation).")] since: Option<
+            DateTime,
+        >,
+        #[graphql(desc = "The window's end (default: now).")] until: Option<DateTime>,
+    ) -> Result<PollActivityNode> {
+        let interval = interval.unwrap_or(ActivityInterval::Minute);
+        activity::poll_activity(ctx, &self.poll, interval, since, until).await
     }
 
     /// The current tally. Null with a `RESULTS_HIDDEN` error when `resultsVisibility`

@@ -3,6 +3,7 @@
 //! Each service holds the ports it needs (store, clock, writer, …) and takes domain types.
 
 pub mod accounts;
+pub mod activity;
 pub mod ballot_owner;
 pub mod exports;
 pub mod guests;
@@ -17,6 +18,7 @@ pub mod votes;
 pub mod webhooks;
 
 pub use accounts::{AccountService, Session};
+pub use activity::ActivityService;
 pub use ballot_owner::BallotOwners;
 pub use exports::ExportService;
 pub use guests::GuestService;

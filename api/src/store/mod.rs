@@ -8,6 +8,7 @@
 //! `BEGIN IMMEDIATE` so that concurrent writers queue on the busy timeout instead of
 //! failing with `SQLITE_BUSY` when a read lock would have to be upgraded.
 
+mod activity;
 mod ballots;
 mod cast;
 mod claims;
@@ -21,6 +22,7 @@ mod vote_changes;
 mod webhooks;
 mod writer;
 
+pub use activity::ActivityCount;
 pub use cast::{BatchResult, CastOutcome, CastRequest};
 pub use claims::{CLAIMED_KEY_PREFIX, ClaimOutcome, Rekey};
 pub use exports::{BallotCursor, BallotPage, ExportedBallot};

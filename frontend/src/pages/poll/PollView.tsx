@@ -1,5 +1,5 @@
 // One poll: what it asks, voting, live results, sharing and (for its owner) closing.
-import { useCallback, useEffect } from 'react';
+import { lazy, Suspense, useCallback, useEffect } from 'react';
 import { useLocation } from 'react-router';
 import { errorsAt, hasCode, type ApiError } from '../../api/errors';
 import { useAuth } from '../../auth/AuthProvider';
@@ -20,6 +20,9 @@ import { ResultsPanel } from './ResultsPanel';
 import type { PollData } from './types';
 import { useLiveTally } from './useLiveTally';
 import { VotePanel } from './VotePanel';
+
+// The owner's chart is split out: voters never load it.
+const ActivityPanel = lazy(() => import('./activity/ActivityPanel'));
 
 interface PollViewProps {
   poll: PollData;
@@ -162,6 +165,11 @@ export function PollView({ poll, errors, refetch }: PollViewProps) {
               restart();
             }}
           />
+          {isOwner && (
+            <Suspense fallback={null}>
+              <ActivityPanel pollId={poll.id} createdAt={poll.createdAt} version={tally?.version ?? null} />
+            </Suspense>
+          )}
           {isOwner && poll.voters === 'INVITED' && <InvitationsPanel pollId={poll.id} pollTitle={poll.title} />}
         </div>
         <aside className="poll-side stack" aria-label="About this poll">
