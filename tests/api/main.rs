@@ -51,6 +51,7 @@ mod tokens;
 mod voter_marks;
 mod votes;
 mod voting_methods;
+mod web_app;
 mod webhooks;
 mod writer;
 mod ws_limits;

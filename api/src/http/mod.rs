@@ -9,7 +9,8 @@
 //! | `GET /healthz` | the process is up |
 //! | `GET /readyz` | the database answers (Redis is reported, but only as degraded) |
 //! | `GET /metrics` | counters in the Prometheus text format ([`crate::metrics`]), where exposed |
-//! | anything else | the built web app (`TALLY_STATIC_DIR`), `index.html` for client routes |
+//! | `GET /assets/*` | the web app's hashed files, precompressed (br, gzip), cached a year ([`web_app`]) |
+//! | anything else | the built web app (`TALLY_STATIC_DIR`), `index.html` for client routes, `no-cache` |
 //!
 //! Every response carries the security headers of [`security`]. Connections are
 //! accepted and limited by [`serve`]. Other web origins reach `/graphql` and
@@ -29,6 +30,7 @@ mod read_cache;
 mod request_id;
 mod security;
 pub mod serve;
+mod web_app;
 pub mod ws;
 mod ws_shared;
 
@@ -40,12 +42,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::http::StatusCode;
 use axum::http::{HeaderName, Request};
 use axum::routing::get;
 use std::path::Path;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
@@ -125,27 +125,6 @@ pub struct AppState {
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The built web app, when there is one; client-side routes get its `index.html`.
-/// Source maps only where exposed.
-fn web_app(dir: &Path, source_maps: bool) -> Router {
-    let index = dir.join("index.html");
-    if !index.exists() {
-        tracing::warn!(dir = %dir.display(), "no built web app here; / answers 404 (run `make run`, which builds it)");
-        return Router::new().fallback(|| async {
-            (
-                StatusCode::NOT_FOUND,
-                "The web app is not built. `make run` builds and serves it; the API is at /graphql.",
-            )
-        });
-    }
-    let app = Router::new().fallback_service(ServeDir::new(dir).fallback(ServeFile::new(index)));
-    if source_maps {
-        app
-    } else {
-        app.layer(axum::middleware::from_fn(exposure::refuse_source_maps))
-    }
-}
-
 /// All routes with their layers.
 pub fn router(state: AppState, exposure: &Exposure, static_dir: &Path) -> Router {
     let optional = exposure::routes(exposure, state.metrics.clone());
@@ -161,7 +140,7 @@ pub fn router(state: AppState, exposure: &Exposure, static_dir: &Path) -> Router
         .merge(exports::routes())
         .with_state(Arc::new(state))
         .merge(optional)
-        .merge(web_app(static_dir, exposure.source_maps))
+        .merge(web_app::routes(static_dir, exposure.source_maps))
         // Outermost last: the id is set before the trace span is made, and echoed back.
         // (Only /graphql reads a body, and it enforces the size limit itself so that the
         // refusal is a GraphQL error.)
