@@ -24,6 +24,7 @@ import { captured, screenshotsDir } from './capture.mjs';
 import { finishSteps } from './finish.mjs';
 import { looksSteps } from './looks.mjs';
 import { outageSteps } from './outage.mjs';
+import { reachSteps } from './reach.mjs';
 import { shareFirstSteps } from './share.mjs';
 
 const frontendDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -967,6 +968,8 @@ async function scenario(base, browser, server) {
     });
 
     await looksSteps({ owner, pollUrl, step, waitUntil, newPage });
+
+    await reachSteps({ owner, pollUrl, step, waitUntil, newPage });
 
     await outageSteps({
       owner,

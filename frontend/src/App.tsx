@@ -1,3 +1,4 @@
+import { lazy, Suspense } from 'react';
 import { BrowserRouter, Route, Routes } from 'react-router';
 import { AuthProvider } from './auth/AuthProvider';
 import { SessionCheck } from './auth/SessionCheck';
@@ -5,12 +6,17 @@ import { AnnouncerProvider } from './components/Announcer';
 import { Layout } from './components/Layout';
 import { RequireAuth } from './components/RequireAuth';
 import { HomePage } from './pages/HomePage';
-import { InvitePage } from './pages/InvitePage';
-import { LoginPage, SignupPage } from './pages/AuthPages';
-import { MyPollsPage } from './pages/MyPollsPage';
-import { NewPollPage } from './pages/NewPollPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { PollPage } from './pages/PollPage';
+
+// Pages a poll's voters do not need are loaded when first visited, so the poll page
+// downloads only its own code (see frontend/e2e/budget.mjs).
+const InvitePage = lazy(() => import('./pages/InvitePage').then((m) => ({ default: m.InvitePage })));
+const LoginPage = lazy(() => import('./pages/AuthPages').then((m) => ({ default: m.LoginPage })));
+const SignupPage = lazy(() => import('./pages/AuthPages').then((m) => ({ default: m.SignupPage })));
+const MyPollsPage = lazy(() => import('./pages/MyPollsPage').then((m) => ({ default: m.MyPollsPage })));
+const NewPollPage = lazy(() => import('./pages/NewPollPage').then((m) => ({ default: m.NewPollPage })));
+
 
 export function App() {
   return (
@@ -18,6 +24,7 @@ export function App() {
       <AnnouncerProvider>
         <AuthProvider>
           <SessionCheck />
+          <Suspense fallback={<p className="loading">Loading…</p>}>
           <Routes>
             <Route element={<Layout />}>
               <Route index element={<HomePage />} />
@@ -44,6 +51,7 @@ export function App() {
               <Route path="*" element={<NotFoundPage />} />
             </Route>
           </Routes>
+          </Suspense>
         </AuthProvider>
       </AnnouncerProvider>
     </BrowserRouter>

@@ -4,7 +4,7 @@
 // of it above the fold on a phone.
 import { useId, useRef, useState } from 'react';
 import { useAnnounce } from './Announcer';
-import { QrCode } from './QrCode';
+import { QrCode } from './LazyQrCode';
 
 async function copyText(text: string, fallbackInput: HTMLInputElement | null): Promise<boolean> {
   try {
@@ -108,7 +108,7 @@ export function SharePanel({ url, title, prominent = false }: SharePanelProps) {
           </p>
           <p className="field-hint">Or let people scan the QR code with their phone camera.</p>
         </div>
-        <QrCode value={url} label="QR code of the link to this poll" size={prominent ? QR_SIZE.prominent : QR_SIZE.card} />
+        <QrCode value={url} label="QR code of the link to this poll" size={prominent ? QR_SIZE.prominent : QR_SIZE.card} deferred={!prominent} />
       </div>
     </section>
   );

@@ -1,0 +1,122 @@
+// Issue 16 items 5 and 8: the poll page is fast on a phone (its JavaScript within a gzip
+// budget, first paint within 1.5 s on a throttled slow-4G phone), and the owner sees the
+// poll's activity over time.
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { capture } from './capture.mjs';
+
+const distDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist');
+
+/** Most JavaScript (gzipped) the poll page may load for a voter. */
+export const POLL_PAGE_JS_BUDGET = 80 * 1024;
+/** Latest first-contentful-paint of the poll page on the throttled phone. */
+export const FIRST_PAINT_BUDGET_MS = 1500;
+/** The throttled phone: slow 4G (150 ms round trip, 1.6 Mbit/s down, 750 kbit/s up), CPU 4x slower. */
+export const SLOW_PHONE = {
+  latency: 150,
+  downloadThroughput: (1.6 * 1024 * 1024) / 8,
+  uploadThroughput: (750 * 1024) / 8,
+  cpuSlowdown: 4,
+};
+
+/**
+ * @typedef {import('playwright-core').Page} Page
+ * @typedef {{
+ *   owner: Page,
+ *   pollUrl: string,
+ *   step: (name: string, body: () => Promise<void>) => Promise<void>,
+ *   waitUntil: (check: () => Promise<boolean>, timeout: number, message: string | (() => Promise<string>)) => Promise<void>,
+ *   newPage: (size: 'desktop' | 'phone', who: string, options?: object) => Promise<Page>,
+ * }} Ctx
+ */
+
+/**
+ * The gzip size of a built file, from the `.gz` the build wrote beside it.
+ * @param {string} url
+ */
+function gzipSize(url) {
+  const file = path.join(distDir, new URL(url).pathname);
+  if (!existsSync(`${file}.gz`)) throw new Error(`no ${file}.gz: the build did not precompress it`);
+  return statSync(`${file}.gz`).size;
+}
+
+/**
+ * Opens `url` in `page` and returns every script it loaded (until the network is quiet).
+ * @param {Page} page
+ * @param {string} url
+ */
+async function scriptsLoaded(page, url) {
+  /** @type {string[]} */
+  const scripts = [];
+  page.on('response', (response) => {
+    if (response.request().resourceType() === 'script') scripts.push(response.url());
+  });
+  await page.goto(url, { waitUntil: 'networkidle' });
+  await page.getByTestId('poll').waitFor();
+  return scripts;
+}
+
+/** @param {Ctx} ctx */
+export async function reachSteps(ctx) {
+  const { owner, pollUrl, step, waitUntil, newPage } = ctx;
+
+  await step('the poll page loads at most 80 kB of JavaScript (gzipped) for a voter', async () => {
+    const page = await newPage('phone', 'budget-voter');
+    const scripts = await scriptsLoaded(page, pollUrl);
+    const sizes = scripts.map((url) => ({ file: new URL(url).pathname, gzip: gzipSize(url) }));
+    const total = sizes.reduce((n, s) => n + s.gzip, 0);
+    console.log(`    poll page JavaScript: ${(total / 1024).toFixed(1)} kB gzipped in ${sizes.length} files (${sizes.map((s) => `${path.basename(s.file)} ${(s.gzip / 1024).toFixed(1)}`).join(', ')})`);
+    for (const unwanted of ['QrCode', 'NewPollPage', 'ActivityPanel']) {
+      if (sizes.some((s) => s.file.includes(unwanted))) throw new Error(`a voter's poll page loaded ${unwanted}`);
+    }
+    if (total > POLL_PAGE_JS_BUDGET) {
+      throw new Error(`${(total / 1024).toFixed(1)} kB is over the ${POLL_PAGE_JS_BUDGET / 1024} kB budget`);
+    }
+  });
+
+  await step('on a throttled slow-4G phone the poll page paints within 1.5 s', async () => {
+    const page = await newPage('phone', 'slow-phone');
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: SLOW_PHONE.latency,
+      downloadThroughput: SLOW_PHONE.downloadThroughput,
+      uploadThroughput: SLOW_PHONE.uploadThroughput,
+    });
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: SLOW_PHONE.cpuSlowdown });
+    await page.goto(pollUrl, { waitUntil: 'load' });
+    await waitUntil(
+      async () => page.evaluate(() => performance.getEntriesByName('first-contentful-paint').length > 0),
+      15_000,
+      'no first-contentful-paint entry',
+    );
+    const fcp = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1);
+    await page.getByTestId('poll').waitFor({ timeout: 15_000 });
+    const loaded = await page.evaluate(() => {
+      const nav = /** @type {PerformanceNavigationTiming | undefined} */ (performance.getEntriesByType('navigation')[0]);
+      return nav ? Math.round(nav.loadEventEnd) : -1;
+    });
+    console.log(`    throttled phone (150 ms RTT, 1.6 Mbit/s, CPU 4x): first-contentful-paint ${Math.round(fcp)} ms, load ${loaded} ms`);
+    await capture(page, 'poll-slow-phone', { fullPage: false });
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+    if (fcp > FIRST_PAINT_BUDGET_MS) throw new Error(`first paint at ${Math.round(fcp)} ms, over ${FIRST_PAINT_BUDGET_MS} ms`);
+  });
+
+  await step("the owner sees the poll's votes per minute as a chart, with a summary in words", async () => {
+    await owner.goto(pollUrl);
+    const chart = owner.getByTestId('activity-chart');
+    await chart.waitFor({ timeout: 10_000 });
+    await waitUntil(
+      async () => /\d+ votes? cast/.test((await owner.getByTestId('activity-summary').textContent()) ?? ''),
+      10_000,
+      async () => `summary: ${await owner.getByTestId('activity-summary').textContent()}`,
+    );
+    const bars = await chart.locator('rect').count();
+    if (bars === 0) throw new Error('the chart has no bars');
+    await owner.getByTestId('activity').scrollIntoViewIfNeeded();
+    await capture(owner, 'owner-activity', { fullPage: false });
+  });
+}
