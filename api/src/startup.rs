@@ -333,7 +333,12 @@ impl Application {
         Ok(Application {
             listener,
             address,
-            router: http::router(state, &exposure, &config.http.static_dir),
+            router: http::router(
+                state,
+                &exposure,
+                &config.http.static_dir,
+                &config.invitations.public_origin,
+            ),
             metrics_listener,
             limits: ConnectionLimits::from_config(&config),
             store,

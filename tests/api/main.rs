@@ -42,6 +42,7 @@ mod ranked_elections;
 mod rate_limits;
 mod read_cache;
 mod results;
+mod share_pages;
 mod shutdown;
 mod slow_clients;
 mod subscription_visibility;

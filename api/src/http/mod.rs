@@ -9,6 +9,7 @@
 //! | `GET /healthz` | the process is up |
 //! | `GET /readyz` | the database answers (Redis is reported, but only as degraded) |
 //! | `GET /metrics` | counters in the Prometheus text format ([`crate::metrics`]), where exposed |
+//! | `GET /polls/{id}`, `GET /embed/polls/{id}`, `GET /oembed` | link previews, the embeddable widget's page (the one route other sites may frame) and oEmbed ([`share_pages`]) |
 //! | `GET /assets/*` | the web app's hashed files, precompressed (br, gzip), cached a year ([`web_app`]) |
 //! | anything else | the built web app (`TALLY_STATIC_DIR`), `index.html` for client routes, `no-cache` |
 //!
@@ -30,6 +31,7 @@ mod read_cache;
 mod request_id;
 mod security;
 pub mod serve;
+mod share_pages;
 mod web_app;
 pub mod ws;
 mod ws_shared;
@@ -126,8 +128,14 @@ pub struct AppState {
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// All routes with their layers.
-pub fn router(state: AppState, exposure: &Exposure, static_dir: &Path) -> Router {
+pub fn router(
+    state: AppState,
+    exposure: &Exposure,
+    static_dir: &Path,
+    public_origin: &str,
+) -> Router {
     let optional = exposure::routes(exposure, state.metrics.clone());
+    let state_store = state.store.clone();
     // CORS on /graphql only: the WebSocket checks `Origin` itself (browsers do not
     // apply CORS to sockets), and nothing else is meant for other origins.
     let graphql = Router::new()
@@ -140,6 +148,11 @@ pub fn router(state: AppState, exposure: &Exposure, static_dir: &Path) -> Router
         .merge(exports::routes())
         .with_state(Arc::new(state))
         .merge(optional)
+        .merge(share_pages::routes(
+            state_store,
+            static_dir,
+            public_origin,
+        ))
         .merge(web_app::routes(static_dir, exposure.source_maps))
         // Outermost last: the id is set before the trace span is made, and echoed back.
         // (Only /graphql reads a body, and it enforces the size limit itself so that the
