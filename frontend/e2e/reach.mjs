@@ -2,6 +2,7 @@
 // budget, first paint within 1.5 s on a throttled slow-4G phone), and the owner sees the
 // poll's activity over time.
 import { existsSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { capture } from './capture.mjs';
@@ -28,6 +29,8 @@ export const SLOW_PHONE = {
  *   step: (name: string, body: () => Promise<void>) => Promise<void>,
  *   waitUntil: (check: () => Promise<boolean>, timeout: number, message: string | (() => Promise<string>)) => Promise<void>,
  *   newPage: (size: 'desktop' | 'phone', who: string, options?: object) => Promise<Page>,
+ *   api: (query: string, variables: Record<string, unknown>, token?: string) => Promise<any>,
+ *   tokenOf: (page: Page) => Promise<string>,
  * }} Ctx
  */
 
@@ -118,5 +121,92 @@ export async function reachSteps(ctx) {
     if (bars === 0) throw new Error('the chart has no bars');
     await owner.getByTestId('activity').scrollIntoViewIfNeeded();
     await capture(owner, 'owner-activity', { fullPage: false });
+  });
+}
+
+/**
+ * Serves one HTML page on a port of its own (another origin than the app's).
+ * @param {string} html
+ * @returns {Promise<{ url: string, close(): void }>}
+ */
+function hostPage(html) {
+  return new Promise((resolve) => {
+    const server = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      response.end(html);
+    });
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      // "localhost" is another site than the app's 127.0.0.1.
+      resolve({ url: `http://localhost:${port}/`, close: () => server.close() });
+    });
+  });
+}
+
+/** @param {Ctx} ctx */
+export async function embedSteps(ctx) {
+  const { owner, step, waitUntil, newPage, api, tokenOf } = ctx;
+
+  await step('a poll embedded on another site votes (as a guest), shows the results live and sizes its frame', async () => {
+    const token = await tokenOf(owner);
+    const created = await api(
+      'mutation($input: CreatePollInput!) { createPoll(input: $input) { id options { id } } }',
+      { input: { title: 'Tea or coffee? <embedded>', options: ['Tea', 'Coffee'], voters: 'GUESTS' } },
+      token,
+    );
+    const poll = created.data?.createPoll;
+    if (!poll) throw new Error(`createPoll failed: ${JSON.stringify(created.errors)}`);
+    await owner.goto(`/polls/${poll.id}`);
+    await owner.getByTestId('embed-snippet').locator('summary').click();
+    const snippet = await owner.getByTestId('embed-code').inputValue();
+    if (!snippet.includes(`/embed/polls/${poll.id}`)) throw new Error(`the snippet does not frame the widget: ${snippet}`);
+    await capture(owner, 'embed-snippet', { fullPage: false });
+
+    const host = await hostPage(`<!doctype html><html lang="en"><head><title>A blog</title></head><body><h1>My blog</h1>${snippet}</body></html>`);
+    try {
+      const page = await newPage('desktop', 'embed-host');
+      await page.goto(host.url);
+      const frame = page.frameLocator('iframe');
+      const form = frame.getByTestId('vote-form');
+      await form.waitFor({ timeout: 15_000 });
+      await form.getByLabel('Tea', { exact: true }).check();
+      await form.getByRole('button', { name: 'Vote as guest' }).click();
+      await waitUntil(
+        async () => (await frame.getByTestId('my-vote').innerText().catch(() => '')).includes('You voted for Tea'),
+        20_000,
+        'the embedded widget never said "You voted for Tea"',
+      );
+      // Someone else votes elsewhere; the widget shows it live.
+      const other = await api(
+        'mutation($input: RegisterInput!) { register(input: $input) { token } }',
+        { input: { username: `embedfan${Date.now() % 100000}`, password: 'a long enough password' } },
+      );
+      const otherToken = other.data?.register?.token;
+      if (!otherToken) throw new Error(`register failed: ${JSON.stringify(other.errors)}`);
+      const cast = await api(
+        'mutation($input: CastVoteInput!) { castVote(input: $input) { replayed } }',
+        { input: { pollId: poll.id, optionIds: [poll.options[1].id], idempotencyKey: `embed-${Date.now()}` } },
+        otherToken,
+      );
+      if (cast.errors) throw new Error(`castVote failed: ${JSON.stringify(cast.errors)}`);
+      await waitUntil(
+        async () => (await frame.getByTestId('result-1').getAttribute('data-votes', { timeout: 1000 }).catch(() => null)) === '1',
+        5000,
+        'the widget did not show the other vote live',
+      );
+      // The host's script sized the frame to the height the widget reported.
+      const sizes = await page.evaluate(() => {
+        const iframe = /** @type {HTMLIFrameElement} */ (document.querySelector('iframe'));
+        return { style: iframe.style.height, box: iframe.getBoundingClientRect().height };
+      });
+      if (!sizes.style.endsWith('px') || sizes.box < 150) throw new Error(`the frame was not sized by the widget: ${JSON.stringify(sizes)}`);
+      const inner = await frame.locator('html').evaluate((html) => html.scrollHeight);
+      if (Math.abs(inner - sizes.box) > 2) throw new Error(`frame ${sizes.box}px tall, widget ${inner}px`);
+      console.log(`    widget sized to ${sizes.style} by postMessage`);
+      await capture(page, 'embed-on-another-site', { fullPage: true });
+    } finally {
+      host.close();
+    }
   });
 }

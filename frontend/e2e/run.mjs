@@ -24,7 +24,7 @@ import { captured, screenshotsDir } from './capture.mjs';
 import { finishSteps } from './finish.mjs';
 import { looksSteps } from './looks.mjs';
 import { outageSteps } from './outage.mjs';
-import { reachSteps } from './reach.mjs';
+import { embedSteps, reachSteps } from './reach.mjs';
 import { shareFirstSteps } from './share.mjs';
 
 const frontendDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -969,7 +969,13 @@ async function scenario(base, browser, server) {
 
     await looksSteps({ owner, pollUrl, step, waitUntil, newPage });
 
-    await reachSteps({ owner, pollUrl, step, waitUntil, newPage });
+    const reach = {
+      owner, pollUrl, step, waitUntil, newPage,
+      api: (/** @type {string} */ query, /** @type {Record<string, unknown>} */ variables, /** @type {string | undefined} */ token) => graphql(base, query, variables, token),
+      tokenOf: sessionToken,
+    };
+    await reachSteps(reach);
+    await embedSteps(reach);
 
     await outageSteps({
       owner,

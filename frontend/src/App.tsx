@@ -15,6 +15,7 @@ const InvitePage = lazy(() => import('./pages/InvitePage').then((m) => ({ defaul
 const LoginPage = lazy(() => import('./pages/AuthPages').then((m) => ({ default: m.LoginPage })));
 const SignupPage = lazy(() => import('./pages/AuthPages').then((m) => ({ default: m.SignupPage })));
 const MyPollsPage = lazy(() => import('./pages/MyPollsPage').then((m) => ({ default: m.MyPollsPage })));
+const EmbedPage = lazy(() => import('./pages/embed/EmbedPage').then((m) => ({ default: m.EmbedPage })));
 const NewPollPage = lazy(() => import('./pages/NewPollPage').then((m) => ({ default: m.NewPollPage })));
 
 
@@ -26,6 +27,7 @@ export function App() {
           <SessionCheck />
           <Suspense fallback={<p className="loading">Loading…</p>}>
           <Routes>
+            <Route path="embed/polls/:id" element={<EmbedPage />} />
             <Route element={<Layout />}>
               <Route index element={<HomePage />} />
               <Route path="login" element={<LoginPage />} />

@@ -4,6 +4,7 @@
 // of it above the fold on a phone.
 import { useId, useRef, useState } from 'react';
 import { useAnnounce } from './Announcer';
+import { EmbedSnippet } from './EmbedSnippet';
 import { QrCode } from './LazyQrCode';
 
 async function copyText(text: string, fallbackInput: HTMLInputElement | null): Promise<boolean> {
@@ -110,6 +111,13 @@ export function SharePanel({ url, title, prominent = false }: SharePanelProps) {
         </div>
         <QrCode value={url} label="QR code of the link to this poll" size={prominent ? QR_SIZE.prominent : QR_SIZE.card} deferred={!prominent} />
       </div>
+      {!prominent && <EmbedSnippet {...embedTarget(url)} title={title} />}
     </section>
   );
+}
+
+/** The origin and poll id of a poll's link, for its embed snippet. */
+function embedTarget(url: string): { origin: string; pollId: string } {
+  const parsed = new URL(url);
+  return { origin: parsed.origin, pollId: parsed.pathname.split('/').pop() ?? '' };
 }
