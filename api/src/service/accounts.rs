@@ -8,6 +8,7 @@ use crate::auth::known_users::KnownUsers;
 use crate::auth::passwords::PasswordHasher;
 use crate::auth::tokens::{Subject, TokenKeys};
 use crate::clock::Clock;
+use crate::coalesce::Coalescer;
 use crate::domain::{Password, User, Username};
 use crate::error::{AppError, AppResult};
 use crate::limits::{Bucket, Limiter};
@@ -33,7 +34,20 @@ pub struct AccountService {
     limiter: Limiter,
     /// Which token users were recently found to exist (or not).
     known: Arc<KnownUsers>,
+    /// Whether users exist, asked of the database for many requests at once.
+    lookups: Arc<Coalescer<Uuid, bool>>,
     clock: Arc<dyn Clock>,
+}
+
+/// Whether each of `ids` exists, in their order; all unanswered when the query fails.
+async fn active_among(store: &Store, ids: Vec<Uuid>) -> Vec<Option<bool>> {
+    match store.users_active(&ids).await {
+        Ok(active) => ids.iter().map(|id| Some(active.contains(id))).collect(),
+        Err(e) => {
+            tracing::debug!(error = ?e, "checking that tokens' users exist");
+            vec![None; ids.len()]
+        }
+    }
 }
 
 impl AccountService {
@@ -46,12 +60,17 @@ impl AccountService {
         clock: Arc<dyn Clock>,
         known_user_ttl: std::time::Duration,
     ) -> Self {
+        let lookup_store = store.clone();
         AccountService {
             store,
             hasher,
             tokens,
             limiter,
             known: Arc::new(KnownUsers::new(known_user_ttl, clock.clone())),
+            lookups: Arc::new(Coalescer::start(move |ids: Vec<Uuid>| {
+                let store = lookup_store.clone();
+                async move { active_among(&store, ids).await }
+            })),
             clock,
         }
     }
@@ -118,15 +137,14 @@ impl AccountService {
         if let Some(exists) = self.known.get(id) {
             return exists;
         }
-        match self.store.user_is_active(id).await {
-            Ok(exists) => {
+        // Lookups waiting together share one query ([`crate::coalesce`]); one that
+        // could not be answered (the database down) lets the token through, as before.
+        match self.lookups.call(id).await {
+            Some(exists) => {
                 self.known.put(id, exists);
                 exists
             }
-            Err(e) => {
-                tracing::debug!(error = ?e, "checking that a token's user exists");
-                true
-            }
+            None => true,
         }
     }
 

@@ -159,4 +159,17 @@ impl Store {
             .await?;
         Ok(found.is_some())
     }
+
+    /// Which of `ids` exist and may still sign requests (one query for them all).
+    pub async fn users_active(&self, ids: &[Uuid]) -> AppResult<std::collections::HashSet<Uuid>> {
+        let found: Vec<Uuid> = users::Entity::find()
+            .select_only()
+            .column(users::Column::Id)
+            .filter(users::Column::Id.is_in(ids.iter().copied()))
+            .filter(users::Column::RetiredAt.is_null())
+            .into_tuple()
+            .all(self.conn())
+            .await?;
+        Ok(found.into_iter().collect())
+    }
 }
