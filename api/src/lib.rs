@@ -19,6 +19,7 @@
 //! | [`redis`] | the optional Redis connection and its key names |
 //! | [`webhooks`] | signed webhook deliveries: signing, target checks, retries, the sender loop |
 //! | [`metrics`] | the counters served at `/metrics` |
+//! | [`latency`] | latency histograms (vote batch stages, GraphQL operations) |
 //! | [`clock`] | the time port |
 //! | [`error`], [`error_code`] | the error policy, and the one catalogue of its stable codes |
 //! | [`telemetry`] | structured logs |
@@ -33,6 +34,7 @@ pub mod error;
 pub mod error_code;
 pub mod graphql;
 pub mod http;
+pub mod latency;
 pub mod limits;
 pub mod live;
 pub mod metrics;

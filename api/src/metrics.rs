@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::graphql::DocumentCounters;
+use crate::latency::{self, AfterCommit};
 use crate::realtime::{Hub, Pacing};
 use crate::store::{StoreMetrics, VoteWriter};
 
@@ -52,6 +53,8 @@ pub struct AppCounters {
     /// Password verifications run: one per sign-in, also for an unknown username (it
     /// verifies against a filler hash, so both answers cost the same).
     pub password_verifications: AtomicU64,
+    /// How long each step after a vote batch's commit took.
+    pub after_commit: AfterCommit,
 }
 
 /// Resident memory of this process, in bytes (Linux; 0 elsewhere).
@@ -135,6 +138,29 @@ impl Metrics {
                 "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
             );
         }
+        self.render_histograms(&mut out);
         out
+    }
+
+    /// The latency histograms: each vote batch stage, each GraphQL operation.
+    fn render_histograms(&self, out: &mut String) {
+        const STAGES: &str = "tally_vote_batch_stage_seconds";
+        latency::header(
+            STAGES,
+            "Vote batch stages: queue_wait (per call), commit, then tallies, marks and publish (run at once, per batch).",
+            out,
+        );
+        let (w, after) = (self.writer.metrics(), &self.app.after_commit);
+        let stages = [
+            ("queue_wait", &w.queue_wait),
+            ("commit", &w.commit_latency),
+            ("tallies", &after.tallies),
+            ("marks", &after.marks),
+            ("publish", &after.publish),
+        ];
+        for (stage, histogram) in stages {
+            histogram.render(STAGES, &format!("stage=\"{stage}\""), out);
+        }
+        self.documents.latencies.render(out);
     }
 }

@@ -30,6 +30,7 @@ mod http_surface;
 mod identity;
 mod input_edges;
 mod invitations;
+mod latency_metrics;
 mod limits_visible;
 mod listing;
 mod live;

@@ -10,7 +10,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest, NextRequest,
@@ -25,9 +25,11 @@ use super::counters::DocumentCounters;
 use super::document_cache::{Cached, DocumentCache};
 use super::document_limits::{Breach, DocumentLimits};
 use super::nesting::{MAX_NESTING, Unparsable, parse_document};
+use super::operation_latency::operation_of;
 use super::persisted::Persisted;
 use super::variables;
 use crate::error_code::ErrorCode;
+use crate::latency::Histogram;
 
 /// The persisted document a request runs, if it is one.
 fn persisted(data: &async_graphql::Data) -> Option<&Persisted> {
@@ -80,6 +82,8 @@ pub struct RequestGuard {
     /// The cache entry of this request's document (not persisted), to mark validated
     /// once it passes.
     cached: Mutex<Option<Arc<Cached>>>,
+    /// The latency histogram of this request's operation, once its document is parsed.
+    timing: Mutex<Option<Arc<Histogram>>>,
 }
 
 /// The cost of a request whose document has not been validated.
@@ -104,6 +108,7 @@ impl RequestGuard {
             cost: Arc::new(AtomicUsize::new(NOT_COSTED)),
             operation_name: Mutex::default(),
             cached: Mutex::default(),
+            timing: Mutex::default(),
         }
     }
 
@@ -133,6 +138,7 @@ impl RequestGuard {
             cost: Arc::new(AtomicUsize::new(NOT_COSTED)),
             operation_name: Mutex::default(),
             cached: Mutex::default(),
+            timing: Mutex::default(),
         }
     }
 
@@ -305,7 +311,11 @@ fn finish(registry: &async_graphql::registry::Registry, mut response: Response) 
 #[async_graphql::async_trait::async_trait]
 impl Extension for RequestGuard {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let started = Instant::now();
         let response = crate::redis::budget::within(self.redis_budget, next.run(ctx)).await;
+        if let Some(histogram) = self.timing.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            histogram.observe(started.elapsed());
+        }
         let mut response = finish(&ctx.schema_env.registry, response);
         if let Some(cost) = self.cost() {
             response.extensions.insert("cost".to_owned(), cost);
@@ -383,6 +393,11 @@ impl Extension for RequestGuard {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .take();
+        if let Some((kind, name)) = operation_of(&document, operation_name.as_deref()) {
+            let persisted = ctx.data_opt::<Persisted>().is_some();
+            *self.timing.lock().unwrap_or_else(|p| p.into_inner()) =
+                Some(self.counters.latencies.series(kind, name, persisted));
+        }
         match variables::missing_required(&document, operation_name.as_deref(), variables) {
             Some(missing) => Err(with_code(missing, ErrorCode::BadUserInput)),
             None => Ok(document),

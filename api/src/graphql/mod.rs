@@ -20,6 +20,7 @@ mod kind_results;
 mod loaders;
 mod nesting;
 mod node;
+pub mod operation_latency;
 mod pagination;
 pub mod persisted;
 mod poll_node;

@@ -35,6 +35,7 @@ pub use redis::RedisLive;
 use crate::clock::Clock;
 use crate::domain::{Ballot, IdempotencyKey, PollStatus, RequestHash, Tally, Vote};
 use crate::error::AppResult;
+use crate::latency::timed;
 use crate::metrics::AppCounters;
 use crate::realtime::redis_bus::CurrentTallies;
 use crate::realtime::{TallyEvent, TallyPublisher};
@@ -222,10 +223,11 @@ impl CommitSink for LiveState {
         // voting sees their vote; all at once, so a Redis that stalls costs the batch
         // one timeout, not three.
         let events = Self::live_events(&batch.tallies);
+        let stages = &self.counters.after_commit;
         let (_, _, ()) = tokio::join!(
-            self.live.put_tallies(&batch.tallies),
-            self.live.put_marks(&marks),
-            self.publisher.publish(events)
+            timed(&stages.tallies, self.live.put_tallies(&batch.tallies)),
+            timed(&stages.marks, self.live.put_marks(&marks)),
+            timed(&stages.publish, self.publisher.publish(events))
         );
     }
 }

@@ -31,6 +31,7 @@ use super::{Store, is_transient};
 use crate::clock::Clock;
 use crate::domain::{IdempotencyKey, RequestHash, Tally, Vote};
 use crate::error::{AppError, AppResult};
+use crate::latency::Histogram;
 
 /// How many times a call may come back undecided before it fails.
 const MAX_ATTEMPTS: u8 = 4;
@@ -108,11 +109,18 @@ pub struct WriterMetrics {
     /// Calls handed to the writer and not answered yet, queued or in a batch being
     /// written (a gauge).
     pub pending: AtomicU64,
+    /// Per call: from its arrival at the writer to the start of the batch that holds it.
+    pub queue_wait: Histogram,
+    /// Per batch: its transaction, begin to commit (committed batches only).
+    pub commit_latency: Histogram,
 }
 
 struct Job {
     request: CastRequest,
     attempts: u8,
+    /// When the call reached the writer; taken when its queue wait is recorded (so a
+    /// call retried or split out of a failed batch counts its wait once).
+    queued_at: Option<Instant>,
     reply: oneshot::Sender<AppResult<CastOutcome>>,
     _pending: Pending,
 }
@@ -178,6 +186,7 @@ impl VoteWriter {
         let job = Job {
             request,
             attempts: 0,
+            queued_at: Some(Instant::now()),
             reply,
             _pending: Pending::new(&self.metrics),
         };
@@ -338,9 +347,15 @@ impl Task {
     }
 
     /// Writes a batch, answers its callers, and returns the calls to run again.
-    async fn write(&self, batch: Vec<Job>) -> Vec<Job> {
+    async fn write(&self, mut batch: Vec<Job>) -> Vec<Job> {
         let requests: Vec<CastRequest> = batch.iter().map(|j| j.request.clone()).collect();
         let started = Instant::now();
+        // A call's wait ends when its first batch starts.
+        for queued_at in batch.iter_mut().filter_map(|j| j.queued_at.take()) {
+            self.metrics
+                .queue_wait
+                .observe(started.saturating_duration_since(queued_at));
+        }
         match self.store.commit_cast_batch(&requests, &*self.clock).await {
             Ok(result) => {
                 self.record(batch.len(), started.elapsed());
@@ -414,6 +429,7 @@ impl Task {
         m.max_batch_size.fetch_max(size, Ordering::Relaxed);
         m.commit_micros_total.fetch_add(micros, Ordering::Relaxed);
         m.commit_micros_max.fetch_max(micros, Ordering::Relaxed);
+        m.commit_latency.observe(latency);
     }
 }
 
