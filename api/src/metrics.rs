@@ -161,6 +161,13 @@ impl Metrics {
         for (stage, histogram) in stages {
             histogram.render(STAGES, &format!("stage=\"{stage}\""), out);
         }
+        const LAG: &str = "tally_live_lag_seconds";
+        latency::header(
+            LAG,
+            "Age of a tally (now minus its asOf) when this instance hands it to its subscribers: commit, bus and pacing.",
+            out,
+        );
+        self.pacing.lag().render(LAG, "", out);
         self.documents.latencies.render(out);
     }
 }

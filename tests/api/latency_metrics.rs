@@ -1,11 +1,13 @@
-//! The latency histograms on `/metrics`: each vote batch stage, and GraphQL operations
-//! by type and persisted operation name (others as `other`), scraped as Prometheus text.
+//! The latency histograms on `/metrics`: each vote batch stage, the tally lag seen by
+//! subscribers, and GraphQL operations by type and persisted operation name (others as
+//! `other`), scraped as Prometheus text.
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::helpers::{TestApp, use_redis};
 use crate::redis_support::shared_redis_url;
+use crate::ws_support::WsClient;
 
 /// The value of one series line (`name{labels} value`) on the metrics page.
 fn series(text: &str, line_start: &str) -> Option<f64> {
@@ -52,12 +54,17 @@ async fn votes_fill_every_batch_stage_histogram_and_operations_are_timed_by_name
     let poll_id = poll["id"].as_str().unwrap();
     let option = poll["options"][0]["id"].as_str().unwrap();
     let voters = app.register_many("stage_voter", 3).await;
+    let mut subscriber = WsClient::ready(&app, Some(&owner.token)).await;
+    subscriber.subscribe_results("r", poll_id).await;
+    assert_eq!(subscriber.next_results("r").await["totalVotes"], 0);
     for (i, voter) in voters.iter().enumerate() {
         let body = app
             .cast_vote(voter, poll_id, &[option], &format!("k{i}"))
             .await;
         assert_eq!(body["errors"], Value::Null, "{body}");
     }
+    // The subscriber got a tally through its feed: its age was measured.
+    assert!(subscriber.next_results("r").await["totalVotes"].as_i64() >= Some(1));
     persisted_viewer(&app).await;
     persisted_viewer(&app).await;
 
@@ -76,6 +83,8 @@ async fn votes_fill_every_batch_stage_histogram_and_operations_are_timed_by_name
         "tally_vote_batch_stage_seconds_bucket{stage=\"commit\",le=\"+Inf\"}",
     );
     assert_eq!(inf, Some(batches));
+    let lag = series(&text, "tally_live_lag_seconds_count").unwrap_or(0.0);
+    assert!(lag >= 1.0, "{text}");
 
     // castVote was sent as an ad-hoc document: `other`; the persisted Viewer is named.
     let mutations = series(

@@ -194,13 +194,19 @@ async fn pump(
         let Some(event) = raw.borrow_and_update().clone() else {
             continue;
         };
-        out.send_if_modified(|kept| {
+        let as_of = event.tally.as_of;
+        let sent = out.send_if_modified(|kept| {
             let replace = newer(&event, kept.as_ref());
             if replace {
                 *kept = Some(event);
             }
             replace
         });
+        if sent {
+            // Wall clocks: across instances this includes their skew (NTP keeps it small).
+            let age = (chrono::Utc::now() - as_of).to_std().unwrap_or_default();
+            pacing.lag().observe(age);
+        }
         last = Some(tokio::time::Instant::now());
     }
     tracing::trace!(%poll, "feed closed");

@@ -13,6 +13,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use crate::latency::Histogram;
+
 /// The pacing of this instance's feeds, shared by the hub (which waits) and the
 /// WebSocket layer (which counts watchers).
 #[derive(Debug, Clone)]
@@ -20,6 +22,9 @@ pub struct Pacing {
     least_gap: Duration,
     budget_per_second: u32,
     watchers: Arc<AtomicUsize>,
+    /// The age of each tally (now − its `asOf`) when a feed hands it to its subscribers:
+    /// commit, bus and pacing together — the tally lag an operator watches.
+    lag: Arc<Histogram>,
 }
 
 /// One subscription being written to; counted until dropped.
@@ -40,7 +45,13 @@ impl Pacing {
             least_gap: Duration::from_secs(1) / updates_per_second.max(1),
             budget_per_second: budget_per_second.max(1),
             watchers: Arc::default(),
+            lag: Arc::default(),
         }
+    }
+
+    /// The tally lag histogram.
+    pub fn lag(&self) -> &Histogram {
+        &self.lag
     }
 
     /// Counts a subscription until the returned guard is dropped.
