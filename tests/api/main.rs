@@ -18,6 +18,7 @@ mod audiences;
 mod concurrency;
 mod cors;
 mod degradation;
+mod deploy_files;
 mod docs;
 mod exports;
 mod exposure;
