@@ -74,7 +74,8 @@ async fn votes_survive_redis_going_away_and_counters_are_rebuilt_when_it_returns
     assert!(counter_of(&app) > 0);
 
     redis.restart();
-    let deadline = Instant::now() + Duration::from_secs(15);
+    let restarted = Instant::now();
+    let deadline = restarted + Duration::from_secs(15);
     while readiness(&app).await.1["redis"] != "ok" {
         assert!(
             Instant::now() < deadline,
@@ -82,6 +83,12 @@ async fn votes_survive_redis_going_away_and_counters_are_rebuilt_when_it_returns
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // Figures quoted in docs/operations.md.
+    eprintln!(
+        "redis stopped: 5 of 5 votes recorded without it, {} Redis errors; redis back: ready with redis ok {:?} after restart",
+        counter_of(&app),
+        restarted.elapsed()
+    );
     vote_all(&app, &voters[10..], id, &options[2]).await;
     assert_eq!(total(&app, id).await, 15);
     // The restarted Redis holds the rebuilt tally, at the database's version.
@@ -164,11 +171,18 @@ async fn a_stalled_redis_costs_a_few_waits_then_none_and_is_probed_back() {
 
     // Redis comes back: a probe closes the breaker and the fast path answers again.
     redis.resume();
-    let deadline = Instant::now() + Duration::from_secs(15);
+    let resumed = Instant::now();
+    let deadline = resumed + Duration::from_secs(15);
     while readiness(&app).await.1["redis"] != "ok" {
         assert!(Instant::now() < deadline, "the breaker never closed");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // Figures quoted in docs/operations.md.
+    eprintln!(
+        "redis paused: first 5 votes {:?}; median of the next 15 {settled:?}; breaker trips {trips}, commands skipped {skipped}; redis resumed: breaker closed after {:?}",
+        &stalled[..5],
+        resumed.elapsed()
+    );
     timed_votes(&app, &voters[25..], id, &options[2]).await;
     let answered = crate::helpers::counter(&app.metrics.app.fast_path_answers);
     let replay = app.cast_vote(&voters[29], id, &[&options[2]], "k").await;
@@ -199,11 +213,17 @@ async fn an_instance_whose_database_stops_answering_is_unready_within_a_second()
     assert!(took < Duration::from_secs(1), "/readyz took {took:?}");
 
     proxy.thaw();
-    let deadline = Instant::now() + Duration::from_secs(15);
+    let thawed = Instant::now();
+    let deadline = thawed + Duration::from_secs(15);
     while ready(&app).await != 200 {
         assert!(Instant::now() < deadline, "never ready again");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // Figures quoted in docs/operations.md.
+    eprintln!(
+        "database frozen: /readyz answered 503 in {took:?}; database back: ready again after {:?}",
+        thawed.elapsed()
+    );
 }
 
 /// `host:port` of a `postgres://user@host:port/db?…` URL.
