@@ -43,7 +43,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve => {
-            crate::telemetry::init(cli.config.http.log_format);
+            // Dropped last, after the runtime: it sends the spans still buffered.
+            let _telemetry =
+                crate::telemetry::init(cli.config.http.log_format, &cli.config.telemetry)?;
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;

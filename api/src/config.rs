@@ -61,6 +61,9 @@ pub struct Config {
     /// Invitations to invite-only polls.
     #[command(flatten)]
     pub invitations: InvitationConfig,
+    /// OpenTelemetry traces.
+    #[command(flatten)]
+    pub telemetry: TelemetryConfig,
 }
 
 impl Config {
@@ -91,6 +94,23 @@ pub enum Environment {
     Development,
     /// Missing secrets stop the server from starting.
     Production,
+}
+
+/// OpenTelemetry traces (the standard `OTEL_*` names, so collectors' docs apply).
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Traces")]
+pub struct TelemetryConfig {
+    /// Base URL of an OTLP/HTTP collector, e.g. `http://otel-collector:4318`: traces go to
+    /// `<url>/v1/traces` as protobuf. Unset: no traces, at no cost.
+    #[arg(long = "otlp-endpoint", env = "OTEL_EXPORTER_OTLP_ENDPOINT")]
+    pub otlp_endpoint: Option<String>,
+    /// The `service.name` every span carries.
+    #[arg(
+        long = "otel-service-name",
+        env = "OTEL_SERVICE_NAME",
+        default_value = "tally"
+    )]
+    pub service_name: String,
 }
 
 /// How log lines are written.

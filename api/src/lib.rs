@@ -22,7 +22,7 @@
 //! | [`latency`] | latency histograms (vote batch stages, GraphQL operations) |
 //! | [`clock`] | the time port |
 //! | [`error`], [`error_code`] | the error policy, and the one catalogue of its stable codes |
-//! | [`telemetry`] | structured logs |
+//! | [`telemetry`] | structured logs, OpenTelemetry traces |
 
 pub mod auth;
 pub mod cli;

@@ -385,7 +385,8 @@ impl TestApp {
         clock: Arc<ManualClock>,
     ) -> TestApp {
         if std::env::var_os("TEST_LOG").is_some() {
-            tally::telemetry::init(tally::config::LogFormat::Text);
+            // Logs only (the test config sets no trace endpoint): nothing to keep.
+            let _ = tally::telemetry::init(tally::config::LogFormat::Text, &config.telemetry);
         }
         let ports = Ports { clock: app_clock };
         let app = Application::build_with(config.clone(), ports)

@@ -51,6 +51,7 @@ mod subscription_visibility;
 mod subscriptions;
 mod tally_groups;
 mod tokens;
+mod traces;
 mod voter_marks;
 mod votes;
 mod voting_methods;

@@ -25,11 +25,12 @@ use super::counters::DocumentCounters;
 use super::document_cache::{Cached, DocumentCache};
 use super::document_limits::{Breach, DocumentLimits};
 use super::nesting::{MAX_NESTING, Unparsable, parse_document};
-use super::operation_latency::operation_of;
+use super::operation_latency::{operation_of, type_name};
 use super::persisted::Persisted;
 use super::variables;
 use crate::error_code::ErrorCode;
 use crate::latency::Histogram;
+use tracing::Instrument as _;
 
 /// The persisted document a request runs, if it is one.
 fn persisted(data: &async_graphql::Data) -> Option<&Persisted> {
@@ -312,7 +313,15 @@ fn finish(registry: &async_graphql::registry::Registry, mut response: Response) 
 impl Extension for RequestGuard {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let started = Instant::now();
-        let response = crate::redis::budget::within(self.redis_budget, next.run(ctx)).await;
+        // A span of the request's trace; its type and name are recorded once parsed.
+        let span = tracing::debug_span!(
+            "graphql",
+            graphql.operation.type = tracing::field::Empty,
+            graphql.operation.name = tracing::field::Empty
+        );
+        let response = crate::redis::budget::within(self.redis_budget, next.run(ctx))
+            .instrument(span)
+            .await;
         if let Some(histogram) = self.timing.lock().unwrap_or_else(|p| p.into_inner()).take() {
             histogram.observe(started.elapsed());
         }
@@ -394,6 +403,11 @@ impl Extension for RequestGuard {
             .unwrap_or_else(|p| p.into_inner())
             .take();
         if let Some((kind, name)) = operation_of(&document, operation_name.as_deref()) {
+            let span = tracing::Span::current();
+            span.record("graphql.operation.type", type_name(kind));
+            if let Some(name) = name {
+                span.record("graphql.operation.name", name);
+            }
             let persisted = ctx.data_opt::<Persisted>().is_some();
             *self.timing.lock().unwrap_or_else(|p| p.into_inner()) =
                 Some(self.counters.latencies.series(kind, name, persisted));

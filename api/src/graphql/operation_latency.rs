@@ -80,6 +80,14 @@ impl OperationLatencies {
     }
 }
 
+/// `query`, `mutation` or `subscription`.
+pub fn type_name(kind: OperationType) -> &'static str {
+    TYPES
+        .iter()
+        .find(|(t, _)| *t == kind)
+        .map_or("query", |(_, name)| name)
+}
+
 /// The type and name of the operation `document` runs for a request that names
 /// `wanted` (or none), when there is one.
 pub fn operation_of<'d>(

@@ -40,6 +40,7 @@ use crate::metrics::AppCounters;
 use crate::realtime::redis_bus::CurrentTallies;
 use crate::realtime::{TallyEvent, TallyPublisher};
 use crate::store::{CommitSink, Committed, Store};
+use tracing::Instrument as _;
 
 /// How a voter's ballot was cast under one key: enough to replay that call's answer, or
 /// to refuse the key with another input. Whether the voter *still* has a ballot is not
@@ -224,10 +225,14 @@ impl CommitSink for LiveState {
         // one timeout, not three.
         let events = Self::live_events(&batch.tallies);
         let stages = &self.counters.after_commit;
+        // Each step is a span of the batch's trace (Redis round trips when configured).
         let (_, _, ()) = tokio::join!(
-            timed(&stages.tallies, self.live.put_tallies(&batch.tallies)),
-            timed(&stages.marks, self.live.put_marks(&marks)),
+            timed(&stages.tallies, self.live.put_tallies(&batch.tallies))
+                .instrument(tracing::debug_span!("live: put tallies")),
+            timed(&stages.marks, self.live.put_marks(&marks))
+                .instrument(tracing::debug_span!("live: put voter marks")),
             timed(&stages.publish, self.publisher.publish(events))
+                .instrument(tracing::debug_span!("bus: publish tallies"))
         );
     }
 }

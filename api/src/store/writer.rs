@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument as _;
 
 use super::cast::{CastOutcome, CastRequest};
 use super::{Store, is_transient};
@@ -121,6 +122,9 @@ struct Job {
     /// When the call reached the writer; taken when its queue wait is recorded (so a
     /// call retried or split out of a failed batch counts its wait once).
     queued_at: Option<Instant>,
+    /// The caller's span, which the batch span links (a disabled span when traces are
+    /// off).
+    span: tracing::Span,
     reply: oneshot::Sender<AppResult<CastOutcome>>,
     _pending: Pending,
 }
@@ -187,6 +191,7 @@ impl VoteWriter {
             request,
             attempts: 0,
             queued_at: Some(Instant::now()),
+            span: tracing::Span::current(),
             reply,
             _pending: Pending::new(&self.metrics),
         };
@@ -346,8 +351,19 @@ impl Task {
         }
     }
 
+    /// Writes a batch in its own span, linked to the span of every call in it.
+    async fn write(&self, batch: Vec<Job>) -> Vec<Job> {
+        let span = tracing::debug_span!("vote batch", size = batch.len());
+        if !span.is_disabled() {
+            for job in &batch {
+                crate::telemetry::link(&span, &job.span);
+            }
+        }
+        self.write_batch(batch).instrument(span).await
+    }
+
     /// Writes a batch, answers its callers, and returns the calls to run again.
-    async fn write(&self, mut batch: Vec<Job>) -> Vec<Job> {
+    async fn write_batch(&self, mut batch: Vec<Job>) -> Vec<Job> {
         let requests: Vec<CastRequest> = batch.iter().map(|j| j.request.clone()).collect();
         let started = Instant::now();
         // A call's wait ends when its first batch starts.
@@ -356,7 +372,16 @@ impl Task {
                 .queue_wait
                 .observe(started.saturating_duration_since(queued_at));
         }
-        match self.store.commit_cast_batch(&requests, &*self.clock).await {
+        let transaction = tracing::debug_span!(
+            "sql: vote batch transaction",
+            db.system = db_system(self.store.backend())
+        );
+        let committed = self
+            .store
+            .commit_cast_batch(&requests, &*self.clock)
+            .instrument(transaction)
+            .await;
+        match committed {
             Ok(result) => {
                 self.record(batch.len(), started.elapsed());
                 let recorded: Vec<RecordedVote> = batch
@@ -459,5 +484,14 @@ fn answer(mut job: Job, outcome: AppResult<CastOutcome>) -> Option<Job> {
             let _ = job.reply.send(other);
             None
         }
+    }
+}
+
+/// The OpenTelemetry `db.system` name of a backend.
+fn db_system(backend: sea_orm::DbBackend) -> &'static str {
+    match backend {
+        sea_orm::DbBackend::Postgres => "postgresql",
+        sea_orm::DbBackend::Sqlite => "sqlite",
+        _ => "other_sql",
     }
 }
