@@ -252,13 +252,42 @@ fn compose_runs_the_documented_topology_with_real_settings() {
         );
     }
     assert_eq!(instances, 3, "three Tally instances");
-    let haproxy_config = compose["services"]["haproxy"]["volumes"][0]
-        .as_str()
-        .unwrap();
+    let haproxy = &compose["services"]["haproxy"];
+    let haproxy_config = haproxy["volumes"][0].as_str().unwrap();
     assert!(
         haproxy_config.starts_with("./haproxy.cfg:"),
         "{haproxy_config}"
     );
+    // The balancer's servers are the three instances, on their listen port.
+    let servers: BTreeSet<String> = ["TALLY_1", "TALLY_2", "TALLY_3"]
+        .iter()
+        .map(|var| haproxy["environment"][*var].as_str().expect(var).to_owned())
+        .collect();
+    let expected: BTreeSet<String> = services
+        .iter()
+        .filter(|s| s.starts_with("tally"))
+        .map(|s| format!("{s}:8080"))
+        .collect();
+    assert_eq!(servers, expected);
+    // Every `${VAR}` deploy/haproxy.cfg reads is set for it (the file comes with the
+    // load-balancer test; until it is there, compose names its path only).
+    if let Ok(config) = std::fs::read_to_string(deploy("haproxy.cfg")) {
+        let settings: String = config
+            .lines()
+            .filter(|line| !line.trim_start().starts_with('#'))
+            .collect();
+        let mut rest = settings.as_str();
+        while let Some(at) = rest.find("${") {
+            let tail = &rest[at + 2..];
+            let end = tail.find('}').expect("a closing brace");
+            let var = &tail[..end];
+            assert!(
+                haproxy["environment"][var].is_string(),
+                "compose does not set {var} for haproxy.cfg"
+            );
+            rest = &tail[end..];
+        }
+    }
 }
 
 /// The port in `ENV TALLY_LISTEN=…`, `EXPOSE` and the health check's URL agree, and
