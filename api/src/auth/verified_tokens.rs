@@ -72,7 +72,7 @@ mod tests {
         for i in 0..CAPACITY + 10 {
             cache.put(&format!("token-{i}"), subject, 100);
         }
-        assert!(cache.tokens.read().unwrap().len() <= CAPACITY);
+        assert!(cache.tokens.read().expect("the lock").len() <= CAPACITY);
         cache.put(&"x".repeat(MAX_TOKEN_BYTES + 1), subject, 100);
         assert_eq!(cache.get(&"x".repeat(MAX_TOKEN_BYTES + 1), 1), None);
     }

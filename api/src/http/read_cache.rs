@@ -48,10 +48,13 @@ struct Entry {
     stored: Instant,
 }
 
+/// The answers kept, by media type and request.
+type Entries = Arc<RwLock<HashMap<(Media, Box<str>), Arc<Entry>>>>;
+
 /// The cache; cheap to clone.
 #[derive(Clone)]
 pub struct ReadCache {
-    entries: Arc<RwLock<HashMap<(Media, Box<str>), Arc<Entry>>>>,
+    entries: Entries,
     hub: Arc<Hub>,
     max_age: Duration,
     cache_control: HeaderValue,
