@@ -10,6 +10,9 @@
 #   redis-down  hot, with Redis killed a third of the way in and restarted at two thirds
 #   redis-stall hot, with Redis frozen (SIGSTOP) half way until the end; the calls after
 #             the freeze are reported apart (the breaker keeps them from waiting on Redis)
+#   cluster   hot, on a Redis Cluster of three masters (BENCH_CLUSTER_PORTS, each a
+#             redis-server --cluster-enabled yes, joined by redis-cli --cluster create)
+#             instead of the single Redis
 #   subs      BENCH_SUBSCRIBERS WebSocket subscribers on one poll while BENCH_SUB_RATE
 #             votes/s flow: delivery lag, messages/s, server memory per subscriber
 #   burst     a poll opens and BENCH_BURST_VOTERS distinct voters vote within its first
@@ -26,7 +29,8 @@
 # Settings (environment): BENCH_SECONDS (20), BENCH_CONCURRENCY (512), BENCH_USERS
 # (300000), BENCH_MODES ("instructions hot reads burst ranked many storm redis-down redis-stall subs"), BENCH_SUBSCRIBERS (10000),
 # BENCH_SUB_RATE (2000), BENCH_READ_CONCURRENCY (64), BENCH_BURST_VOTERS (40000), BENCH_PG
-# (postgres://postgres@127.0.0.1:5432), BENCH_REDIS_PORT (6390), BENCH_PORT (18090).
+# (postgres://postgres@127.0.0.1:5432), BENCH_REDIS_PORT (6390), BENCH_PORT (18090),
+# BENCH_CLUSTER_PORTS ("7390 7391 7392"; their cluster bus ports are each + 10000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,6 +47,9 @@ redis_port="${BENCH_REDIS_PORT:-6390}"
 port="${BENCH_PORT:-18090}"
 secret="bench-secret-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 database="tally_bench"
+redis_url="redis://127.0.0.1:$redis_port"
+cluster_ports="${BENCH_CLUSTER_PORTS:-7390 7391 7392}"
+cluster_dir=""
 
 cargo build --release -q -p tally -p tally-bench
 
@@ -51,6 +58,7 @@ redis_pid=""
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
   [ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null || true
+  stop_cluster
   wait 2>/dev/null || true
 }
 trap cleanup EXIT
@@ -62,11 +70,42 @@ start_redis() {
   echo "redis-server did not start on port $redis_port" >&2; exit 1
 }
 
+# A Redis Cluster of three masters (no replicas, nothing on disk), for the cluster mode.
+start_cluster() {
+  cluster_dir=$(mktemp -d /tmp/tally-bench-cluster.XXXXXX)
+  local nodes=() port
+  for port in $cluster_ports; do
+    mkdir -p "$cluster_dir/$port"
+    redis-server --port "$port" --bind 127.0.0.1 --dir "$cluster_dir/$port" --cluster-enabled yes \
+      --cluster-config-file nodes.conf --save "" --appendonly no --daemonize yes \
+      --pidfile "$cluster_dir/$port/redis.pid" >/dev/null
+    for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+    nodes+=("127.0.0.1:$port")
+  done
+  redis-cli --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes >/dev/null
+  for _ in $(seq 100); do
+    redis-cli -p "${nodes[0]##*:}" cluster info | grep -q cluster_state:ok && break; sleep 0.1
+  done
+  redis_url="redis-cluster://${nodes[0]}?$(printf 'node=%s&' "${nodes[@]:1}" | sed 's/&$//')"
+}
+
+stop_cluster() {
+  [ -n "$cluster_dir" ] || return 0
+  local pidfile
+  for pidfile in "$cluster_dir"/*/redis.pid; do
+    [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
+  done
+  sleep 0.2
+  rm -rf "$cluster_dir"
+  cluster_dir=""
+  redis_url="redis://127.0.0.1:$redis_port"
+}
+
 start_server() {
   # The load generator's hundreds of connections all come from 127.0.0.1, so the
   # per-address connection cap (a slowloris defence) is off for the bench.
   psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS $database WITH (FORCE)" -c "CREATE DATABASE $database" >/dev/null
-  DATABASE_URL="$pg/$database" REDIS_URL="redis://127.0.0.1:$redis_port" TALLY_JWT_SECRET="$secret" \
+  DATABASE_URL="$pg/$database" REDIS_URL="$redis_url" TALLY_JWT_SECRET="$secret" \
     TALLY_LISTEN="127.0.0.1:$port" TALLY_MAX_CONNECTIONS_PER_CLIENT=0 RUST_LOG=warn ./target/release/tally >/tmp/tally-bench-server.log 2>&1 &
   server_pid=$!
   for _ in $(seq 100); do curl -sf "127.0.0.1:$port/healthz" >/dev/null && return; sleep 0.1; done
@@ -138,6 +177,7 @@ for mode in $modes; do
     stop_server
     continue
   fi
+  if [ "$mode" = cluster ]; then start_cluster; fi
   start_server
   case "$mode" in
     redis-down)
@@ -181,8 +221,14 @@ for mode in $modes; do
         END { cpu = ticks / hz; printf "server CPU: %.1f s; %.1f us per read\n", cpu, calls ? cpu * 1e6 / calls : 0 }' "$out"
       rm -f "$out"
       ;;
+    cluster)
+      echo "-- on $redis_url"
+      bench --mode hot
+      curl -s "127.0.0.1:$port/metrics" | grep -E '^tally_redis_errors_total'
+      ;;
     *) bench --mode "$mode" ;;
   esac
   curl -s "127.0.0.1:$port/metrics" | grep -E '^tally_vote_(batches_total|batch_size_max|fast_path_total)'
   stop_server
+  if [ "$mode" = cluster ]; then stop_cluster; fi
 done

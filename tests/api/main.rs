@@ -4,8 +4,10 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod ballot_audit;
 mod helpers;
 mod process_support;
+mod redis_cluster_support;
 mod redis_support;
 mod tcp_proxy;
 mod webhook_receiver;
@@ -43,6 +45,7 @@ mod query_count;
 mod ranked_elections;
 mod rate_limits;
 mod read_cache;
+mod redis_cluster;
 mod results;
 mod share_pages;
 mod shutdown;
