@@ -126,12 +126,12 @@ async fn two_instances_on_a_redis_cluster_vote_and_survive_a_master_lost_and_res
     }
     let mut votes = Vec::new();
     for voter in 0..VOTERS {
-        for poll in 0..POLLS {
+        for (poll, question) in polls.iter().enumerate() {
             votes.push(Vote {
                 app: (voter + poll) % 2,
                 voter,
                 poll,
-                option: option_ids(&polls[poll])[(voter + poll) % 3].clone(),
+                option: option_ids(question)[(voter + poll) % 3].clone(),
             });
         }
     }
