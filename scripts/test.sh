@@ -5,7 +5,8 @@
 #   3. end to end: Chromium driving the web app served by a real server.
 # Needs PostgreSQL (TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres)
 # and Redis (TEST_REDIS_URL, default redis://127.0.0.1:6379); it fails, never skips,
-# without them. Installs Debian's chromium for step 3 when it is missing (as root).
+# without them. Installs Debian's haproxy (for the load-balancer test) and, for step 3,
+# chromium when they are missing (as root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +22,9 @@ if command -v redis-cli >/dev/null 2>&1 && ! redis-cli -u "$redis_url" ping >/de
   echo "Start it (redis-server --daemonize yes --port 6379 --save \"\" --appendonly no) or set TEST_REDIS_URL." >&2
   exit 1
 fi
+
+# The load-balancer test runs deploy/haproxy.cfg in front of three instances.
+./scripts/ensure-haproxy.sh
 
 echo "== Rust tests"
 if cargo nextest --version >/dev/null 2>&1; then

@@ -293,6 +293,8 @@ impl Application {
             exposure.introspection,
             metrics.documents.clone(),
         );
+        // Cancelled by SIGTERM, SIGINT or the shutdown handle; WebSockets watch it too.
+        let stopping = CancellationToken::new();
         let state = AppState {
             schema: schemas.full,
             known_schema: schemas.known,
@@ -309,6 +311,7 @@ impl Application {
                 init_timeout: Duration::from_millis(config.realtime.init_timeout_ms),
                 keepalive: Duration::from_secs(config.realtime.keepalive_secs.max(1)),
                 pacing,
+                stopping: stopping.clone(),
             },
             gate,
             shared: Arc::default(),
@@ -348,7 +351,7 @@ impl Application {
             background,
             tasks,
             metrics,
-            shutdown: CancellationToken::new(),
+            shutdown: stopping,
             grace: Duration::from_secs(config.http.shutdown_grace_secs),
         })
     }

@@ -37,6 +37,7 @@ mod latency_metrics;
 mod limits_visible;
 mod listing;
 mod live;
+mod load_balancer;
 mod migrations;
 mod persisted;
 mod polls;

@@ -319,3 +319,21 @@ async fn a_clients_close_handshake_completes_within_a_second_even_with_a_subscri
         "the server did not end the connection within 1 s of the handshake"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopping_server_closes_its_sockets_with_service_restart_so_clients_reconnect() {
+    // SIGTERM's path: upgraded connections are not part of the HTTP drain, so each one
+    // hears 1012 at once, initialised or not, and its client reconnects elsewhere.
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let owner = app.register("owner").await;
+    let poll = app.create_poll(&owner, json!({})).await;
+    let mut subscribed = WsClient::ready(&app, None).await;
+    subscribed
+        .subscribe_results("r", poll["id"].as_str().unwrap())
+        .await;
+    assert_eq!(subscribed.next_results("r").await["totalVotes"], 0);
+    let mut fresh = WsClient::connect(&app).await;
+    app.request_stop();
+    assert_eq!(subscribed.receive().await, Received::Closed(1012));
+    assert_eq!(fresh.receive().await, Received::Closed(1012));
+}

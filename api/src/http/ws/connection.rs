@@ -81,6 +81,12 @@ impl Connection {
         pings.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let end = loop {
             let reply = tokio::select! {
+                () = self.state.ws.stopping.cancelled() => {
+                    break End::Close(Closing::new(
+                        code::SERVICE_RESTART,
+                        "Server restarting; reconnect",
+                    ));
+                }
                 () = &mut init_deadline, if self.session.is_none() => {
                     break End::Close(Closing::new(
                         code::INIT_TIMEOUT,

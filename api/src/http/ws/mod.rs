@@ -16,6 +16,7 @@
 //! | 4408 | no `connection_init` within `TALLY_WS_INIT_TIMEOUT_MS` |
 //! | 4409 | a `subscribe` whose id is already running |
 //! | 4429 | a second `connection_init` |
+//! | 1012 | the instance is stopping (SIGTERM): "service restart", reconnect (behind a balancer, to another instance) |
 //!
 //! Before any of that, an upgrade from a browser page on a foreign origin (an `Origin`
 //! that [`super::cors`] does not allow) is refused with HTTP 403.
@@ -45,6 +46,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response as HttpResponse};
 use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
 
 use super::AppState;
 use crate::graphql::RequestMeta;
@@ -78,6 +80,9 @@ pub struct WsLimits {
     pub keepalive: Duration,
     /// Counts the subscriptions written to, which sets how often feeds send.
     pub pacing: Pacing,
+    /// Cancelled when the instance starts to stop: upgraded connections have left the
+    /// HTTP server's drain, so each closes itself with 1012 and its client reconnects.
+    pub stopping: CancellationToken,
 }
 
 /// `GET /graphql/ws`.

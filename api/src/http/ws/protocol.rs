@@ -30,6 +30,8 @@ pub mod code {
     pub const DUPLICATE_ID: u16 = 4409;
     /// A second `connection_init`.
     pub const TOO_MANY_INITS: u16 = 4429;
+    /// The instance is stopping; reconnect (RFC 6455 "service restart").
+    pub const SERVICE_RESTART: u16 = 1012;
 }
 
 /// Why the server ends a connection: the close code, its reason, and a last protocol
