@@ -79,6 +79,16 @@ async fn two_instances_on_a_redis_cluster_vote_and_survive_a_master_lost_and_res
         seen["totalVotes"], 1,
         "B's subscriber hears A's vote: {seen}"
     );
+    // Through the poll's sharded channel, on the master of its slot.
+    let channel = format!("{}:{{{}}}:tallies", a.config.redis.key_prefix, ids[0]);
+    let listening = cluster.cli(
+        cluster.owner_of(&channel),
+        &["PUBSUB", "SHARDNUMSUB", &channel],
+    );
+    assert!(
+        listening.ends_with('1'),
+        "B listens on the sharded channel: {listening:?}"
+    );
 
     // The fast path across instances: B answers A's voter from the mark in the cluster.
     let fast = counter(&b.metrics.app.fast_path_answers);
@@ -173,7 +183,9 @@ async fn two_instances_on_a_redis_cluster_vote_and_survive_a_master_lost_and_res
         while acked.load(Ordering::SeqCst) < total / 4 {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
-        let victim = MASTERS - 1;
+        // The master of the watched poll: its live tally, its voters' marks and (sharded
+        // pub/sub) its channel all go down with it.
+        let victim = cluster.owner_of(&key);
         let keys_before = cluster.keys_on(victim);
         let killed_at = started.elapsed();
         tokio::task::block_in_place(|| cluster.kill(victim));
@@ -185,6 +197,7 @@ async fn two_instances_on_a_redis_cluster_vote_and_survive_a_master_lost_and_res
         let keys_after = cluster.keys_on(victim);
         restarted_tx.send_replace(true);
         (
+            victim,
             keys_before,
             keys_after,
             killed_at,
@@ -192,7 +205,7 @@ async fn two_instances_on_a_redis_cluster_vote_and_survive_a_master_lost_and_res
             acked_while_down,
         )
     };
-    let ((), (keys_before, keys_after, killed_at, back_at, acked_at_restart)) = tokio::join!(
+    let ((), (victim, keys_before, keys_after, killed_at, back_at, acked_at_restart)) = tokio::join!(
         async {
             load.await;
         },
@@ -284,7 +297,7 @@ async fn two_instances_on_a_redis_cluster_vote_and_survive_a_master_lost_and_res
         audit.lost,
         audit.duplicated,
         audit.unacknowledged,
-        MASTERS - 1,
+        victim,
         killed_at.as_secs_f64(),
         back_at.as_secs_f64(),
         load_time.as_secs_f64(),

@@ -96,6 +96,19 @@ impl TestCluster {
         String::from_utf8_lossy(&output.stdout).trim().to_owned()
     }
 
+    /// The master that owns `key`'s slot (the others answer it with `MOVED`).
+    pub fn owner_of(&self, key: &str) -> usize {
+        (0..MASTERS)
+            .find(|&i| {
+                let output = Command::new("redis-cli")
+                    .args(["-p", &self.nodes[i].port.to_string(), "EXISTS", key])
+                    .output()
+                    .expect("running redis-cli");
+                !String::from_utf8_lossy(&output.stdout).contains("MOVED")
+            })
+            .expect("a master owns every slot")
+    }
+
     /// Keys held by master `node` itself.
     pub fn keys_on(&self, node: usize) -> u64 {
         self.cli(node, &["DBSIZE"]).parse().unwrap_or(0)

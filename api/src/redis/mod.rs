@@ -331,6 +331,11 @@ impl RedisClient {
         .await
     }
 
+    /// Whether the server is a Redis Cluster (`redis-cluster://` URL).
+    pub fn is_clustered(&self) -> bool {
+        self.pool.next().is_clustered()
+    }
+
     /// Whether every connection is up now.
     pub fn is_connected(&self) -> bool {
         self.pool.clients().iter().all(ClientLike::is_connected)
