@@ -104,8 +104,15 @@ impl RedisBus {
             .await
             .context("starting the Redis subscriber")?;
         // Re-subscribes to every tracked channel after a reconnect; ends when the
-        // subscriber quits.
-        let resubscriber = subscriber.manage_subscriptions();
+        // subscriber quits. fred 10.1's own re-subscriber sends a SUBSCRIBE with no
+        // channel when only sharded ones are tracked, which fails before it re-sends
+        // those: on a cluster they are re-sent here instead.
+        let sharded = publisher.is_clustered();
+        let resubscriber = if sharded {
+            tokio::spawn(resubscribe_sharded(subscriber.clone()))
+        } else {
+            subscriber.manage_subscriptions()
+        };
 
         let (ops_tx, ops_rx) = mpsc::unbounded_channel();
         hub.observe(Arc::new(Channels(ops_tx)));
@@ -120,7 +127,6 @@ impl RedisBus {
             )),
             tokio::spawn(listen(subscriber, hub, current, stop)),
         ];
-        let sharded = publisher.is_clustered();
         Ok((RedisBus { publisher, sharded }, tasks))
     }
 
@@ -190,6 +196,24 @@ async fn manage_channels(
         }
     }
     let _ = subscriber.quit().await;
+}
+
+/// After each reconnection (of any master), subscribes again to every tracked sharded
+/// channel, one at a time (each may live on another master); a failure waits for the
+/// next reconnection. Ends when the subscriber quits.
+async fn resubscribe_sharded(subscriber: SubscriberClient) {
+    let mut reconnections = subscriber.reconnect_rx();
+    loop {
+        match reconnections.recv().await {
+            Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+            Err(broadcast::error::RecvError::Closed) => break,
+        }
+        for channel in subscriber.tracked_shard_channels() {
+            if let Err(e) = subscriber.ssubscribe(channel.to_string()).await {
+                tracing::warn!(error = %e, "re-subscribing to a sharded tally channel failed");
+            }
+        }
+    }
 }
 
 async fn listen(
