@@ -97,15 +97,17 @@ impl Callgrind {
     }
 }
 
-/// The instruction total of a callgrind dump (its `totals:` or `summary:` line).
+/// The instruction total of a callgrind dump: its `totals:` line (a dump made with
+/// instrumentation toggled has `summary: 0` before it), else its `summary:` line.
 fn total_instructions(path: &Path) -> anyhow::Result<u64> {
     let text = std::fs::read_to_string(path)?;
-    text.lines()
-        .find_map(|line| {
-            line.strip_prefix("totals:")
-                .or_else(|| line.strip_prefix("summary:"))
-        })
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
+    let line = |prefix: &str| {
+        text.lines()
+            .find_map(|line| line.strip_prefix(prefix))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse::<u64>().ok())
+    };
+    line("totals:")
+        .or_else(|| line("summary:"))
         .with_context(|| format!("no totals in {} (not finished yet?)", path.display()))
 }

@@ -207,7 +207,8 @@ async fn execute(
         client_ip: Some(client_ip(headers, peer, state.http.trust_forwarded_for)),
     };
     let with_data = |request: Request| request.data(viewer.clone()).data(meta.clone());
-    let running = async {
+    // Boxed so that the engine's large state is not copied into each layer's future.
+    let running = Box::pin(async {
         match operations {
             Operations::Single(request) => {
                 BatchResponse::Single(run(state, with_data(*request)).await)
@@ -222,7 +223,7 @@ async fn execute(
                 BatchResponse::Batch(futures::future::join_all(runs).await)
             }
         }
-    };
+    });
     let (outcome, seen) =
         usage::record(tokio::time::timeout(state.http.request_timeout, running)).await;
     let response = match outcome {
