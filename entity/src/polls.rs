@@ -34,6 +34,9 @@ pub struct Model {
     pub listing: String,
     /// `ACCOUNTS`, `GUESTS` or `INVITED`: who may vote.
     pub voters: String,
+    /// The short code people type to open the poll (unique; null only before the api
+    /// wrote it).
+    pub join_code: Option<String>,
     /// Whether ballots are stored under a per-poll pseudonym of the voter.
     pub anonymous: bool,
     /// Fingerprint of the ballot key an anonymous poll's ballots are written with;

@@ -15,6 +15,7 @@ mod m20261206_000007_invitations;
 mod m20261206_000008_anonymous_ballots;
 mod m20261206_000009_voting_methods;
 mod m20261206_000010_open_poll_kinds;
+pub mod m20261207_000011_join_codes;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000008_anonymous_ballots::Migration),
             Box::new(m20261206_000009_voting_methods::Migration),
             Box::new(m20261206_000010_open_poll_kinds::Migration),
+            Box::new(m20261207_000011_join_codes::Migration),
         ]
     }
 }

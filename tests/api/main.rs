@@ -33,6 +33,7 @@ mod http_surface;
 mod identity;
 mod input_edges;
 mod invitations;
+mod join_codes;
 mod latency_metrics;
 mod limits_visible;
 mod listing;

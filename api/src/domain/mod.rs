@@ -9,6 +9,7 @@ mod account;
 pub mod counting;
 pub mod ids;
 pub mod invitation;
+pub mod join_code;
 pub mod kinds;
 pub mod poll;
 mod records;
@@ -21,6 +22,7 @@ pub mod webhook;
 pub use account::{Password, Username};
 pub use ids::{OptionId, PollId, UserId, VoteId};
 pub use invitation::{Invitation, InvitationBatch, InvitationCounts, InvitationStatus};
+pub use join_code::JoinCode;
 pub use kinds::{Ballot, TallyContribution};
 pub use poll::{
     NewPoll, PollDraft, PollKind, PollListing, PollStatus, PollVoters, ResultsVisibility,

@@ -38,6 +38,8 @@ pub struct Poll {
     pub anonymous: bool,
     /// Fingerprint of the ballot key its ballots are written with (anonymous polls).
     pub ballot_key_id: Option<String>,
+    /// The code people type to open it (see [`crate::domain::JoinCode`]).
+    pub join_code: Option<String>,
     /// When voting opens.
     pub opens_at: Option<DateTime<Utc>>,
     /// When voting closes.

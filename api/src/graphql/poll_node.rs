@@ -232,6 +232,12 @@ impl PollNode {
         &self.poll.title
     }
 
+    /// The short code people type to open the poll (at `/`, or `/j/CODE`): six
+    /// characters without look-alikes, unique. As public as the poll's link.
+    async fn join_code(&self) -> Option<&str> {
+        self.poll.join_code.as_deref()
+    }
+
     /// More about the question, if the owner wrote any.
     async fn description(&self) -> Option<&str> {
         self.poll.description.as_deref()

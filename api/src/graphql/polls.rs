@@ -122,6 +122,18 @@ impl PollQuery {
         Ok(poll.map(PollNode::new))
     }
 
+    /// The poll a join code opens (`Poll.joinCode`, typed at `/` or `/j/CODE`); null when
+    /// no poll has it. Case, spaces and dashes do not matter; a code that cannot be one
+    /// (not six of `23456789ABCDEFGHJKMNPQRSTUVWXYZ`) is `BAD_USER_INPUT`.
+    async fn poll_by_code(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The join code, as typed.")] code: String,
+    ) -> Result<Option<PollNode>> {
+        let poll = ctx.service::<PollService>().by_code(&code).await?;
+        Ok(poll.map(PollNode::new))
+    }
+
     /// Polls, newest first, a page at a time (Relay cursor pagination): `first` (with
     /// `after`) pages forward from the newest, `last` (with `before`) backward from the
     /// oldest. Give exactly one of `first` and `last` (`BAD_USER_INPUT` otherwise).

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::ballot_owner::BallotOwners;
 use crate::clock::Clock;
-use crate::domain::{Poll, PollDraft, PollOption, PollStatus};
+use crate::domain::{JoinCode, Poll, PollDraft, PollOption, PollStatus};
 use crate::error::{AppError, AppResult};
 use crate::limits::{Bucket, Limiter};
 use crate::live::LiveState;
@@ -103,6 +103,12 @@ impl PollService {
         self.store
             .insert_poll(owner, &poll, ballot_key_id, now)
             .await
+    }
+
+    /// The poll a join code opens, if any; `BAD_USER_INPUT` for a malformed code.
+    pub async fn by_code(&self, typed: &str) -> AppResult<Option<Poll>> {
+        let code = JoinCode::parse(typed)?;
+        self.store.find_poll_by_code(&code).await
     }
 
     /// Polls by id; unknown ids are left out.

@@ -12,9 +12,11 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::Store;
+use crate::domain::join_code::JOIN_CODE_ATTEMPTS;
 use crate::domain::kinds::ScoreRange;
 use crate::domain::{
-    NewPoll, Poll, PollKind, PollListing, PollOption, PollStatus, PollVoters, ResultsVisibility,
+    JoinCode, NewPoll, Poll, PollKind, PollListing, PollOption, PollStatus, PollVoters,
+    ResultsVisibility,
 };
 use crate::error::{AppError, AppResult};
 
@@ -42,6 +44,7 @@ impl TryFrom<polls::Model> for Poll {
             voters: PollVoters::from_stored(&row.voters),
             anonymous: row.anonymous,
             ballot_key_id: row.ballot_key_id,
+            join_code: row.join_code,
             opens_at: row.opens_at,
             closes_at: row.closes_at,
             closed_at: row.closed_at,
@@ -146,6 +149,41 @@ impl Store {
         now: DateTime<Utc>,
     ) -> AppResult<(Poll, Vec<PollOption>)> {
         let id = Uuid::now_v7();
+        for attempt in 0..JOIN_CODE_ATTEMPTS {
+            let code = JoinCode::for_poll(id, attempt);
+            match self
+                .insert_poll_with_code(id, owner_id, poll, ballot_key_id, &code, now)
+                .await
+            {
+                Ok(Some(created)) => return Ok(created),
+                Ok(None) => continue,
+                Err(error) => return Err(error),
+            }
+        }
+        Err(AppError::Internal(anyhow::anyhow!(
+            "no free join code in {JOIN_CODE_ATTEMPTS} attempts"
+        )))
+    }
+
+    /// The poll whose join code is `code`, if any.
+    pub async fn find_poll_by_code(&self, code: &JoinCode) -> AppResult<Option<Poll>> {
+        polls::Entity::find()
+            .filter(polls::Column::JoinCode.eq(code.as_str()))
+            .one(self.conn())
+            .await?
+            .map(Poll::try_from)
+            .transpose()
+    }
+
+    async fn insert_poll_with_code(
+        &self,
+        id: Uuid,
+        owner_id: Uuid,
+        poll: &NewPoll,
+        ballot_key_id: Option<&str>,
+        code: &JoinCode,
+        now: DateTime<Utc>,
+    ) -> AppResult<Option<(Poll, Vec<PollOption>)>> {
         let row = polls::ActiveModel {
             id: Set(id),
             owner_id: Set(owner_id),
@@ -162,6 +200,7 @@ impl Store {
             voters: Set(poll.voters.as_str().to_owned()),
             anonymous: Set(poll.anonymous),
             ballot_key_id: Set(ballot_key_id.map(str::to_owned)),
+            join_code: Set(Some(code.as_str().to_owned())),
             opens_at: Set(poll.opens_at),
             closes_at: Set(poll.closes_at),
             closed_at: Set(None),
@@ -183,7 +222,12 @@ impl Store {
             })
             .collect();
         let txn = self.begin_write().await?;
-        let poll = polls::Entity::insert(row).exec_with_returning(&txn).await?;
+        let poll = match polls::Entity::insert(row).exec_with_returning(&txn).await {
+            Ok(poll) => poll,
+            // The only unique key of a new poll besides its fresh id.
+            Err(error) if super::is_unique_violation(&error) => return Ok(None),
+            Err(error) => return Err(error.into()),
+        };
         poll_options::Entity::insert_many(options)
             .exec_without_returning(&txn)
             .await?;
@@ -193,10 +237,10 @@ impl Store {
             .all(&txn)
             .await?;
         txn.commit().await?;
-        Ok((
+        Ok(Some((
             poll.try_into()?,
             options.into_iter().map(Into::into).collect(),
-        ))
+        )))
     }
 
     /// Polls by id, in no particular order; unknown ids are left out.
