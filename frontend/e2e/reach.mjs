@@ -210,3 +210,57 @@ export async function embedSteps(ctx) {
     }
   });
 }
+
+/** @param {Ctx} ctx */
+export async function joinSteps(ctx) {
+  const { owner, pollUrl, step, waitUntil, newPage, api, tokenOf } = ctx;
+  const pollId = new URL(pollUrl).pathname.split('/').pop() ?? '';
+  const answer = await api('query($id: ID!) { poll(id: $id) { joinCode } }', { id: pollId });
+  const code = answer.data?.poll?.joinCode;
+
+  await step('a join code typed on the home page (any case, with a dash) opens the poll; an unknown one says so', async () => {
+    if (typeof code !== 'string' || code.length !== 6) throw new Error(`the poll has no join code: ${JSON.stringify(answer)}`);
+    const page = await newPage('phone', 'code-typer');
+    await page.goto('/');
+    const form = page.getByTestId('join-code-form');
+    await form.getByRole('textbox').fill(`${code.slice(0, 3).toLowerCase()}-${code.slice(3)}`);
+    await form.getByRole('button', { name: 'Open' }).click();
+    await page.waitForURL(`**/polls/${pollId}`, { timeout: 10_000 });
+    await page.getByTestId('poll').waitFor();
+    await page.goto('/j/222222');
+    await page.getByTestId('join-unknown').waitFor({ timeout: 10_000 });
+    await capture(page, 'join-code-unknown', { fullPage: false });
+  });
+
+  await step('the presenter screen shows the question, live bars, the join code and a large QR code, and names the winner when the poll closes', async () => {
+    const token = await tokenOf(owner);
+    const created = await api(
+      'mutation($input: CreatePollInput!) { createPoll(input: $input) { id joinCode options { id } } }',
+      { input: { title: 'Which talk next?', options: ['Rust at scale', 'Live polls'] } },
+      token,
+    );
+    const poll = created.data?.createPoll;
+    if (!poll) throw new Error(`createPoll failed: ${JSON.stringify(created.errors)}`);
+    const page = await newPage('desktop', 'presenter', { reducedMotion: 'reduce' });
+    await page.goto(`/polls/${poll.id}/present`);
+    await page.getByTestId('present').waitFor();
+    await waitUntil(async () => (await page.getByTestId('present-code').textContent().catch(() => '')) === poll.joinCode, 10_000, 'no join code on the presenter screen');
+    const qr = await page.getByTestId('qr-code').boundingBox({ timeout: 10_000 });
+    if (!qr || qr.width < 250) throw new Error(`the QR code is small: ${JSON.stringify(qr)}`);
+    const voter = await api('mutation($input: RegisterInput!) { register(input: $input) { token } }', {
+      input: { username: `presentfan${Date.now() % 100000}`, password: 'a long enough password' },
+    });
+    const cast = await api(
+      'mutation($input: CastVoteInput!) { castVote(input: $input) { replayed } }',
+      { input: { pollId: poll.id, optionIds: [poll.options[1].id], idempotencyKey: `present-${Date.now()}` } },
+      voter.data?.register?.token,
+    );
+    if (cast.errors) throw new Error(`castVote failed: ${JSON.stringify(cast.errors)}`);
+    await waitUntil(async () => (await page.getByTestId('present-total').textContent()) === '1 vote', 5000, async () => `total says "${await page.getByTestId('present-total').textContent()}"`);
+    await capture(page, 'presenter-live', { fullPage: false });
+    const closed = await api('mutation($id: ID!) { closePoll(id: $id) { status } }', { id: poll.id }, token);
+    if (closed.errors) throw new Error(`closePoll failed: ${JSON.stringify(closed.errors)}`);
+    await waitUntil(async () => (await page.getByTestId('present-winner').textContent().catch(() => '')) === 'Live polls wins', 10_000, 'no winner on the presenter screen');
+    await capture(page, 'presenter-winner', { fullPage: false });
+  });
+}

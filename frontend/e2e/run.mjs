@@ -24,7 +24,7 @@ import { captured, screenshotsDir } from './capture.mjs';
 import { finishSteps } from './finish.mjs';
 import { looksSteps } from './looks.mjs';
 import { outageSteps } from './outage.mjs';
-import { embedSteps, reachSteps } from './reach.mjs';
+import { embedSteps, joinSteps, reachSteps } from './reach.mjs';
 import { shareFirstSteps } from './share.mjs';
 
 const frontendDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -976,6 +976,7 @@ async function scenario(base, browser, server) {
     };
     await reachSteps(reach);
     await embedSteps(reach);
+    await joinSteps(reach);
 
     await outageSteps({
       owner,

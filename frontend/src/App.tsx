@@ -16,6 +16,8 @@ const LoginPage = lazy(() => import('./pages/AuthPages').then((m) => ({ default:
 const SignupPage = lazy(() => import('./pages/AuthPages').then((m) => ({ default: m.SignupPage })));
 const MyPollsPage = lazy(() => import('./pages/MyPollsPage').then((m) => ({ default: m.MyPollsPage })));
 const EmbedPage = lazy(() => import('./pages/embed/EmbedPage').then((m) => ({ default: m.EmbedPage })));
+const JoinPage = lazy(() => import('./pages/JoinPage').then((m) => ({ default: m.JoinPage })));
+const PresentPage = lazy(() => import('./pages/present/PresentPage').then((m) => ({ default: m.PresentPage })));
 const NewPollPage = lazy(() => import('./pages/NewPollPage').then((m) => ({ default: m.NewPollPage })));
 
 
@@ -28,6 +30,7 @@ export function App() {
           <Suspense fallback={<p className="loading">Loading…</p>}>
           <Routes>
             <Route path="embed/polls/:id" element={<EmbedPage />} />
+            <Route path="polls/:id/present" element={<PresentPage />} />
             <Route element={<Layout />}>
               <Route index element={<HomePage />} />
               <Route path="login" element={<LoginPage />} />
@@ -42,6 +45,7 @@ export function App() {
               />
               <Route path="polls/:id" element={<PollPage />} />
               <Route path="i/:code" element={<InvitePage />} />
+              <Route path="j/:code" element={<JoinPage />} />
               <Route
                 path="me"
                 element={

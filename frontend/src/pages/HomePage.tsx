@@ -1,5 +1,6 @@
 import { Link } from 'react-router';
 import { useAuth } from '../auth/AuthProvider';
+import { JoinCodeForm } from '../components/JoinCodeForm';
 import { PageHeading } from '../components/PageHeading';
 import { PollList } from '../components/PollList';
 import { useDocumentTitle } from '../hooks/useDocumentTitle';
@@ -24,6 +25,7 @@ export function HomePage() {
             </Link>
           )}
         </p>
+        <JoinCodeForm />
       </div>
       <section aria-labelledby="open-polls" className="stack">
         <h2 id="open-polls">Open polls</h2>
