@@ -29,9 +29,11 @@ where
     for (i, question) in questions.iter().enumerate() {
         groups.entry(group(question)).or_default().push(i);
     }
+    // Each command boxed: `join_all` moves every future it holds at least twice (into
+    // its list, and out when done), and a Redis command's future is kilobytes.
     let commands = groups.into_iter().map(|(key, at)| {
         let run = command(key, at.iter().map(|&i| &questions[i]).collect());
-        async move { (at, redis.guarded(what, run).await) }
+        Box::pin(async move { (at, redis.guarded(what, run).await) })
     });
     let mut answers = vec![None; questions.len()];
     for (at, result) in futures::future::join_all(commands).await {
