@@ -247,6 +247,11 @@ export async function joinSteps(ctx) {
     await waitUntil(async () => (await page.getByTestId('present-code').textContent().catch(() => '')) === poll.joinCode, 10_000, 'no join code on the presenter screen');
     const qr = await page.getByTestId('qr-code').boundingBox({ timeout: 10_000 });
     if (!qr || qr.width < 250) throw new Error(`the QR code is small: ${JSON.stringify(qr)}`);
+    // The same screen on a phone held up in the room: code, total and winner too.
+    const phone = await newPage('phone', 'presenter-phone', { reducedMotion: 'reduce' });
+    await phone.goto(`/polls/${poll.id}/present`);
+    await phone.getByTestId('present').waitFor();
+    await waitUntil(async () => (await phone.getByTestId('present-code').textContent().catch(() => '')) === poll.joinCode, 10_000, 'no join code on the phone presenter screen');
     const voter = await api('mutation($input: RegisterInput!) { register(input: $input) { token } }', {
       input: { username: `presentfan${Date.now() % 100000}`, password: 'a long enough password' },
     });
@@ -258,9 +263,13 @@ export async function joinSteps(ctx) {
     if (cast.errors) throw new Error(`castVote failed: ${JSON.stringify(cast.errors)}`);
     await waitUntil(async () => (await page.getByTestId('present-total').textContent()) === '1 vote', 5000, async () => `total says "${await page.getByTestId('present-total').textContent()}"`);
     await capture(page, 'presenter-live', { fullPage: false });
+    await waitUntil(async () => (await phone.getByTestId('present-total').textContent()) === '1 vote', 5000, async () => `the phone's total says "${await phone.getByTestId('present-total').textContent()}"`);
+    await capture(phone, 'presenter-live-phone', { fullPage: false });
     const closed = await api('mutation($id: ID!) { closePoll(id: $id) { status } }', { id: poll.id }, token);
     if (closed.errors) throw new Error(`closePoll failed: ${JSON.stringify(closed.errors)}`);
     await waitUntil(async () => (await page.getByTestId('present-winner').textContent().catch(() => '')) === 'Live polls wins', 10_000, 'no winner on the presenter screen');
     await capture(page, 'presenter-winner', { fullPage: false });
+    await waitUntil(async () => (await phone.getByTestId('present-winner').textContent().catch(() => '')) === 'Live polls wins', 10_000, 'no winner on the phone presenter screen');
+    await capture(phone, 'presenter-winner-phone', { fullPage: false });
   });
 }
