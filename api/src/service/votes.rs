@@ -134,22 +134,6 @@ impl VoteService {
         key: IdempotencyKey,
         request_id: Option<String>,
     ) -> AppResult<VoteReceipt> {
-        // Boxed: the cast's state (the limiter's and the mark's lookups, the writer's
-        // reply) is kilobytes, and every future that awaits it inline (the resolver,
-        // async-graphql's field set, the handler, each tower layer) is moved into a box
-        // of its own along the way; callgrind counted those copies as a quarter of a
-        // castVote's instructions. Behind one pointer they move for free.
-        Box::pin(self.cast_boxed(voter, poll, input, key, request_id)).await
-    }
-
-    async fn cast_boxed(
-        &self,
-        voter: Voter,
-        poll: PollId,
-        input: BallotInput,
-        key: IdempotencyKey,
-        request_id: Option<String>,
-    ) -> AppResult<VoteReceipt> {
         let user = voter.id;
         let subject = user.to_string();
         // From the rules on, the voter is who their ballot is stored under (a
