@@ -3,7 +3,8 @@
 // Home/End, and dragging it with a mouse, pen or finger (pointer events) reorders the
 // list. Focus stays on the item that moved, and each change is said in the live region
 // ("Pizza moved to position 2 of 4."). The order rules live in lib/ranking.ts.
-import { useEffect, useId, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent, type PointerEvent } from 'react';
+import { useLayoutEffect, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
+import { useBallotForm } from './useBallotForm';
 import { useAnnounce } from '../../components/Announcer';
 import {
   addedText,
@@ -48,23 +49,17 @@ interface Drag {
 }
 
 export function RankingForm({ options, rules, initial = [], submitLabel, busyLabel, busy, blockedReason, onSubmit, onCancel, focusOnMount = false, describedBy }: RankingFormProps) {
-  const id = useId();
   const announce = useAnnounce();
   const known = new Set(options.map((o) => o.id));
   const [ranking, setRanking] = useState<string[]>(() => initial.filter((r) => known.has(r)));
-  const [problem, setProblem] = useState<string | null>(null);
+  const { id, problem, setProblem, fieldset, submit, describe } = useBallotForm(ranking, (r) => checkRanking(r, rules), onSubmit, focusOnMount);
   const [drag, setDrag] = useState<Drag | null>(null);
-  const fieldset = useRef<HTMLFieldSetElement>(null);
   const items = useRef(new Map<string, HTMLLIElement>());
   const adds = useRef(new Map<string, HTMLButtonElement>());
   const focusNext = useRef<FocusTarget | null>(null);
   const textOf = (optionId: string) => options.find((o) => o.id === optionId)?.text ?? '';
   const unranked = options.filter((o) => !ranking.includes(o.id));
   const full = isRankingFull(ranking, rules);
-
-  useEffect(() => {
-    if (focusOnMount) fieldset.current?.focus();
-  }, [focusOnMount]);
 
   // After a change, put focus where the voter's action continues. React may have moved
   // the focused element in the DOM, which drops focus, so this runs after every render
@@ -146,19 +141,6 @@ export function RankingForm({ options, rules, initial = [], submitLabel, busyLab
     announce(movedText(textOf(drag.id), ranking, drag.id));
   }
 
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    const check = checkRanking(ranking, rules);
-    if (!check.ok) {
-      setProblem(check.message);
-      fieldset.current?.focus();
-      return;
-    }
-    setProblem(null);
-    onSubmit(ranking);
-  }
-
-  const describe = [`${id}-hint`, problem ? `${id}-problem` : ''].filter(Boolean).join(' ');
   const most = Math.min(rules.maxChoices, rules.optionCount);
   return (
     <form onSubmit={submit} noValidate className="vote-form ranking-form" data-testid="vote-form">

@@ -2,7 +2,8 @@
 // score of the poll's range, plus "No score" when options may be left unscored. Radios
 // rather than number inputs: the range is at most 11 scores, every value is visible and
 // the arrow keys move between them. The rules live in lib/scoreBallot.ts.
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useState } from 'react';
+import { useBallotForm } from './useBallotForm';
 import { checkScores, scoreHint, scoreSteps, scoringOptional, setScore, type ScoreDraft, type ScoreRules } from '../../lib/scoreBallot';
 
 interface ScoreFormProps {
@@ -20,31 +21,12 @@ interface ScoreFormProps {
 }
 
 export function ScoreForm({ options, rules, initial = {}, submitLabel, busyLabel, busy, blockedReason, onSubmit, onCancel, focusOnMount = false, describedBy }: ScoreFormProps) {
-  const id = useId();
   const [draft, setDraft] = useState<ScoreDraft>(initial);
-  const [problem, setProblem] = useState<string | null>(null);
-  const fieldset = useRef<HTMLFieldSetElement>(null);
+  const { id, problem, setProblem, fieldset, submit, describe } = useBallotForm(draft, (d) => checkScores(d, rules), onSubmit, focusOnMount);
   const steps = scoreSteps(rules);
   const optional = scoringOptional(rules);
   const scored = Object.keys(draft).length;
 
-  useEffect(() => {
-    if (focusOnMount) fieldset.current?.focus();
-  }, [focusOnMount]);
-
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    const check = checkScores(draft, rules);
-    if (!check.ok) {
-      setProblem(check.message);
-      fieldset.current?.focus();
-      return;
-    }
-    setProblem(null);
-    onSubmit(draft);
-  }
-
-  const describe = [`${id}-hint`, problem ? `${id}-problem` : ''].filter(Boolean).join(' ');
   return (
     <form onSubmit={submit} noValidate className="vote-form score-form" data-testid="vote-form">
       <fieldset ref={fieldset} tabIndex={-1} aria-describedby={describe} className={`fieldset${problem ? ' field-invalid' : ''}`}>

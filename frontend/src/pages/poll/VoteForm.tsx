@@ -1,6 +1,7 @@
 // The ballot: radio buttons for SINGLE, checkboxes for MULTIPLE (no more than maxChoices
 // can be ticked). Used to cast a vote and to change one.
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useState } from 'react';
+import { useBallotForm } from './useBallotForm';
 import { checkChoice, choiceHint, isAtMaximum, toggleChoice, type ChoiceRules } from '../../lib/choices';
 
 interface VoteFormProps {
@@ -22,31 +23,12 @@ interface VoteFormProps {
 }
 
 export function VoteForm({ pollId, options, rules, initial = [], submitLabel, busyLabel, busy, blockedReason, onSubmit, onCancel, focusOnMount = false, describedBy }: VoteFormProps) {
-  const id = useId();
   const [selected, setSelected] = useState<string[]>([...initial]);
-  const [problem, setProblem] = useState<string | null>(null);
-  const fieldset = useRef<HTMLFieldSetElement>(null);
+  const { id, problem, setProblem, fieldset, submit, describe } = useBallotForm(selected, (s) => checkChoice(s, rules), onSubmit, focusOnMount);
   const allIds = options.map((o) => o.id);
   const multiple = rules.kind === 'MULTIPLE';
   const full = isAtMaximum(selected, rules);
 
-  useEffect(() => {
-    if (focusOnMount) fieldset.current?.focus();
-  }, [focusOnMount]);
-
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    const check = checkChoice(selected, rules);
-    if (!check.ok) {
-      setProblem(check.message);
-      fieldset.current?.focus();
-      return;
-    }
-    setProblem(null);
-    onSubmit(selected);
-  }
-
-  const describe = [`${id}-hint`, problem ? `${id}-problem` : ''].filter(Boolean).join(' ');
   return (
     <form onSubmit={submit} noValidate className="vote-form" data-testid="vote-form">
       <fieldset ref={fieldset} tabIndex={-1} aria-describedby={describe} className={`fieldset${problem ? ' field-invalid' : ''}`}>
