@@ -147,20 +147,8 @@ impl Store {
         Ok(rows.into_iter().map(User::from).collect())
     }
 
-    /// Whether the user exists and may still sign requests (not a retired guest).
-    pub async fn user_is_active(&self, id: Uuid) -> AppResult<bool> {
-        let found: Option<Uuid> = users::Entity::find()
-            .select_only()
-            .column(users::Column::Id)
-            .filter(users::Column::Id.eq(id))
-            .filter(users::Column::RetiredAt.is_null())
-            .into_tuple()
-            .one(self.conn())
-            .await?;
-        Ok(found.is_some())
-    }
-
-    /// Which of `ids` exist and may still sign requests (one query for them all).
+    /// Which of `ids` exist and may still sign requests (not retired guests), in one
+    /// query for them all.
     pub async fn users_active(&self, ids: &[Uuid]) -> AppResult<std::collections::HashSet<Uuid>> {
         let found: Vec<Uuid> = users::Entity::find()
             .select_only()
