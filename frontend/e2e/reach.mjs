@@ -121,6 +121,17 @@ export async function reachSteps(ctx) {
     if (bars === 0) throw new Error('the chart has no bars');
     await owner.getByTestId('activity').scrollIntoViewIfNeeded();
     await capture(owner, 'owner-activity', { fullPage: false });
+    // At phone width the chart still fits the screen.
+    const wide = owner.viewportSize();
+    await owner.setViewportSize({ width: 390, height: 844 });
+    try {
+      await owner.getByTestId('activity').scrollIntoViewIfNeeded();
+      const box = await chart.boundingBox();
+      if (!box || box.width > 390) throw new Error(`the chart overflows a phone: ${JSON.stringify(box)}`);
+      await capture(owner, 'owner-activity-phone', { fullPage: false });
+    } finally {
+      if (wide) await owner.setViewportSize(wide);
+    }
   });
 }
 
@@ -205,6 +216,21 @@ export async function embedSteps(ctx) {
       if (Math.abs(inner - sizes.box) > 2) throw new Error(`frame ${sizes.box}px tall, widget ${inner}px`);
       console.log(`    widget sized to ${sizes.style} by postMessage`);
       await capture(page, 'embed-on-another-site', { fullPage: true });
+      // The same host page on a phone: the widget shows the live results and sizes its frame.
+      const phone = await newPage('phone', 'embed-host-phone');
+      await phone.goto(host.url);
+      const phoneFrame = phone.frameLocator('iframe');
+      await waitUntil(
+        async () => (await phoneFrame.getByTestId('result-1').getAttribute('data-votes', { timeout: 1000 }).catch(() => null)) === '1',
+        15_000,
+        'the widget on a phone did not show the results',
+      );
+      await waitUntil(
+        async () => (await phone.evaluate(() => /** @type {HTMLIFrameElement} */ (document.querySelector('iframe')).style.height)).endsWith('px'),
+        10_000,
+        'the frame on a phone was not sized by the widget',
+      );
+      await capture(phone, 'embed-on-another-site-phone', { fullPage: true });
     } finally {
       host.close();
     }
@@ -230,6 +256,15 @@ export async function joinSteps(ctx) {
     await page.goto('/j/222222');
     await page.getByTestId('join-unknown').waitFor({ timeout: 10_000 });
     await capture(page, 'join-code-unknown', { fullPage: false });
+    // The same code typed on a desktop, as shown on a projected screen.
+    const desktop = await newPage('desktop', 'code-typer-desktop');
+    await desktop.goto('/');
+    const desk = desktop.getByTestId('join-code-form');
+    await desk.getByRole('textbox').fill(code);
+    await desk.getByRole('button', { name: 'Open' }).click();
+    await desktop.waitForURL(`**/polls/${pollId}`, { timeout: 10_000 });
+    await desktop.getByTestId('poll').waitFor();
+    await capture(desktop, 'join-code-desktop', { fullPage: false });
   });
 
   await step('the presenter screen shows the question, live bars, the join code and a large QR code, and names the winner when the poll closes', async () => {
