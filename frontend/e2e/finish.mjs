@@ -67,8 +67,14 @@ export async function finishSteps(ctx) {
       await page.getByRole('button', { name: 'Create poll' }).click();
       await waitUntil(async () => (await page.locator('.error-summary').innerText()).includes('Enter option 3, or remove it.'), 3000, 'no "Enter option 3, or remove it."');
       await page.getByRole('button', { name: 'Remove option 3' }).click();
-      await page.getByLabel('Option 1', { exact: true }).fill('');
+      await waitUntil(async () => (await page.getByLabel(/^Option \d+$/).count()) === 2, 2000, 'option 3 was not removed');
+      // Emptied by keys, as a person would: each key is an input event the form sees.
+      const first = page.getByLabel('Option 1', { exact: true });
+      await first.click();
+      await first.press('ControlOrMeta+a');
+      await first.press('Backspace');
       await page.getByLabel('Question').fill('x'.repeat(205));
+      await waitUntil(async () => (await counter()) === '5 characters too many (205 of 200)', 2000, async () => `the title counter reads "${await counter()}"`);
       await page.getByRole('button', { name: 'Create poll' }).click();
       await waitUntil(
         async () => {
