@@ -8,6 +8,8 @@
 use axum::Router;
 use axum::http::HeaderValue;
 use axum::http::header::{CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS};
+use tower::ServiceBuilder;
+use tower::layer::util::{Identity, Stack};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The policy of the web app and the API: everything from this origin only, no inline
@@ -27,19 +29,33 @@ const REFERRER: &str = "no-referrer";
 
 /// Adds the security headers to every response of `router` that does not set its own.
 pub fn with_headers(router: Router) -> Router {
-    router
+    router.layer(headers())
+}
+
+/// One header set where a response lacks it.
+type HeaderLayer = SetResponseHeaderLayer<HeaderValue>;
+
+/// The three security headers, outermost first: `Referrer-Policy`,
+/// `X-Content-Type-Options`, `Content-Security-Policy`.
+pub type Headers = Stack<HeaderLayer, Stack<HeaderLayer, Stack<HeaderLayer, Identity>>>;
+
+/// The security headers as one layer, each added only where a response does not carry
+/// it yet.
+pub fn headers() -> Headers {
+    ServiceBuilder::new()
         .layer(SetResponseHeaderLayer::if_not_present(
-            CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(APP_POLICY),
+            REFERRER_POLICY,
+            HeaderValue::from_static(REFERRER),
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static(NOSNIFF),
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
-            REFERRER_POLICY,
-            HeaderValue::from_static(REFERRER),
+            CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(APP_POLICY),
         ))
+        .into_inner()
 }
 
 /// A layer that gives the routes it wraps their own Content-Security-Policy.
