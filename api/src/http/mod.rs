@@ -149,11 +149,7 @@ pub fn router(
         .merge(exports::routes())
         .with_state(Arc::new(state))
         .merge(optional)
-        .merge(share_pages::routes(
-            state_store,
-            static_dir,
-            public_origin,
-        ))
+        .merge(share_pages::routes(state_store, static_dir, public_origin))
         .merge(web_app::routes(static_dir, exposure.source_maps));
     // The layers every request passes wrap the routes once, as one service. Given to
     // `Router::layer`, each would wrap every route apart, boxed, and axum clones a
