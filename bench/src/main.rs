@@ -1,5 +1,6 @@
 //! `tally-bench`: load benchmarks for a running Tally (see README, "Benchmarks").
 
+mod agreement;
 mod burst;
 mod http;
 mod instructions;
@@ -113,6 +114,11 @@ struct VoteArgs {
     /// Seconds into the run at which `--freeze-pid` is frozen.
     #[arg(long, default_value_t = 10)]
     freeze_after: u64,
+    /// An instance behind `--address` (a load balancer), watched straight: its live
+    /// tally of the poll must agree with the database at the end (hot mode; repeat the
+    /// flag for each instance).
+    #[arg(long)]
+    watch: Vec<SocketAddr>,
 }
 
 #[derive(Args)]
@@ -303,6 +309,13 @@ async fn vote_bench(args: VoteArgs) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     let poll_ids: Vec<String> = poll_list.iter().map(|(id, _)| id.clone()).collect();
+    if !args.watch.is_empty() && poll_ids.len() != 1 {
+        anyhow::bail!("--watch needs one poll (hot mode)");
+    }
+    let mut watchers = Vec::with_capacity(args.watch.len());
+    for address in &args.watch {
+        watchers.push(agreement::Watcher::open(*address, &poll_ids[0]).await?);
+    }
     let plan = Arc::new(Plan {
         users: voters,
         polls: poll_list,
@@ -343,6 +356,12 @@ async fn vote_bench(args: VoteArgs) -> anyhow::Result<()> {
     let consistent = report::verify(&db, &poll_ids, summary.recorded, args.kind).await?;
     if !consistent || summary.inconsistent_users > 0 || summary.recorded_twice > 0 {
         anyhow::bail!("the run lost or duplicated votes");
+    }
+    if !watchers.is_empty() {
+        let committed = agreement::database_counts(&db, &poll_ids[0]).await?;
+        if !agreement::check(&watchers, &committed).await {
+            anyhow::bail!("an instance's live tally differs from the database");
+        }
     }
     Ok(())
 }
