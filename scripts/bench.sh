@@ -35,8 +35,8 @@
 # (300000), BENCH_MODES ("instructions hot scaleout reads burst ranked many storm redis-down redis-stall subs"), BENCH_SUBSCRIBERS (10000),
 # BENCH_SUB_RATE (2000), BENCH_READ_CONCURRENCY (64), BENCH_BURST_VOTERS (40000), BENCH_PG
 # (postgres://postgres@127.0.0.1:5432), BENCH_DATABASE (tally_bench, dropped and created
-# afresh for each mode: give concurrent benches different ones), BENCH_REDIS_PORT (6390), BENCH_PORT (18090; scaleout
-# also takes the next two ports, for its second instance and for HAProxy),
+# afresh for each mode: give concurrent benches different ones), BENCH_REDIS_PORT (6390),
+# BENCH_PORT (18090; scaleout also takes the next two, for its second instance and HAProxy),
 # BENCH_CLUSTER_PORTS ("7390 7391 7392"; their cluster bus ports are each + 10000).
 set -euo pipefail
 cd "$(dirname "$0")/.."

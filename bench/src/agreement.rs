@@ -206,3 +206,34 @@ pub async fn check(watchers: &[Watcher], expected: &Counts) -> bool {
     );
     all
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_next_message_gives_its_counts_in_the_options_order() {
+        let message = json!({ "id": "1", "type": "next", "payload": { "data": { "pollResults": {
+            "totalVotes": 7, "version": 3, "options": [{ "votes": 5 }, { "votes": 0 }, { "votes": 2 }]
+        } } } });
+        assert_eq!(
+            tally(&message),
+            Some(Counts {
+                total: 7,
+                version: 3,
+                options: vec![5, 0, 2]
+            })
+        );
+    }
+
+    #[test]
+    fn other_messages_and_incomplete_tallies_give_none() {
+        assert_eq!(tally(&json!({ "type": "connection_ack" })), None);
+        let without_counts = json!({ "type": "next", "payload": { "data": { "pollResults": {
+            "totalVotes": 7, "version": 3, "options": [{ "votes": 5 }, {}]
+        } } } });
+        assert_eq!(tally(&without_counts), None);
+        let errors = json!({ "type": "next", "payload": { "errors": [{ "message": "no" }] } });
+        assert_eq!(tally(&errors), None);
+    }
+}
