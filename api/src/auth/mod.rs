@@ -3,7 +3,8 @@
 //! - [`passwords`] hashes and verifies off the async worker threads, with a bounded
 //!   number of hashes at once.
 //! - [`tokens`] issues and verifies JWTs with the algorithm pinned and their lifetime
-//!   bounded; a guest's token says so in a signed claim.
+//!   bounded; a guest's token says so in a signed claim. [`hs256`] checks their
+//!   signature and reads their claims.
 //! - [`known_users`] remembers for a while which token users exist, so a deleted
 //!   account's (or a retired guest's) tokens stop working without a query per request.
 //! - [`proof_of_work`] issues and checks the signed challenges a guest session costs.
@@ -13,6 +14,7 @@
 //! - [`Viewer`] is who a request is from, decided once per request at the HTTP edge.
 
 pub mod ballot_key;
+pub mod hs256;
 pub mod known_users;
 pub mod passwords;
 pub mod proof_of_work;

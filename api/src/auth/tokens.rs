@@ -2,8 +2,9 @@
 //!
 //! A token carries `sub` (user id), `iat`, `exp`, `iss` and `aud`; all are required and
 //! checked. A guest's token also carries `guest: true` (signed like the rest, so a
-//! guest cannot pass for an account); an account's token leaves it out. Tokens naming any other algorithm (`none` included) are refused before the
-//! signature is even looked at. Expiry is checked against the injected clock, with no
+//! guest cannot pass for an account); an account's token leaves it out. Tokens are made
+//! by `jsonwebtoken` and checked by [`super::hs256`]: tokens naming any other algorithm
+//! (`none` included) are refused before the signature is even looked at. Expiry is checked against the injected clock, with no
 //! leeway, so that tests can move time and instances agree on the rule. A token must
 //! also look like one Tally issues: `exp - iat` at most the configured lifetime, and
 //! `iat` not ahead of the clock by more than [`ISSUED_AT_SKEW`] — so a leaked secret
@@ -12,11 +13,11 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::hs256::{Hs256Keys, Rejection};
 use super::verified_tokens::VerifiedTokens;
 use crate::clock::Clock;
 
@@ -63,8 +64,7 @@ pub type Refusal = &'static str;
 pub struct TokenKeys {
     signing: Arc<EncodingKey>,
     /// The current key first, then earlier ones still accepted during rotation.
-    verifying: Arc<[DecodingKey]>,
-    validation: Arc<Validation>,
+    verifying: Arc<Hs256Keys>,
     issuer: Arc<str>,
     audience: Arc<str>,
     ttl: Duration,
@@ -83,22 +83,12 @@ impl TokenKeys {
         ttl: std::time::Duration,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.algorithms = vec![Algorithm::HS256];
-        validation.set_issuer(&[issuer]);
-        validation.set_audience(&[audience]);
-        validation.set_required_spec_claims(&["sub", "exp", "iat", "iss", "aud"]);
-        // Expiry is checked below against our clock.
-        validation.validate_exp = false;
-        validation.leeway = 0;
-        let verifying = std::iter::once(secret)
-            .chain(previous.iter().map(Vec::as_slice))
-            .map(DecodingKey::from_secret)
-            .collect();
+        let verifying = Hs256Keys::new(
+            std::iter::once(secret).chain(previous.iter().map(Vec::as_slice)),
+        );
         TokenKeys {
             signing: Arc::new(EncodingKey::from_secret(secret)),
-            verifying,
-            validation: Arc::new(validation),
+            verifying: Arc::new(verifying),
             issuer: issuer.into(),
             audience: audience.into(),
             ttl: Duration::from_std(ttl).unwrap_or(Duration::days(1)),
@@ -140,29 +130,7 @@ impl TokenKeys {
         if let Some(subject) = self.verified.get(token, now) {
             return Ok(subject);
         }
-        // `Validation::algorithms` holds HS256 alone, so `decode` refuses any other `alg`
-        // (`none` included) before it looks at a signature.
-        let mut last_error = None;
-        let mut claims = None;
-        for key in self.verifying.iter() {
-            match jsonwebtoken::decode::<Claims>(token, key, &self.validation) {
-                Ok(data) => {
-                    claims = Some(data.claims);
-                    break;
-                }
-                Err(e) => last_error = Some(e),
-            }
-        }
-        let claims = claims.ok_or_else(|| match last_error.map(|e| e.into_kind()) {
-            Some(
-                ErrorKind::InvalidToken
-                | ErrorKind::Base64(_)
-                | ErrorKind::Json(_)
-                | ErrorKind::Utf8(_),
-            ) => "malformed token",
-            Some(ErrorKind::InvalidAlgorithm) => "token algorithm not accepted",
-            _ => "invalid token",
-        })?;
+        let claims = self.claims(token)?;
         if claims.exp <= now {
             return Err("token expired");
         }
@@ -184,12 +152,25 @@ impl TokenKeys {
     pub fn verify_with_expiry(&self, token: &str) -> Result<(Subject, DateTime<Utc>), Refusal> {
         let user = self.verify(token)?;
         let expires_at = self
-            .verifying
-            .iter()
-            .find_map(|key| jsonwebtoken::decode::<Claims>(token, key, &self.validation).ok())
-            .and_then(|data| DateTime::from_timestamp(data.claims.exp, 0))
+            .claims(token)
+            .ok()
+            .and_then(|claims| DateTime::from_timestamp(claims.exp, 0))
             .ok_or("invalid token")?;
         Ok((user, expires_at))
+    }
+
+    /// The claims of a token signed by one of our keys, for our issuer and audience; not
+    /// yet checked against the clock.
+    fn claims(&self, token: &str) -> Result<Claims, Refusal> {
+        let claims: Claims = self.verifying.verify(token).map_err(|e| match e {
+            Rejection::Malformed => "malformed token",
+            Rejection::Algorithm => "token algorithm not accepted",
+            Rejection::Signature => "invalid token",
+        })?;
+        if *claims.iss != *self.issuer || *claims.aud != *self.audience {
+            return Err("invalid token");
+        }
+        Ok(claims)
     }
 
     /// Refuses claims that no token of ours carries: issued in the future, or living
