@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use entity::{guest_challenges, users};
 use rand::RngCore;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, TryInsertResult,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QuerySelect, Statement, TryInsertResult, Value,
 };
 use uuid::Uuid;
 
@@ -19,6 +20,9 @@ const NO_PASSWORD: &str = "!guest";
 /// Names tried for a new guest before giving up: `guest-<8 hex>` is 32 random bits,
 /// so a clash is rare and several in a row mean something else is wrong.
 const GUEST_NAME_ATTEMPTS: usize = 8;
+
+/// Which of the ids `$1` are users that may still sign requests (PostgreSQL).
+const ACTIVE_USERS: &str = "SELECT id FROM users WHERE id = ANY($1::uuid[]) AND retired_at IS NULL";
 
 /// What inserting a guest came to.
 #[derive(Debug)]
@@ -150,6 +154,27 @@ impl Store {
     /// Which of `ids` exist and may still sign requests (not retired guests), in one
     /// query for them all.
     pub async fn users_active(&self, ids: &[Uuid]) -> AppResult<std::collections::HashSet<Uuid>> {
+        if self.backend() == DbBackend::Postgres {
+            // One parameter, the array, whatever the round's size: one prepared
+            // statement serves every round (an `IN` list of N would be a new statement,
+            // parsed and planned again, for every N).
+            let ids = Value::Array(
+                sea_orm::sea_query::ArrayType::Uuid,
+                Some(Box::new(ids.iter().copied().map(Value::from).collect())),
+            );
+            let rows = self
+                .conn()
+                .query_all_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    ACTIVE_USERS,
+                    [ids],
+                ))
+                .await?;
+            return rows
+                .iter()
+                .map(|row| Ok(row.try_get_by_index::<Uuid>(0)?))
+                .collect();
+        }
         let found: Vec<Uuid> = users::Entity::find()
             .select_only()
             .column(users::Column::Id)
