@@ -34,7 +34,7 @@
 # Settings (environment): BENCH_SECONDS (20), BENCH_CONCURRENCY (512), BENCH_USERS
 # (300000), BENCH_MODES ("instructions hot scaleout reads burst ranked many storm redis-down redis-stall subs"), BENCH_SUBSCRIBERS (10000),
 # BENCH_SUB_RATE (2000), BENCH_READ_CONCURRENCY (64), BENCH_BURST_VOTERS (40000), BENCH_PG
-# (postgres://postgres@127.0.0.1:5432), BENCH_DATABASE (tally_bench, dropped and created
+# (postgres://postgres@127.0.0.1:5432), BENCH_PG_OPTIONS (sslmode=disable), BENCH_DATABASE (tally_bench, dropped and created
 # afresh for each mode: give concurrent benches different ones), BENCH_REDIS_PORT (6390),
 # BENCH_PORT (18090; scaleout also takes the next two, for its second instance and HAProxy),
 # BENCH_CLUSTER_PORTS ("7390 7391 7392"; their cluster bus ports are each + 10000).
@@ -56,6 +56,10 @@ second_port=$((port + 1))
 lb_port=$((port + 2))
 secret="bench-secret-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 database="${BENCH_DATABASE:-tally_bench}"
+# The database is on this host, reached over loopback: no TLS, as for a database on the
+# same host or a private network (libpq's default, `prefer`, would encrypt every batch
+# for nothing here). BENCH_PG_OPTIONS="sslmode=prefer" measures with TLS.
+db_url="$pg/$database?${BENCH_PG_OPTIONS:-sslmode=disable}"
 redis_url="redis://127.0.0.1:$redis_port"
 cluster_ports="${BENCH_CLUSTER_PORTS:-7390 7391 7392}"
 cluster_dir=""
@@ -125,7 +129,7 @@ start_instance() {
   fi
   # The load generator's hundreds of connections all come from 127.0.0.1, so the
   # per-address connection cap (a slowloris defence) is off for the bench.
-  env DATABASE_URL="$pg/$database" REDIS_URL="$redis_url" TALLY_JWT_SECRET="$secret" \
+  env DATABASE_URL="$db_url" REDIS_URL="$redis_url" TALLY_JWT_SECRET="$secret" \
     TALLY_LISTEN="127.0.0.1:$listen_port" TALLY_MAX_CONNECTIONS_PER_CLIENT=0 RUST_LOG=warn "$@" \
     ./target/release/tally >"$log" 2>&1 &
   started_pid=$!
@@ -183,7 +187,7 @@ start_server_under_callgrind() {
   command -v valgrind >/dev/null || { echo "the instructions mode needs valgrind (apt install valgrind)" >&2; exit 1; }
   psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS $database WITH (FORCE)" -c "CREATE DATABASE $database" >/dev/null
   callgrind_dir=$(mktemp -d /tmp/tally-callgrind.XXXX)
-  DATABASE_URL="$pg/$database" REDIS_URL="redis://127.0.0.1:$redis_port" TALLY_JWT_SECRET="$secret" \
+  DATABASE_URL="$db_url" REDIS_URL="redis://127.0.0.1:$redis_port" TALLY_JWT_SECRET="$secret" \
     TALLY_LISTEN="127.0.0.1:$port" TALLY_MAX_CONNECTIONS_PER_CLIENT=0 RUST_LOG=warn \
     TALLY_REDIS_REQUEST_BUDGET_MS=60000 TALLY_REQUEST_TIMEOUT_MS=120000 \
     valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$callgrind_dir/callgrind.out.%p" \
@@ -215,7 +219,7 @@ bench() {
   local before after out
   out=$(mktemp)
   before=$(server_cpu_ticks)
-  DATABASE_URL="$pg/$database" TALLY_JWT_SECRET="$secret" ./target/release/tally-bench votes \
+  DATABASE_URL="$db_url" TALLY_JWT_SECRET="$secret" ./target/release/tally-bench votes \
     --address "127.0.0.1:$port" --duration "$seconds" --concurrency "$concurrency" --users "$users" "$@" \
     | tee "$out"
   after=$(server_cpu_ticks)
@@ -248,7 +252,7 @@ bench_scaleout() {
   cpu_1=$(cpu_ticks "$server_pid")
   cpu_2=$(cpu_ticks "$second_pid")
   cpu_lb=$(cpu_ticks "$haproxy_pid")
-  DATABASE_URL="$pg/$database" TALLY_JWT_SECRET="$secret" ./target/release/tally-bench votes \
+  DATABASE_URL="$db_url" TALLY_JWT_SECRET="$secret" ./target/release/tally-bench votes \
     --address "127.0.0.1:$lb_port" --watch "127.0.0.1:$port" --watch "127.0.0.1:$second_port" \
     --duration "$seconds" --concurrency "$concurrency" --users "$users" --mode hot | tee "$out"
   awk -v hz="$(getconf CLK_TCK)" \
@@ -280,7 +284,7 @@ for mode in $modes; do
   if [ "$mode" = instructions ]; then
     echo "== instructions (server under callgrind)"
     start_server_under_callgrind
-    DATABASE_URL="$pg/$database" TALLY_JWT_SECRET="$secret" ./target/release/tally-bench instructions \
+    DATABASE_URL="$db_url" TALLY_JWT_SECRET="$secret" ./target/release/tally-bench instructions \
       --address "127.0.0.1:$port" --pid "$server_pid" --out-file "$callgrind_dir/callgrind.out.$server_pid"
     echo "profiles: callgrind_annotate --inclusive=yes $callgrind_dir/callgrind.out.$server_pid.1 (castVote), .2 (poll read)"
     stop_server
@@ -315,7 +319,7 @@ for mode in $modes; do
       kill -CONT "$redis_pid"
       ;;
     subs)
-      DATABASE_URL="$pg/$database" TALLY_JWT_SECRET="$secret" ./target/release/tally-bench subs \
+      DATABASE_URL="$db_url" TALLY_JWT_SECRET="$secret" ./target/release/tally-bench subs \
         --address "127.0.0.1:$port" --duration "$seconds" --subscribers "$subscribers" \
         --rate "$sub_rate" --vote-concurrency 128
       ;;
@@ -327,13 +331,13 @@ for mode in $modes; do
       done
       ;;
     burst)
-      DATABASE_URL="$pg/$database" TALLY_JWT_SECRET="$secret" ./target/release/tally-bench burst \
+      DATABASE_URL="$db_url" TALLY_JWT_SECRET="$secret" ./target/release/tally-bench burst \
         --address "127.0.0.1:$port" --voters "$burst_voters" --window 3 --connections 512
       ;;
     reads)
       out=$(mktemp)
       before=$(server_cpu_ticks)
-      DATABASE_URL="$pg/$database" TALLY_JWT_SECRET="$secret" ./target/release/tally-bench reads \
+      DATABASE_URL="$db_url" TALLY_JWT_SECRET="$secret" ./target/release/tally-bench reads \
         --address "127.0.0.1:$port" --duration "$seconds" --concurrency "$read_concurrency" | tee "$out"
       after=$(server_cpu_ticks)
       awk -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" '
