@@ -192,7 +192,11 @@ mod tests {
             format!("{}.e30.c2ln", b64("not json")),
             "x".repeat(MAX_TOKEN_BYTES + 1),
         ] {
-            assert_eq!(keys.verify::<Claims>(&bad), Err(Rejection::Malformed), "{bad:.40}");
+            assert_eq!(
+                keys.verify::<Claims>(&bad),
+                Err(Rejection::Malformed),
+                "{bad:.40}"
+            );
         }
     }
 

@@ -83,9 +83,8 @@ impl TokenKeys {
         ttl: std::time::Duration,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        let verifying = Hs256Keys::new(
-            std::iter::once(secret).chain(previous.iter().map(Vec::as_slice)),
-        );
+        let verifying =
+            Hs256Keys::new(std::iter::once(secret).chain(previous.iter().map(Vec::as_slice)));
         TokenKeys {
             signing: Arc::new(EncodingKey::from_secret(secret)),
             verifying: Arc::new(verifying),
