@@ -198,8 +198,10 @@ fn follow(feed: Arc<SharedFeed>, recheck: Option<Recheck>) -> BoxStream<'static,
             let now = latest.borrow_and_update().clone();
             if now.seq > seen {
                 seen = now.seq;
+                // Boxed: the recheck's database read is kilobytes of state, which an
+                // idle subscriber would otherwise hold inside this stream.
                 if let Some(recheck) = &recheck
-                    && let Err(refused) = still_admitted(recheck).await
+                    && let Err(refused) = Box::pin(still_admitted(recheck)).await
                 {
                     yield refusal(refused);
                     break;

@@ -100,7 +100,11 @@ impl Connection {
                 frame = incoming.next() => {
                     liveness.heard();
                     match frame {
-                        Some(Ok(Message::Text(text))) => match self.handle(&text).await {
+                        // Boxed: handling a message (the token check of
+                        // `connection_init` reads the database) takes more state than
+                        // the rest of the loop, and an unboxed one would be part of
+                        // this future, held for as long as the connection lives.
+                        Some(Ok(Message::Text(text))) => match Box::pin(self.handle(&text)).await {
                             Ok(reply) => reply,
                             Err(closing) => break End::Close(closing),
                         },
@@ -266,7 +270,10 @@ impl Connection {
             &variables,
         );
         let state = self.state.clone();
-        let stream = futures::stream::once(async move {
+        // The start (admission, joining) is boxed on its own: it is kilobytes of state
+        // (the admission's database read, the request) that `once` drops when it is
+        // done, so an idle subscription keeps only the stream it joined, not that space.
+        let stream = futures::stream::once(Box::pin(async move {
             let candidate = match (target, viewer.optional()) {
                 (Some(poll), Ok(user)) => Some((poll, user)),
                 _ => None,
@@ -297,7 +304,7 @@ impl Connection {
                         .boxed(),
                 ),
             }
-        })
+        }))
         .flatten();
         // Counted as a watcher for as long as the stream lives.
         let watcher = self.state.ws.pacing.watch();

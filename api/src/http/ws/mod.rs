@@ -63,8 +63,17 @@ const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 /// header, before reading the payload; the message limit applies only once a frame is
 /// read whole, so without this a 10 MB frame is buffered before it is refused.
 const MAX_FRAME_BYTES: usize = MAX_MESSAGE_BYTES;
-/// Socket buffer sizes: small, since a connection mostly idles between small tallies.
-const BUFFER_BYTES: usize = 4 * 1024;
+/// How much is read from a client's socket at a time, and the size its read buffer
+/// starts with: a client sends little (`connection_init`, `subscribe`, `pong`), and this
+/// buffer is held for as long as the connection lives (tungstenite fills it with zeros
+/// before each read, so all of it is resident), once per idle subscriber. A larger
+/// message still arrives whole: the buffer grows to the frame's length (up to
+/// [`MAX_FRAME_BYTES`]), read in pieces of this size.
+const READ_BUFFER_BYTES: usize = 1024;
+/// How much tungstenite collects before writing to the socket. Every message is sent
+/// and flushed on its own, so this is a threshold only; the buffer itself grows to the
+/// largest message written.
+const WRITE_BUFFER_BYTES: usize = 4 * 1024;
 
 /// Limits of the WebSocket endpoint.
 #[derive(Clone)]
@@ -115,8 +124,8 @@ pub async fn upgrade(
     };
     let ws = ws
         .protocols([PROTOCOL])
-        .read_buffer_size(BUFFER_BYTES)
-        .write_buffer_size(BUFFER_BYTES)
+        .read_buffer_size(READ_BUFFER_BYTES)
+        .write_buffer_size(WRITE_BUFFER_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
         .max_message_size(MAX_MESSAGE_BYTES);
     let speaks_protocol = ws.selected_protocol().is_some();
