@@ -19,7 +19,9 @@
 #             redis-server --cluster-enabled yes, joined by redis-cli --cluster create)
 #             instead of the single Redis
 #   subs      BENCH_SUBSCRIBERS WebSocket subscribers on one poll while BENCH_SUB_RATE
-#             votes/s flow: delivery lag, messages/s, server memory per subscriber
+#             votes/s flow: delivery lag, messages/s, server memory per subscriber, the
+#             server's open file descriptors; past 16,000 subscribers the load generator
+#             spreads them over helper processes (a process here may open 20,000 files)
 #   burst     a poll opens and BENCH_BURST_VOTERS distinct voters vote within its first
 #             3 s over 512 connections; OVERLOADED calls are retried after
 #             retryAfterSeconds: time to drain, p99, nothing lost or doubled
@@ -128,8 +130,11 @@ start_instance() {
     echo "port $listen_port is taken (set BENCH_PORT)" >&2; exit 1
   fi
   # The load generator's hundreds of connections all come from 127.0.0.1, so the
-  # per-address connection cap (a slowloris defence) is off for the bench.
+  # per-address connection cap (a slowloris defence) is off for the bench. The WebSocket
+  # cap is raised to the subscribers asked for, so that the limit a large subs run meets
+  # is the process's file descriptors, not the configured cap.
   env DATABASE_URL="$db_url" REDIS_URL="$redis_url" TALLY_JWT_SECRET="$secret" \
+    TALLY_WS_MAX_CONNECTIONS=$(( subscribers > 16384 ? subscribers : 16384 )) \
     TALLY_LISTEN="127.0.0.1:$listen_port" TALLY_MAX_CONNECTIONS_PER_CLIENT=0 RUST_LOG=warn "$@" \
     ./target/release/tally >"$log" 2>&1 &
   started_pid=$!
@@ -321,7 +326,8 @@ for mode in $modes; do
     subs)
       DATABASE_URL="$db_url" TALLY_JWT_SECRET="$secret" ./target/release/tally-bench subs \
         --address "127.0.0.1:$port" --duration "$seconds" --subscribers "$subscribers" \
-        --rate "$sub_rate" --vote-concurrency 128
+        --rate "$sub_rate" --vote-concurrency 128 --server-pid "$server_pid"
+      grep -m3 -E 'accepting connections failed' /tmp/tally-bench-server.log || true
       ;;
     ranked) bench --mode hot --kind ranked ;;
     scaleout)

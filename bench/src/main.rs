@@ -8,6 +8,7 @@ mod reads;
 mod report;
 mod setup;
 mod subs;
+mod subs_helpers;
 mod votes;
 
 use std::net::SocketAddr;
@@ -35,6 +36,9 @@ enum Command {
     Votes(VoteArgs),
     /// Live-tally delivery to many subscribers while votes flow.
     Subs(SubsArgs),
+    /// Holds subscribers for `subs` in a process of its own (started by `subs`).
+    #[command(hide = true)]
+    SubsHold(HoldArgs),
     /// The open-the-gates burst: distinct voters all voting in a poll's first seconds.
     Burst(BurstArgs),
     /// Anonymous poll-page reads of one hot poll: reads/s and latency.
@@ -137,6 +141,33 @@ struct SubsArgs {
     /// How long votes flow, in seconds.
     #[arg(long, default_value_t = 30)]
     duration: u64,
+    /// Subscribers connecting at once (in each process).
+    #[arg(long, default_value_t = 200)]
+    connect_concurrency: usize,
+    /// Most subscribers this process holds; the rest are held by helper processes, each
+    /// as many (a process here may open 20,000 file descriptors at most).
+    #[arg(long, default_value_t = 16_000)]
+    per_process: usize,
+    /// The server's process id, when it runs on this machine: its open file
+    /// descriptors and their limit are printed once the subscribers are connected.
+    #[arg(long)]
+    server_pid: Option<u32>,
+}
+
+#[derive(Args)]
+struct HoldArgs {
+    /// The server's address.
+    #[arg(long)]
+    address: SocketAddr,
+    /// The poll to subscribe to.
+    #[arg(long)]
+    poll: String,
+    /// Subscribers to hold.
+    #[arg(long)]
+    subscribers: usize,
+    /// The number of the first one (spreads them over the lag histogram's shards).
+    #[arg(long, default_value_t = 0)]
+    first_index: usize,
     /// Subscribers connecting at once.
     #[arg(long, default_value_t = 200)]
     connect_concurrency: usize,
@@ -202,6 +233,16 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Votes(args) => vote_bench(args).await,
         Command::Subs(args) => subs_bench(args).await,
+        Command::SubsHold(args) => {
+            subs_helpers::hold(
+                args.address,
+                args.poll,
+                args.subscribers,
+                args.first_index,
+                args.connect_concurrency,
+            )
+            .await
+        }
         Command::Reads(args) => read_bench(args).await,
         Command::Burst(args) => burst_bench(args).await,
         Command::Instructions(args) => instruction_bench(args).await,
@@ -223,18 +264,50 @@ async fn subs_bench(args: SubsArgs) -> anyhow::Result<()> {
     let before = subs::server_memory(target.address).await?;
     let observed = subs::Observed::new()?;
     let started = std::time::Instant::now();
-    let connected: Vec<anyhow::Result<()>> = futures::stream::iter(0..args.subscribers)
+    // This process holds the first `per_process` subscribers; helpers hold the rest.
+    let own = args.subscribers.min(args.per_process.max(1));
+    let mut helpers = Vec::new();
+    let mut first = own;
+    while first < args.subscribers {
+        let count = (args.subscribers - first).min(args.per_process.max(1));
+        helpers.push(subs_helpers::spawn(
+            target.address,
+            &poll,
+            count,
+            first,
+            args.connect_concurrency,
+        )?);
+        first += count;
+    }
+    let connected: Vec<anyhow::Result<()>> = futures::stream::iter(0..own)
         .map(|i| subs::subscribe(target.address, &poll, i, observed.clone()))
         .buffer_unordered(args.connect_concurrency.max(1))
         .collect()
         .await;
-    let failed = connected.iter().filter(|r| r.is_err()).count();
-    if let Some(Err(e)) = connected.iter().find(|r| r.is_err()) {
-        println!("first subscriber failure: {e:#}");
+    let mut failures = subs::failures(&connected);
+    let mut ok = own - failures.values().sum::<usize>();
+    for helper in &mut helpers {
+        let (held, their_failures) = helper.ready().await?;
+        ok += held;
+        for (text, count) in their_failures {
+            *failures.entry(text).or_default() += count;
+        }
     }
+    let failed = args.subscribers - ok;
+    subs::print_failures(&failures);
     subs::settle(Duration::from_secs(3)).await;
     let after = subs::server_memory(target.address).await?;
-    let ok = args.subscribers - failed;
+    if !helpers.is_empty() {
+        println!(
+            "subscribers held by {} processes ({own} here, at most {} per process)",
+            helpers.len() + 1,
+            args.per_process
+        );
+    }
+    if let Some(pid) = args.server_pid {
+        let (open, limit) = subs::open_files(pid)?;
+        println!("server file descriptors: {open} open (limit {limit})");
+    }
     println!(
         "subscribers: {ok} connected ({failed} failed) in {:.1}s; server memory {:.1} MiB -> {:.1} MiB: {:.1} KB per idle subscriber",
         started.elapsed().as_secs_f64(),
@@ -244,6 +317,9 @@ async fn subs_bench(args: SubsArgs) -> anyhow::Result<()> {
     );
 
     observed.recording.store(true, Ordering::Relaxed);
+    for helper in &mut helpers {
+        helper.record().await?;
+    }
     let plan = Arc::new(Plan {
         users: voters,
         polls,
@@ -264,8 +340,17 @@ async fn subs_bench(args: SubsArgs) -> anyhow::Result<()> {
     subs::settle(Duration::from_secs(2)).await;
     observed.recording.store(false, Ordering::Relaxed);
     let summary = report::summarize(reports)?;
-    let lag = subs::merged_lag(&observed).await?;
-    let messages = observed.messages.load(Ordering::Relaxed);
+    let mut lag = subs::merged_lag(&observed).await?;
+    let mut messages = observed.messages.load(Ordering::Relaxed);
+    let mut out_of_order = observed.out_of_order.load(Ordering::Relaxed);
+    let mut dropped = observed.dropped.load(Ordering::Relaxed);
+    for helper in helpers {
+        let seen = helper.stop().await?;
+        lag.add(&seen.lag)?;
+        messages += seen.messages;
+        out_of_order += seen.out_of_order;
+        dropped += seen.dropped;
+    }
     let secs = elapsed.as_secs_f64();
     println!(
         "votes: {} recorded in {secs:.1}s ({:.0}/s); vote latency ms p50={:.1} p99={:.1}",
@@ -282,11 +367,7 @@ async fn subs_bench(args: SubsArgs) -> anyhow::Result<()> {
         lag.value_at_quantile(0.99) as f64 / 1000.0,
         lag.max() as f64 / 1000.0,
     );
-    println!(
-        "order: {} out-of-order messages, {} subscribers dropped",
-        observed.out_of_order.load(Ordering::Relaxed),
-        observed.dropped.load(Ordering::Relaxed)
-    );
+    println!("order: {out_of_order} out-of-order messages, {dropped} subscribers dropped");
     Ok(())
 }
 

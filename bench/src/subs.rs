@@ -5,6 +5,7 @@
 //! and server share this machine's clock), so it is vote committed → message at the
 //! client, slightly overstated by the commit itself.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -78,9 +79,38 @@ struct Tally<'a> {
     as_of: &'a str,
 }
 
-/// Opens one subscriber: connects, initialises, subscribes, waits for the first tally,
-/// then spawns its reader. Returns once the first tally arrived.
+/// Longest a subscriber may take from connecting to its first tally. A server out of
+/// file descriptors stops accepting, and the kernel still completes the connection
+/// into the listen backlog: without a bound such a subscriber would wait forever
+/// instead of being counted as failed.
+const SUBSCRIBE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Distinct failure texts shown, most frequent first; the rest are summed up.
+const FAILURE_TEXTS_SHOWN: usize = 5;
+
+/// Opens one subscriber: connects, initialises, subscribes, waits for the first tally
+/// (within [`SUBSCRIBE_TIMEOUT`]), then spawns its reader. Returns once the first tally
+/// arrived.
 pub async fn subscribe(
+    address: SocketAddr,
+    poll: &str,
+    index: usize,
+    observed: Arc<Observed>,
+) -> anyhow::Result<()> {
+    tokio::time::timeout(
+        SUBSCRIBE_TIMEOUT,
+        subscribe_unbounded(address, poll, index, observed),
+    )
+    .await
+    .map_err(|_| {
+        anyhow::anyhow!(
+            "no first tally within {} s of connecting",
+            SUBSCRIBE_TIMEOUT.as_secs()
+        )
+    })?
+}
+
+async fn subscribe_unbounded(
     address: SocketAddr,
     poll: &str,
     index: usize,
@@ -204,4 +234,47 @@ pub async fn merged_lag(observed: &Observed) -> anyhow::Result<Histogram<u64>> {
 /// Waits for `pause`, e.g. for connections to settle before measuring memory.
 pub async fn settle(pause: Duration) {
     tokio::time::sleep(pause).await;
+}
+
+/// Subscribers that failed, counted by the text of their error (its whole chain, e.g.
+/// `connecting a subscriber: IO error: Too many open files (os error 24)`).
+pub type Failures = BTreeMap<String, usize>;
+
+/// The failures among `results`, by error text.
+pub fn failures(results: &[anyhow::Result<()>]) -> Failures {
+    let mut failures = Failures::new();
+    for error in results.iter().filter_map(|r| r.as_ref().err()) {
+        *failures.entry(format!("{error:#}")).or_default() += 1;
+    }
+    failures
+}
+
+/// Prints one line per distinct failure, most frequent first, so that a refused or
+/// failed subscriber is never hidden in a total.
+pub fn print_failures(failures: &Failures) {
+    let mut by_count: Vec<_> = failures.iter().collect();
+    by_count.sort_by(|a, b| b.1.cmp(a.1));
+    for (text, count) in by_count.iter().take(FAILURE_TEXTS_SHOWN) {
+        println!("subscriber failures: {count} x {text}");
+    }
+    let rest: usize = by_count.iter().skip(FAILURE_TEXTS_SHOWN).map(|(_, n)| **n).sum();
+    if rest > 0 {
+        println!("subscriber failures: {rest} more, with other texts");
+    }
+}
+
+/// Open file descriptors of process `pid` and its limit (`Max open files`), read from
+/// `/proc` (the server runs on this machine).
+pub fn open_files(pid: u32) -> anyhow::Result<(usize, String)> {
+    let open = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .with_context(|| format!("reading /proc/{pid}/fd"))?
+        .count();
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits"))?;
+    let limit = limits
+        .lines()
+        .find_map(|line| line.strip_prefix("Max open files"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or("?")
+        .to_owned();
+    Ok((open, limit))
 }
