@@ -257,7 +257,11 @@ pub fn print_failures(failures: &Failures) {
     for (text, count) in by_count.iter().take(FAILURE_TEXTS_SHOWN) {
         println!("subscriber failures: {count} x {text}");
     }
-    let rest: usize = by_count.iter().skip(FAILURE_TEXTS_SHOWN).map(|(_, n)| **n).sum();
+    let rest: usize = by_count
+        .iter()
+        .skip(FAILURE_TEXTS_SHOWN)
+        .map(|(_, n)| **n)
+        .sum();
     if rest > 0 {
         println!("subscriber failures: {rest} more, with other texts");
     }

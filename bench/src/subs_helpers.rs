@@ -81,7 +81,9 @@ impl Helper {
     }
 
     async fn tell(&mut self, command: &str) -> anyhow::Result<()> {
-        self.stdin.write_all(format!("{command}\n").as_bytes()).await?;
+        self.stdin
+            .write_all(format!("{command}\n").as_bytes())
+            .await?;
         self.stdin.flush().await?;
         Ok(())
     }
