@@ -216,6 +216,22 @@ async fn the_server_answers_the_clients_close_frame() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_many_times_the_read_buffer_but_under_the_limit_arrives_whole() {
+    // The server reads a client 1 KiB at a time and starts its buffer that small (an
+    // idle subscriber holds it): a larger message must still be read whole, not cut or
+    // refused, and the connection must go on reading after it.
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let mut client = RawWs::connect(&app, None).await;
+    client.init().await;
+    let pong = Received::Message(json!({ "type": "pong" }));
+    let large = json!({ "type": "ping", "payload": { "pad": "x".repeat(60_000) } });
+    client.send_text(&large.to_string()).await;
+    assert_eq!(client.receive().await, pong);
+    client.send_text(r#"{"type":"ping"}"#).await;
+    assert_eq!(client.receive().await, pong);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_sends_on_past_a_refused_message_still_reads_the_close_code() {
     // Found by the fuzz tests. Closing a socket with unread data in it resets the
     // connection, and the Close frame, held back by Nagle's algorithm until the client
