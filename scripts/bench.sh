@@ -21,7 +21,9 @@
 #   subs      BENCH_SUBSCRIBERS WebSocket subscribers on one poll while BENCH_SUB_RATE
 #             votes/s flow: delivery lag, messages/s, server memory per subscriber, the
 #             server's open file descriptors; past 16,000 subscribers the load generator
-#             spreads them over helper processes (a process here may open 20,000 files)
+#             spreads them over helper processes (a process here may open 20,000 files);
+#             a subscriber without its first tally in 10 s fails, and a process stops
+#             opening more after 500 failures
 #   burst     a poll opens and BENCH_BURST_VOTERS distinct voters vote within its first
 #             3 s over 512 connections; OVERLOADED calls are retried after
 #             retryAfterSeconds: time to drain, p99, nothing lost or doubled
@@ -324,10 +326,13 @@ for mode in $modes; do
       kill -CONT "$redis_pid"
       ;;
     subs)
+      subs_status=0
       DATABASE_URL="$db_url" TALLY_JWT_SECRET="$secret" ./target/release/tally-bench subs \
         --address "127.0.0.1:$port" --duration "$seconds" --subscribers "$subscribers" \
-        --rate "$sub_rate" --vote-concurrency 128 --server-pid "$server_pid"
-      grep -m3 -E 'accepting connections failed' /tmp/tally-bench-server.log || true
+        --rate "$sub_rate" --vote-concurrency 128 --server-pid "$server_pid" || subs_status=$?
+      # The server's own word when it ran out of file descriptors.
+      grep -a -m3 'accepting connections failed' /tmp/tally-bench-server.log || true
+      [ "$subs_status" = 0 ] || exit "$subs_status"
       ;;
     ranked) bench --mode hot --kind ranked ;;
     scaleout)

@@ -296,7 +296,6 @@ async fn subs_bench(args: SubsArgs) -> anyhow::Result<()> {
     let failed = args.subscribers - ok;
     subs::print_failures(&failures);
     subs::settle(Duration::from_secs(3)).await;
-    let after = subs::server_memory(target.address).await?;
     if !helpers.is_empty() {
         println!(
             "subscribers held by {} processes ({own} here, at most {} per process)",
@@ -307,13 +306,33 @@ async fn subs_bench(args: SubsArgs) -> anyhow::Result<()> {
     if let Some(pid) = args.server_pid {
         let (open, limit) = subs::open_files(pid)?;
         println!("server file descriptors: {open} open (limit {limit})");
+        // Then it accepts nothing more: neither the voters' connections nor /metrics.
+        if limit.parse::<usize>().is_ok_and(|limit| open >= limit) {
+            anyhow::bail!(
+                "{ok} subscribers connected ({failed} failed), and the server is at its file \
+                 limit ({limit}): it accepts no more connections, voters' included, so there \
+                 is no delivery to measure (ask for fewer subscribers)"
+            );
+        }
     }
+    // A server at its file limit accepts nothing more, not even this request: the run
+    // goes on without the figure rather than hang on it, or print a false one.
+    let memory =
+        match tokio::time::timeout(Duration::from_secs(10), subs::server_memory(target.address))
+            .await
+        {
+            Ok(Ok(after)) => format!(
+                "server memory {:.1} MiB -> {:.1} MiB: {:.1} KB per idle subscriber",
+                before as f64 / 1_048_576.0,
+                after as f64 / 1_048_576.0,
+                (after.saturating_sub(before)) as f64 / 1024.0 / ok.max(1) as f64
+            ),
+            Ok(Err(e)) => format!("server memory not read ({e:#})"),
+            Err(_) => "server memory not read (/metrics did not answer within 10 s)".to_owned(),
+        };
     println!(
-        "subscribers: {ok} connected ({failed} failed) in {:.1}s; server memory {:.1} MiB -> {:.1} MiB: {:.1} KB per idle subscriber",
+        "subscribers: {ok} connected ({failed} failed) in {:.1}s; {memory}",
         started.elapsed().as_secs_f64(),
-        before as f64 / 1_048_576.0,
-        after as f64 / 1_048_576.0,
-        (after.saturating_sub(before)) as f64 / 1024.0 / ok.max(1) as f64
     );
 
     observed.recording.store(true, Ordering::Relaxed);

@@ -31,6 +31,9 @@ pub struct Observed {
     pub out_of_order: AtomicU64,
     /// Subscribers that lost their connection.
     pub dropped: AtomicU64,
+    /// Subscribers that failed to connect (this process stops trying after
+    /// [`GIVE_UP_AFTER_FAILURES`]).
+    pub failed: AtomicU64,
     /// Whether messages count now.
     pub recording: AtomicBool,
 }
@@ -46,12 +49,21 @@ impl Observed {
             messages: AtomicU64::new(0),
             out_of_order: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
             recording: AtomicBool::new(false),
         }))
     }
 }
 
 const SUBSCRIPTION: &str = "subscription($id: ID!) { pollResults(pollId: $id) { totalVotes version asOf final options { votes } } }";
+
+/// The answer to the server's keep-alive `ping`.
+const PONG: &str = r#"{"type":"pong"}"#;
+
+/// Whether a server message is the protocol's `ping`.
+fn is_ping(text: &str) -> bool {
+    text.len() < 64 && serde_json::from_str::<Value>(text).is_ok_and(|m| m["type"] == "ping")
+}
 
 /// A `next` message, as far as the reader looks into it.
 #[derive(Deserialize)]
@@ -83,7 +95,12 @@ struct Tally<'a> {
 /// file descriptors stops accepting, and the kernel still completes the connection
 /// into the listen backlog: without a bound such a subscriber would wait forever
 /// instead of being counted as failed.
-const SUBSCRIBE_TIMEOUT: Duration = Duration::from_secs(30);
+const SUBSCRIBE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Failures after which a process opens no more subscribers: past a server's limit each
+/// further one would only wait out [`SUBSCRIBE_TIMEOUT`]. Those not tried are counted
+/// as failed, under their own text.
+const GIVE_UP_AFTER_FAILURES: u64 = 500;
 
 /// Distinct failure texts shown, most frequent first; the rest are summed up.
 const FAILURE_TEXTS_SHOWN: usize = 5;
@@ -97,9 +114,12 @@ pub async fn subscribe(
     index: usize,
     observed: Arc<Observed>,
 ) -> anyhow::Result<()> {
-    tokio::time::timeout(
+    if observed.failed.load(Ordering::Relaxed) >= GIVE_UP_AFTER_FAILURES {
+        anyhow::bail!("not tried: {GIVE_UP_AFTER_FAILURES} of this process had failed");
+    }
+    let outcome = tokio::time::timeout(
         SUBSCRIBE_TIMEOUT,
-        subscribe_unbounded(address, poll, index, observed),
+        subscribe_unbounded(address, poll, index, observed.clone()),
     )
     .await
     .map_err(|_| {
@@ -107,7 +127,12 @@ pub async fn subscribe(
             "no first tally within {} s of connecting",
             SUBSCRIBE_TIMEOUT.as_secs()
         )
-    })?
+    })
+    .and_then(|inner| inner);
+    if outcome.is_err() {
+        observed.failed.fetch_add(1, Ordering::Relaxed);
+    }
+    outcome
 }
 
 async fn subscribe_unbounded(
@@ -163,6 +188,16 @@ async fn subscribe_unbounded(
                 }
                 continue;
             };
+            // The server pings every keep-alive interval and drops a client silent for
+            // two (60 s by default): answer, as the graphql-ws client does, or a long
+            // run (many subscribers connecting slowly) loses its first subscribers.
+            if is_ping(&text) {
+                if socket.send(Message::Text(PONG.into())).await.is_err() {
+                    observed.dropped.fetch_add(1, Ordering::Relaxed);
+                    return;
+                }
+                continue;
+            }
             if !observed.recording.load(Ordering::Relaxed) {
                 continue;
             }
@@ -281,4 +316,18 @@ pub fn open_files(pid: u32) -> anyhow::Result<(usize, String)> {
         .unwrap_or("?")
         .to_owned();
     Ok((open, limit))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_servers_ping_is_answered() {
+        assert!(is_ping(r#"{"type":"ping"}"#));
+        assert!(!is_ping(r#"{"type":"pong"}"#));
+        assert!(!is_ping(
+            r#"{"id":"1","type":"next","payload":{"data":{"pollResults":null}}}"#
+        ));
+    }
 }
