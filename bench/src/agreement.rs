@@ -12,12 +12,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use futures::{SinkExt, StreamExt};
+use futures::StreamExt;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 /// How long, after the last vote was answered, each instance may take to send a tally
 /// equal to the database's. Tallies reach a subscriber at most every 250 ms (4/s under
@@ -53,20 +52,9 @@ impl Watcher {
     /// Subscribes to `poll`'s tally at `address` and waits for the first message, so
     /// the instance watches the poll before any vote is sent.
     pub async fn open(address: SocketAddr, poll: &str) -> anyhow::Result<Self> {
-        let mut request = format!("ws://{address}/graphql/ws").into_client_request()?;
-        request
-            .headers_mut()
-            .insert("sec-websocket-protocol", "graphql-transport-ws".parse()?);
-        let (mut socket, _) = tokio_tungstenite::connect_async(request)
+        let mut socket = crate::ws::subscribe(address, SUBSCRIPTION, poll)
             .await
             .with_context(|| format!("subscribing at {address}"))?;
-        let init = json!({ "type": "connection_init" });
-        let subscribe = json!({ "id": "1", "type": "subscribe",
-            "payload": { "query": SUBSCRIPTION, "variables": { "id": poll } } });
-        socket.send(Message::Text(init.to_string().into())).await?;
-        socket
-            .send(Message::Text(subscribe.to_string().into()))
-            .await?;
         let first = loop {
             match socket.next().await {
                 Some(Ok(Message::Text(text))) => {
@@ -210,6 +198,7 @@ pub async fn check(watchers: &[Watcher], expected: &Counts) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn a_next_message_gives_its_counts_in_the_options_order() {

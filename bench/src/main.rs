@@ -10,6 +10,7 @@ mod setup;
 mod subs;
 mod subs_helpers;
 mod votes;
+mod ws;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -14,12 +14,11 @@ use std::time::Duration;
 use anyhow::Context;
 use futures::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::sync::Mutex;
 
 use serde::Deserialize;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 /// What the subscribers saw, together.
 pub struct Observed {
@@ -141,25 +140,9 @@ async fn subscribe_unbounded(
     index: usize,
     observed: Arc<Observed>,
 ) -> anyhow::Result<()> {
-    let mut request = format!("ws://{address}/graphql/ws").into_client_request()?;
-    request
-        .headers_mut()
-        .insert("sec-websocket-protocol", "graphql-transport-ws".parse()?);
-    let (mut socket, _) = tokio_tungstenite::connect_async(request)
+    let mut socket = crate::ws::subscribe(address, SUBSCRIPTION, poll)
         .await
         .context("connecting a subscriber")?;
-    socket
-        .send(Message::Text(
-            json!({ "type": "connection_init" }).to_string().into(),
-        ))
-        .await?;
-    socket
-        .send(Message::Text(
-            json!({ "id": "1", "type": "subscribe", "payload": { "query": SUBSCRIPTION, "variables": { "id": poll } } })
-                .to_string()
-                .into(),
-        ))
-        .await?;
     let mut last_version;
     loop {
         match socket.next().await {
