@@ -4,11 +4,12 @@
 //! checked. A guest's token also carries `guest: true` (signed like the rest, so a
 //! guest cannot pass for an account); an account's token leaves it out. Tokens are made
 //! by `jsonwebtoken` and checked by [`super::hs256`]: tokens naming any other algorithm
-//! (`none` included) are refused before the signature is even looked at. Expiry is checked against the injected clock, with no
-//! leeway, so that tests can move time and instances agree on the rule. A token must
-//! also look like one Tally issues: `exp - iat` at most the configured lifetime, and
-//! `iat` not ahead of the clock by more than [`ISSUED_AT_SKEW`] — so a leaked secret
-//! or an old, longer-lived token cannot mint sessions that outlive the policy.
+//! (`none` included) are refused before the signature is even looked at. Expiry is
+//! checked against the injected clock, with no leeway, so that tests can move time and
+//! instances agree on the rule. A token must also look like one Tally issues:
+//! `exp - iat` at most the configured lifetime, and `iat` not ahead of the clock by more
+//! than [`ISSUED_AT_SKEW`] — so a leaked secret or an old, longer-lived token cannot
+//! mint sessions that outlive the policy.
 
 use std::sync::Arc;
 
