@@ -182,6 +182,27 @@ impl Retries {
 }
 
 /// Calls until answered with data (a retry of a vote carries its key, so it replays).
+/// `count` accounts named `{prefix}{i}`, registered through the balancer a few at a
+/// time; their tokens, in order.
+async fn register_accounts(
+    client: &reqwest::Client,
+    base: &str,
+    prefix: &str,
+    count: usize,
+    retries: &Retries,
+) -> Vec<String> {
+    let register = "mutation($i: RegisterInput!) { register(input: $i) { token } }";
+    futures::stream::iter(0..count)
+        .map(|i| async move {
+            let input = json!({ "i": { "username": format!("{prefix}{i}"), "password": "correct horse battery" } });
+            let (body, _) = call(client, base, None, register, input, retries).await;
+            body["data"]["register"]["token"].as_str().unwrap().to_owned()
+        })
+        .buffered(6)
+        .collect()
+        .await
+}
+
 async fn call(
     client: &reqwest::Client,
     base: &str,
@@ -380,20 +401,9 @@ async fn three_instances_behind_haproxy_lose_no_vote_when_one_is_killed_and_one_
     }
 
     let retries = Retries::default();
-    let register = "mutation($i: RegisterInput!) { register(input: $i) { token } }";
-    let (owner, _) = call(
-        &client,
-        &base,
-        None,
-        register,
-        json!({ "i": { "username": "owner", "password": "correct horse battery" } }),
-        &retries,
-    )
-    .await;
-    let owner = owner["data"]["register"]["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let owner = register_accounts(&client, &base, "owner", 1, &retries)
+        .await
+        .remove(0);
     let mut polls = Vec::new();
     for _ in 0..POLLS {
         let (body, _) = call(
@@ -414,31 +424,8 @@ async fn three_instances_behind_haproxy_lose_no_vote_when_one_is_killed_and_one_
             .collect();
         polls.push((poll["id"].as_str().unwrap().to_owned(), options));
     }
-    let voters: Vec<String> = futures::stream::iter(0..VOTERS)
-        .map(|i| {
-            let (client, base, retries) = (&client, &base, &retries);
-            async move {
-                let (body, _) = call(client, base, None, register,
-                    json!({ "i": { "username": format!("voter{i}"), "password": "correct horse battery" } }), retries).await;
-                body["data"]["register"]["token"].as_str().unwrap().to_owned()
-            }
-        })
-        .buffered(6)
-        .collect()
-        .await;
-
-    let drain_voters: Vec<String> = futures::stream::iter(0..DRAIN_VOTES)
-        .map(|i| {
-            let (client, base, retries) = (&client, &base, &retries);
-            async move {
-                let (body, _) = call(client, base, None, register,
-                    json!({ "i": { "username": format!("drain{i}"), "password": "correct horse battery" } }), retries).await;
-                body["data"]["register"]["token"].as_str().unwrap().to_owned()
-            }
-        })
-        .buffered(6)
-        .collect()
-        .await;
+    let voters = register_accounts(&client, &base, "voter", VOTERS, &retries).await;
+    let drain_voters = register_accounts(&client, &base, "drain", DRAIN_VOTES, &retries).await;
 
     // Subscribers, spread by the balancer.
     let (done_tx, done_rx) = watch::channel(None);

@@ -109,3 +109,21 @@ pub fn send_signal(pid: u32, name: &str) {
         .expect("running kill");
     assert!(status.success(), "kill -{name} {pid} failed");
 }
+
+/// A GraphQL call over HTTP to a server process at `base` (`http://…`), optionally with
+/// a bearer token; the answer's body.
+pub async fn graphql(
+    client: &reqwest::Client,
+    base: &str,
+    token: Option<&str>,
+    query: &str,
+    variables: serde_json::Value,
+) -> serde_json::Value {
+    let mut request = client
+        .post(format!("{base}/graphql"))
+        .json(&serde_json::json!({ "query": query, "variables": variables }));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request.send().await.unwrap().json().await.unwrap()
+}

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use tally::shutdown::SHUTDOWN_MARGIN;
 
 use crate::helpers::{Backend, CAST_VOTE, TEST_JWT_SECRET, TestDb};
-use crate::process_support::{TallyProcess, send_signal};
+use crate::process_support::{TallyProcess, graphql, send_signal};
 use crate::redis_support::TestRedis;
 
 const GRACE: Duration = Duration::from_secs(2);
@@ -68,24 +68,8 @@ struct Vote {
     key: String,
 }
 
-async fn post(
-    client: &reqwest::Client,
-    base: &str,
-    token: Option<&str>,
-    query: &str,
-    variables: Value,
-) -> Value {
-    let mut request = client
-        .post(format!("{base}/graphql"))
-        .json(&json!({ "query": query, "variables": variables }));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    request.send().await.unwrap().json().await.unwrap()
-}
-
 async fn register(client: &reqwest::Client, base: &str, name: String) -> User {
-    let body = post(
+    let body = graphql(
         client,
         base,
         None,
@@ -103,7 +87,7 @@ async fn register(client: &reqwest::Client, base: &str, name: String) -> User {
 
 /// Creates a poll; its id and first option's id.
 async fn create_poll(client: &reqwest::Client, base: &str, owner: &User) -> (String, String) {
-    let body = post(
+    let body = graphql(
         client,
         base,
         Some(&owner.token),

@@ -14,10 +14,10 @@ use opentelemetry_proto::tonic::common::v1::KeyValue;
 use opentelemetry_proto::tonic::common::v1::any_value::Value as AnyValue;
 use opentelemetry_proto::tonic::trace::v1::Span;
 use prost::Message as _;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::helpers::{Backend, CAST_VOTE, TEST_JWT_SECRET, TestDb};
-use crate::process_support::TallyProcess;
+use crate::process_support::{TallyProcess, graphql};
 use crate::redis_support::TestRedis;
 
 /// What the stub received: each span with its resource's `service.name`.
@@ -68,22 +68,6 @@ fn string_attribute(attributes: &[KeyValue], key: &str) -> Option<String> {
             _ => None,
         }
     })
-}
-
-async fn graphql(
-    client: &reqwest::Client,
-    base: &str,
-    token: Option<&str>,
-    query: &str,
-    variables: Value,
-) -> Value {
-    let mut request = client
-        .post(format!("{base}/graphql"))
-        .json(&json!({ "query": query, "variables": variables }));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    request.send().await.unwrap().json().await.unwrap()
 }
 
 async fn register(client: &reqwest::Client, base: &str, name: &str) -> String {
